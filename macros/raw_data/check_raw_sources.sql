@@ -1,0 +1,64 @@
+{#
+    Runs before every build (on-run-start). Stops the run with a message that names the
+    folder, file and column when the raw export does not hold what the contract needs:
+    - a table folder that is missing or has no *.parquet file;
+    - a Parquet file without one of the columns declared for its table in
+      _broker__sources.yml (column names are matched case-insensitively, as DuckDB does).
+    Without it, DuckDB would fail later inside a model with a bare "No files found" or
+    "Referenced column not found" error, or silently read nulls through union_by_name.
+#}
+{% macro check_raw_sources(source_name='broker') %}
+    {% if execute %}
+        {% for node in graph.sources.values()
+            if node.source_name == source_name and node.package_name == project_name %}
+            {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
+            {% set pattern = (folder ~ '/*.parquet') | replace("'", "''") %}
+            {% set file_count = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] %}
+            {% if file_count == 0 %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ node.name ~ "': the folder '" ~ folder ~ "' is missing or holds no "
+                    ~ "Parquet file (*.parquet). Point BROKER_RAW_DIR at the directory of the export "
+                    ~ "(one folder per table), or run `make data` for demo data."
+                ) }}
+            {% endif %}
+            {% set required = node.columns.keys() | list %}
+            {% set missing_sql %}
+                with files as (
+                    select file as file_name from glob('{{ pattern }}')
+                ),
+
+                required_columns as (
+                    select unnest([{% for column in required %}'{{ column | lower }}'{{ ", " if not loop.last }}{% endfor %}]) as column_name
+                ),
+
+                present_columns as (
+                    select
+                        file_name,
+                        lower(name) as column_name
+                    from parquet_schema('{{ pattern }}')
+                )
+
+                select
+                    files.file_name,
+                    required_columns.column_name
+                from files
+                cross join required_columns
+                anti join present_columns
+                    on files.file_name = present_columns.file_name
+                    and required_columns.column_name = present_columns.column_name
+                order by files.file_name, required_columns.column_name
+            {% endset %}
+            {% set missing = run_query(missing_sql) %}
+            {% if missing.rows | length > 0 %}
+                {% set first = missing.rows[0] %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ node.name ~ "': the file '" ~ first[0] ~ "' has no column '"
+                    ~ first[1] ~ "', which the raw data contract requires"
+                    ~ (" (" ~ (missing.rows | length - 1) ~ " more file/column pairs are missing)"
+                       if missing.rows | length > 1 else "")
+                    ~ ". Required columns of " ~ node.name ~ ": " ~ required | join(', ') ~ "."
+                ) }}
+            {% endif %}
+        {% endfor %}
+    {% endif %}
+{% endmacro %}

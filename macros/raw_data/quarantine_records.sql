@@ -1,0 +1,20 @@
+{#
+    The quarantined rows of one validated raw table, in the shape of the quarantined_rows
+    mart: table name, the key as text, the reason, how many copies were read, where the row
+    came from, and the whole row as JSON (the tables have different columns).
+#}
+{% macro quarantine_records(relation, table_name) %}
+    {% set columns = raw_contract_columns(table_name) %}
+    select
+        '{{ table_name }}' as table_name,
+        concat_ws('|', {% for column in columns.key %}cast({{ column }} as varchar){{ ", " if not loop.last }}{% endfor %}) as record_key,
+        quarantine_reason,
+        row_copies,
+        source_file,
+        source_row_number,
+        to_json(struct_pack(
+            {% for column in columns.key + columns['values'] %}{{ column }}{{ ", " if not loop.last }}{% endfor %}
+        )) as raw_record
+    from {{ relation }}
+    where quarantine_reason is not null
+{% endmacro %}

@@ -1,0 +1,33 @@
+{#
+    The columns of each raw table of the contract, split into the key and the other columns.
+    The one place the SQL layers read them from (deduplication, cleaned models, quarantine
+    records); _broker__sources.yml documents the same columns, and a pytest checks the two
+    agree.
+#}
+{% macro raw_contract_columns(table_name) %}
+    {% set contract = {
+        'customers': {
+            'key': ['customer_id'],
+            'values': ['open_date', 'close_date', 'branch_id', 'birth_year', 'risk_level', 'channel'],
+        },
+        'trades': {
+            'key': ['trade_id'],
+            'values': [
+                'customer_id', 'trade_date', 'security_code', 'product_type', 'side',
+                'quantity', 'price', 'amount', 'commission',
+            ],
+        },
+        'daily_balances': {
+            'key': ['customer_id', 'balance_date'],
+            'values': ['cash_balance', 'market_value'],
+        },
+        'fund_transfers': {
+            'key': ['transfer_id'],
+            'values': ['customer_id', 'transfer_date', 'direction', 'amount'],
+        },
+    } %}
+    {% if table_name not in contract %}
+        {{ exceptions.raise_compiler_error("raw_contract_columns: unknown raw table '" ~ table_name ~ "'") }}
+    {% endif %}
+    {{ return(contract[table_name]) }}
+{% endmacro %}

@@ -1,0 +1,19 @@
+with
+
+validated as (
+
+    select * from {{ ref('int_daily_balances_validated') }}
+
+),
+
+final as (
+
+    select * exclude (
+        quarantine_reason, row_copies, key_versions, source_file, source_row_number
+    )
+    from validated
+    where quarantine_reason is null
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+with
+
+fund_transfers as (
+
+    select * from {{ ref('stg_broker__fund_transfers') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('int_customers_cleaned') }}
+
+),
+
+export_last_day as (
+
+    select * from {{ ref('int_export_last_day') }}
+
+),
+
+deduplicated as (
+
+    {{ collapse_exact_duplicates('fund_transfers', 'fund_transfers') }}
+
+),
+
+checked as (
+
+    select
+        deduplicated.*,
+        case
+            when deduplicated.transfer_id is null then 'missing_key'
+            when deduplicated.key_versions > 1 then 'duplicate_key'
+            when deduplicated.transfer_date is null then 'missing_date'
+            when customers.customer_id is null then 'unknown_customer'
+            when
+                deduplicated.direction is null or deduplicated.direction not in ('in', 'out')
+                then 'invalid_direction'
+            when deduplicated.amount is null or deduplicated.amount <= 0
+                then 'non_positive_amount'
+            when
+                deduplicated.transfer_date > export_last_day.last_balance_date
+                then 'after_data_end'
+        end as quarantine_reason
+    from deduplicated
+    left join customers
+        on deduplicated.customer_id = customers.customer_id
+    cross join export_last_day
+
+)
+
+select * from checked

@@ -1,0 +1,50 @@
+with
+
+trades as (
+
+    select * from {{ ref('stg_broker__trades') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('int_customers_cleaned') }}
+
+),
+
+export_last_day as (
+
+    select * from {{ ref('int_export_last_day') }}
+
+),
+
+deduplicated as (
+
+    {{ collapse_exact_duplicates('trades', 'trades') }}
+
+),
+
+checked as (
+
+    select
+        deduplicated.*,
+        case
+            when deduplicated.trade_id is null then 'missing_key'
+            when deduplicated.key_versions > 1 then 'duplicate_key'
+            when deduplicated.trade_date is null then 'missing_date'
+            when customers.customer_id is null then 'unknown_customer'
+            when deduplicated.side is null or deduplicated.side not in ('buy', 'sell')
+                then 'invalid_side'
+            when deduplicated.amount < 0 then 'negative_amount'
+            when deduplicated.commission < 0 then 'negative_commission'
+            when deduplicated.trade_date < customers.open_date then 'before_open_date'
+            when deduplicated.trade_date > export_last_day.last_balance_date then 'after_data_end'
+        end as quarantine_reason
+    from deduplicated
+    left join customers
+        on deduplicated.customer_id = customers.customer_id
+    cross join export_last_day
+
+)
+
+select * from checked

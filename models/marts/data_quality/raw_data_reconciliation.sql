@@ -1,0 +1,63 @@
+-- Every raw row is accounted for: read = kept + quarantined + exact duplicates collapsed.
+-- rows_read is counted on the staging view (the Parquet files themselves), the other three
+-- on the validated models, so a join or filter that loses or multiplies rows shows here.
+{% set raw_tables = ['customers', 'trades', 'daily_balances', 'fund_transfers'] %}
+
+with
+
+{% for table_name in raw_tables %}
+{{ table_name }}_read as (
+
+    select
+        '{{ table_name }}' as table_name,
+        count(*) as rows_read
+    from {{ ref('stg_broker__' ~ table_name) }}
+
+),
+
+{{ table_name }}_validated as (
+
+    select
+        '{{ table_name }}' as table_name,
+        count(*) filter (where quarantine_reason is null) as rows_kept,
+        count(*) filter (where quarantine_reason is not null) as rows_quarantined,
+        cast(coalesce(sum(row_copies - 1), 0) as bigint) as duplicates_collapsed
+    from {{ ref('int_' ~ table_name ~ '_validated') }}
+
+),
+
+{% endfor %}
+
+unioned as (
+
+    {% for table_name in raw_tables %}
+        select
+            {{ table_name }}_read.table_name,
+            {{ table_name }}_read.rows_read,
+            {{ table_name }}_validated.rows_kept,
+            {{ table_name }}_validated.rows_quarantined,
+            {{ table_name }}_validated.duplicates_collapsed
+        from {{ table_name }}_read
+        cross join {{ table_name }}_validated
+        {{ "union all" if not loop.last }}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        table_name,
+        rows_read,
+        rows_kept,
+        rows_quarantined,
+        duplicates_collapsed,
+        case
+            when rows_read > 0 then cast(rows_quarantined as double) / rows_read
+            else 0
+        end as quarantine_share
+    from unioned
+
+)
+
+select * from final
