@@ -8,9 +8,10 @@ validated as (
 
 final as (
 
-    select * exclude (
-        quarantine_reason, row_copies, key_versions, source_file, source_row_number
-    )
+    select
+        * exclude (
+            quarantine_reason, row_copies, key_versions, source_file, source_row_number
+        )
     from validated
     where quarantine_reason is null
 

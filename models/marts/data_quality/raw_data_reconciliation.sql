@@ -6,25 +6,25 @@
 with
 
 {% for table_name in raw_tables %}
-{{ table_name }}_read as (
+    {{ table_name }}_read as (
 
-    select
-        '{{ table_name }}' as table_name,
-        count(*) as rows_read
-    from {{ ref('stg_broker__' ~ table_name) }}
+        select
+            '{{ table_name }}' as table_name,
+            count(*) as rows_read
+        from {{ ref('stg_broker__' ~ table_name) }}
 
-),
+    ),
 
-{{ table_name }}_validated as (
+    {{ table_name }}_validated as (
 
-    select
-        '{{ table_name }}' as table_name,
-        count(*) filter (where quarantine_reason is null) as rows_kept,
-        count(*) filter (where quarantine_reason is not null) as rows_quarantined,
-        cast(coalesce(sum(row_copies - 1), 0) as bigint) as duplicates_collapsed
-    from {{ ref('int_' ~ table_name ~ '_validated') }}
+        select
+            '{{ table_name }}' as table_name,
+            count(*) filter (where quarantine_reason is null) as rows_kept,
+            count(*) filter (where quarantine_reason is not null) as rows_quarantined,
+            cast(coalesce(sum(row_copies - 1), 0) as bigint) as duplicates_collapsed
+        from {{ ref('int_' ~ table_name ~ '_validated') }}
 
-),
+    ),
 
 {% endfor %}
 
