@@ -1,0 +1,348 @@
+"""Configuration of a segmentation scheme.
+
+The two schemes of the project differ only in a :class:`SchemeConfig`; every step of the fit
+(transform, standardise, factor analysis, K-means, naming, discriminant functions) is shared.
+
+Transforms (per input, applied to the raw indicator before standardising):
+
+``signed_log1p``
+    ``sign(x) * ln(1 + |x|)``. Used for money and count indicators, which are heavy-tailed
+    (a few accounts hold or trade orders of magnitude more than the median). Signed because
+    ``net_fund_inflow`` can be negative; for non-negative inputs it equals ``log1p``.
+``log1p``
+    ``ln(1 + x)``; the input must be >= 0 (the paper's log transform of contribution and
+    turnover, both non-negative by construction). A negative value is an input error.
+``none``
+    The value as it is. Scheme A leaves ``asset_growth`` (already a log difference),
+    ``product_breadth`` (a small count, 0..5), ``active_months`` (0..12) and
+    ``account_age_years`` (tenure, not heavy-tailed) untransformed: a log would only compress
+    the bounded counts and distort the tenure scale without making them more symmetric.
+
+Missing values: ``annual_turnover`` is null when average daily assets are zero (turnover is
+undefined, there is nothing to turn over). Both schemes fill it with 0 *before* the transform
+(``fill_null``): no assets and (almost always) no trading is the least active turnover. Any
+other null, and any infinite value, is an input error (see ``transform.prepare_inputs``).
+
+dbt vars accepted by :func:`config_from_vars` (strings or numbers):
+
+========================== ==================================================================
+var                        meaning
+========================== ==================================================================
+``n_factors``              factors to keep; ``none``/empty = eigenvalue > 1 (ignored when the
+                           scheme has no factor step)
+``k``                      number of clusters (>= 2)
+``n_init``                 K-means restarts (>= 1)
+``random_seed``            seed of K-means, samples and CV folds (>= 0)
+``k_range``                k values of the k-selection table: ``"2..10"``, ``"2,3,4"`` or a list
+``k_range_min``            alternative to ``k_range``: lower end (>= 2)
+``k_range_max``            alternative to ``k_range``: upper end (>= ``k_range_min``)
+``k_selection_n_init``     K-means restarts per k in the k-selection table (>= 1)
+``k_selection_sample_size`` rows the k-selection table is fitted on (>= 10)
+``silhouette_sample_size`` rows the silhouette is computed on (>= 10)
+``fit_sample_size``        rows the model is fitted on; ``none``/``all``/empty = all rows
+``cv_folds``               folds of the discriminant hit-rate cross-validation (>= 2)
+``kmo_warning_threshold``  KMO below this warns (``LowAdequacyWarning``), 0..1
+========================== ==================================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SegmentationConfigError
+
+TRANSFORMS = ("signed_log1p", "log1p", "none")
+NAMING_RULES = ("thesis", "paper")
+
+
+@dataclass(frozen=True)
+class SchemeConfig:
+    """Everything that defines one segmentation scheme. Immutable; derive with ``replace``.
+
+    ``transforms`` is aligned with ``inputs`` (one transform name per input);
+    ``fill_null`` holds ``(input, raw value)`` pairs used to fill nulls before the transform.
+    Samples (``fit_sample_size``, ``k_selection_sample_size``, ``silhouette_sample_size``) are
+    deterministic and nested: rows are ordered by a hash of ``customer_id`` salted with the seed,
+    and each sample is a prefix of that order, so the same customers are drawn whatever order
+    the rows arrive in.
+    """
+
+    scheme: str
+    inputs: tuple[str, ...]
+    transforms: tuple[str, ...]
+    use_factor_analysis: bool
+    n_factors: int | None
+    k: int
+    naming_rule: str
+    rotation: str = "varimax"
+    n_init: int = 10
+    random_seed: int = 20240601
+    k_range: tuple[int, ...] = tuple(range(2, 11))
+    k_selection_n_init: int = 3
+    k_selection_sample_size: int = 100_000
+    silhouette_sample_size: int = 5_000
+    fit_sample_size: int | None = None
+    cv_folds: int = 5
+    kmo_warning_threshold: float = 0.5
+    fill_null: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def transform_by_input(self) -> dict[str, str]:
+        return dict(zip(self.inputs, self.transforms, strict=True))
+
+    @property
+    def fill_null_by_input(self) -> dict[str, float]:
+        return dict(self.fill_null)
+
+
+def _validate(c: SchemeConfig) -> None:
+    def fail(field: str, message: str) -> None:
+        raise SegmentationConfigError(f"scheme {c.scheme!r}: {field} {message}")
+
+    if not c.inputs:
+        fail("inputs", "is empty")
+    if len(set(c.inputs)) != len(c.inputs):
+        fail("inputs", f"has duplicates: {list(c.inputs)}")
+    if "customer_id" in c.inputs:
+        fail("inputs", "must not contain customer_id")
+    if len(c.transforms) != len(c.inputs):
+        fail("transforms", f"has {len(c.transforms)} entries for {len(c.inputs)} inputs")
+    bad = sorted(set(c.transforms) - set(TRANSFORMS))
+    if bad:
+        fail("transforms", f"has unknown transforms {bad}; known: {list(TRANSFORMS)}")
+    if c.naming_rule not in NAMING_RULES:
+        fail("naming_rule", f"is {c.naming_rule!r}; known: {list(NAMING_RULES)}")
+    if c.rotation not in ("varimax", "none"):
+        fail("rotation", f"is {c.rotation!r}; known: ['varimax', 'none']")
+    if c.n_factors is not None and not 1 <= c.n_factors <= len(c.inputs):
+        fail("n_factors", f"is {c.n_factors}; must be 1..{len(c.inputs)} (number of inputs)")
+    if c.k < 2:
+        fail("k", f"is {c.k}; must be >= 2")
+    if c.n_init < 1:
+        fail("n_init", f"is {c.n_init}; must be >= 1")
+    if c.random_seed < 0:
+        fail("random_seed", f"is {c.random_seed}; must be >= 0")
+    if not c.k_range or min(c.k_range) < 2:
+        fail("k_range", f"is {list(c.k_range)}; must be non-empty with every k >= 2")
+    if c.k_selection_n_init < 1:
+        fail("k_selection_n_init", f"is {c.k_selection_n_init}; must be >= 1")
+    if c.k_selection_sample_size < 10:
+        fail("k_selection_sample_size", f"is {c.k_selection_sample_size}; must be >= 10")
+    if c.silhouette_sample_size < 10:
+        fail("silhouette_sample_size", f"is {c.silhouette_sample_size}; must be >= 10")
+    if c.fit_sample_size is not None and c.fit_sample_size < 2:
+        fail("fit_sample_size", f"is {c.fit_sample_size}; must be >= 2 or None (all rows)")
+    if c.cv_folds < 2:
+        fail("cv_folds", f"is {c.cv_folds}; must be >= 2")
+    if not 0.0 <= c.kmo_warning_threshold <= 1.0:
+        fail("kmo_warning_threshold", f"is {c.kmo_warning_threshold}; must be in 0..1")
+    for name, _ in c.fill_null:
+        if name not in c.inputs:
+            fail("fill_null", f"names {name!r}, which is not an input")
+
+
+SCHEME_A = SchemeConfig(
+    scheme="A",
+    inputs=(
+        "annual_commission",
+        "interest_margin_contribution",
+        "avg_daily_market_value",
+        "annual_trade_volume",
+        "net_fund_inflow",
+        "asset_growth",
+        "annual_turnover",
+        "trade_count",
+        "active_trading_days",
+        "product_breadth",
+        "active_months",
+        "account_age_years",
+        "days_since_last_trade",
+    ),
+    transforms=(
+        "signed_log1p",  # annual_commission
+        "signed_log1p",  # interest_margin_contribution
+        "signed_log1p",  # avg_daily_market_value
+        "signed_log1p",  # annual_trade_volume
+        "signed_log1p",  # net_fund_inflow (can be negative)
+        "none",  # asset_growth: already a log difference
+        "signed_log1p",  # annual_turnover
+        "signed_log1p",  # trade_count
+        "signed_log1p",  # active_trading_days
+        "none",  # product_breadth: small bounded count
+        "none",  # active_months: 0..12
+        "none",  # account_age_years: tenure, not heavy-tailed
+        "signed_log1p",  # days_since_last_trade: years-long dormancy tail
+    ),
+    use_factor_analysis=True,
+    n_factors=5,
+    k=6,
+    naming_rule="thesis",
+    fill_null=(("annual_turnover", 0.0),),
+)
+"""The thesis: 13 indicators, factor analysis (5 factors, varimax), K-means into 6 groups."""
+
+SCHEME_B = SchemeConfig(
+    scheme="B",
+    inputs=("customer_contribution", "annual_turnover", "account_age_years"),
+    transforms=("log1p", "log1p", "none"),
+    use_factor_analysis=False,
+    n_factors=None,
+    k=4,
+    naming_rule="paper",
+    fill_null=(("annual_turnover", 0.0),),
+)
+"""The paper: contribution, turnover and tenure, no factor step, K-means into 4 groups."""
+
+SCHEMES: dict[str, SchemeConfig] = {"A": SCHEME_A, "B": SCHEME_B}
+
+
+def get_scheme(scheme: str | SchemeConfig) -> SchemeConfig:
+    """The ready configuration of ``scheme`` ('A' or 'B', case-insensitive), or ``scheme``."""
+    if isinstance(scheme, SchemeConfig):
+        return scheme
+    key = str(scheme).strip().upper()
+    if key not in SCHEMES:
+        raise SegmentationConfigError(f"unknown scheme {scheme!r}; known: {sorted(SCHEMES)}")
+    return SCHEMES[key]
+
+
+_NONE_WORDS = {"", "none", "null", "all", "auto"}
+
+
+def _is_none(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip().lower() in _NONE_WORDS
+
+
+def _as_int(var: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise SegmentationConfigError(f"var {var!r} must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise SegmentationConfigError(f"var {var!r} must be an integer, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        if re.fullmatch(r"[+-]?\d+\.0*", text):
+            return int(float(text))
+    raise SegmentationConfigError(f"var {var!r} must be an integer, got {value!r}")
+
+
+def _as_float(var: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise SegmentationConfigError(f"var {var!r} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SegmentationConfigError(f"var {var!r} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise SegmentationConfigError(f"var {var!r} must be finite, got {value!r}")
+    return number
+
+
+def _as_k_range(var: str, value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):
+        text = value.strip().strip("[]()")
+        match = re.fullmatch(r"\s*(\d+)\s*(?:\.\.|-|:)\s*(\d+)\s*", text)
+        if match:
+            low, high = int(match.group(1)), int(match.group(2))
+            if high < low:
+                raise SegmentationConfigError(
+                    f"var {var!r} is {value!r}: the upper end is below the lower end"
+                )
+            return tuple(range(low, high + 1))
+        parts = [p for p in re.split(r"[,\s]+", text) if p]
+        if not parts:
+            raise SegmentationConfigError(f"var {var!r} is empty")
+        return tuple(sorted({_as_int(var, p) for p in parts}))
+    if isinstance(value, list | tuple | range):
+        if not value:
+            raise SegmentationConfigError(f"var {var!r} is empty")
+        return tuple(sorted({_as_int(var, v) for v in value}))
+    raise SegmentationConfigError(
+        f"var {var!r} must look like '2..10', '2,3,4' or a list of integers, got {value!r}"
+    )
+
+
+_INT_VARS = (
+    "k",
+    "n_init",
+    "random_seed",
+    "k_selection_n_init",
+    "k_selection_sample_size",
+    "silhouette_sample_size",
+    "cv_folds",
+)
+_OPTIONAL_INT_VARS = ("n_factors", "fit_sample_size")
+_FLOAT_VARS = ("kmo_warning_threshold",)
+_RANGE_VARS = ("k_range", "k_range_min", "k_range_max")
+ACCEPTED_VARS = tuple(sorted(_INT_VARS + _OPTIONAL_INT_VARS + _FLOAT_VARS + _RANGE_VARS))
+
+
+def config_from_vars(
+    scheme: str | SchemeConfig, vars: Mapping[str, Any] | None = None
+) -> SchemeConfig:
+    """The configuration of ``scheme`` with fields overridden from dbt var values.
+
+    ``scheme`` is 'A', 'B' or a :class:`SchemeConfig` to start from. ``vars`` maps the names in
+    the module docstring to values as dbt hands them over (strings or numbers); ``None`` values
+    of required integers are an error, of ``n_factors``/``fit_sample_size`` they mean
+    "eigenvalue > 1" / "all rows". Unknown names raise, so a typo in a var name is not silently
+    ignored. Every error is a :class:`SegmentationConfigError` naming the var.
+    """
+    base = get_scheme(scheme)
+    vars = dict(vars or {})
+    unknown = sorted(set(vars) - set(ACCEPTED_VARS))
+    if unknown:
+        raise SegmentationConfigError(
+            f"unknown segmentation var(s) {unknown} for scheme {base.scheme!r}; "
+            f"accepted: {list(ACCEPTED_VARS)}"
+        )
+    changes: dict[str, Any] = {}
+    for var in _INT_VARS:
+        if var in vars:
+            if _is_none(vars[var]):
+                raise SegmentationConfigError(f"var {var!r} is required, got {vars[var]!r}")
+            changes[var] = _as_int(var, vars[var])
+    for var in _OPTIONAL_INT_VARS:
+        if var in vars:
+            changes[var] = None if _is_none(vars[var]) else _as_int(var, vars[var])
+    for var in _FLOAT_VARS:
+        if var in vars:
+            changes[var] = _as_float(var, vars[var])
+    if "k_range" in vars and ("k_range_min" in vars or "k_range_max" in vars):
+        raise SegmentationConfigError(
+            "give either var 'k_range' or 'k_range_min'/'k_range_max', not both"
+        )
+    if "k_range" in vars:
+        changes["k_range"] = _as_k_range("k_range", vars["k_range"])
+    elif "k_range_min" in vars or "k_range_max" in vars:
+        low = _as_int("k_range_min", vars.get("k_range_min", min(base.k_range)))
+        high = _as_int("k_range_max", vars.get("k_range_max", max(base.k_range)))
+        if high < low:
+            raise SegmentationConfigError(
+                f"var 'k_range_max' ({high}) is below var 'k_range_min' ({low})"
+            )
+        changes["k_range"] = tuple(range(low, high + 1))
+    if not base.use_factor_analysis:
+        changes.pop("n_factors", None)  # documented: ignored without a factor step
+    try:
+        return dataclasses.replace(base, **changes)
+    except SegmentationConfigError as error:
+        # Re-word "scheme 'A': k is 1; must be >= 2" as a var error.
+        raise SegmentationConfigError(f"invalid var value: {error}") from None

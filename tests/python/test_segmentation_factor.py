@@ -1,0 +1,176 @@
+"""Factor analysis against independent computations: numpy eigen-decomposition + own varimax,
+KMO / Bartlett by other formulas, scores = Z W."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+from scipy import stats
+
+from broker_segments.segmentation.factor import (
+    bartlett,
+    correlation,
+    fit_factor_model,
+    kmo,
+    n_factors_kaiser,
+)
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean(axis=0)) / x.std(axis=0, ddof=0)
+
+
+@pytest.fixture(scope="module")
+def z() -> np.ndarray:
+    """9 variables driven by 3 latent factors (3 variables each) plus noise."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    latent = rng.normal(size=(n, 3))
+    weights = np.zeros((3, 9))
+    for f in range(3):
+        weights[f, 3 * f : 3 * f + 3] = [0.9, 0.8, 0.7]
+    weights[0, 3] = 0.3  # a cross-loading so the rotation has something to do
+    x = latent @ weights + rng.normal(scale=0.5, size=(n, 9))
+    return _standardise(x)
+
+
+def _varimax(loadings: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> np.ndarray:
+    """Kaiser-normalised varimax (the classic SVD algorithm, as R's stats::varimax)."""
+    h = np.sqrt((loadings**2).sum(axis=1))
+    a = loadings / h[:, None]
+    p, m = a.shape
+    rotation = np.eye(m)
+    criterion = 0.0
+    for _ in range(max_iter):
+        b = a @ rotation
+        u, s, vt = np.linalg.svd(a.T @ (b**3 - b @ np.diag((b**2).sum(axis=0)) / p))
+        rotation = u @ vt
+        previous, criterion = criterion, s.sum()
+        if criterion < previous * (1 + tol):
+            break
+    return (a @ rotation) * h[:, None]
+
+
+def _match_columns(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """``expected`` with columns reordered and sign-flipped to best match ``actual``."""
+    out = np.empty_like(expected)
+    used: set[int] = set()
+    for j in range(actual.shape[1]):
+        scores = [
+            -np.inf if i in used else abs(actual[:, j] @ expected[:, i])
+            for i in range(expected.shape[1])
+        ]
+        best = int(np.argmax(scores))
+        used.add(best)
+        sign = np.sign(actual[:, j] @ expected[:, best])
+        out[:, j] = sign * expected[:, best]
+    return out
+
+
+def _numpy_loadings(z: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    eigenvalues, eigenvectors = np.linalg.eigh(np.corrcoef(z, rowvar=False))
+    order = np.argsort(eigenvalues)[::-1]
+    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+    return eigenvalues, eigenvectors[:, :m] * np.sqrt(eigenvalues[:m])
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_loadings_match_numpy_eigen_decomposition_and_own_varimax(z, m):
+    names = [f"v{i}" for i in range(z.shape[1])]
+    model = fit_factor_model(z, names, m)
+    eigenvalues, unrotated = _numpy_loadings(z, m)
+
+    assert model.loadings.shape == (z.shape[1], m)  # n_factors honoured
+    np.testing.assert_allclose(model.eigenvalues, eigenvalues, atol=1e-10)
+    np.testing.assert_allclose(
+        model.unrotated_loadings.to_numpy(),
+        _match_columns(model.unrotated_loadings.to_numpy(), unrotated),
+        atol=1e-8,
+    )
+    expected = _varimax(unrotated)
+    np.testing.assert_allclose(
+        model.loadings.to_numpy(), _match_columns(model.loadings.to_numpy(), expected), atol=1e-6
+    )
+
+
+def test_communalities_and_variance_table(z):
+    names = [f"v{i}" for i in range(z.shape[1])]
+    model = fit_factor_model(z, names, 3)
+    loadings = model.loadings.to_numpy()
+    np.testing.assert_allclose(
+        model.communalities["extraction"], (loadings**2).sum(axis=1), atol=1e-12
+    )
+    assert (model.communalities["initial"] == 1.0).all()
+    # Rotation redistributes but keeps the explained variance of the kept factors.
+    np.testing.assert_allclose(
+        model.communalities["extraction"],
+        (model.unrotated_loadings.to_numpy() ** 2).sum(axis=1),
+        atol=1e-8,
+    )
+    table = model.variance_explained
+    assert list(table.index) == list(range(1, 10))
+    np.testing.assert_allclose(table["initial_pct_variance"].sum(), 100.0)
+    np.testing.assert_allclose(table["initial_cum_pct"].iloc[-1], 100.0)
+    kept = table.iloc[:3]
+    np.testing.assert_allclose(kept["extraction_ss_loadings"], kept["initial_eigenvalue"])
+    np.testing.assert_allclose(
+        kept["rotation_cum_pct"].iloc[-1], kept["extraction_cum_pct"].iloc[-1]
+    )
+    assert table.iloc[3:][["extraction_ss_loadings", "rotation_cum_pct"]].isna().all().all()
+
+
+def test_factor_scores_are_z_times_regression_coefficients(z):
+    names = [f"v{i}" for i in range(z.shape[1])]
+    model = fit_factor_model(z, names, 3)
+    r = np.corrcoef(z, rowvar=False)
+    w = np.linalg.inv(r) @ model.loadings.to_numpy()
+    np.testing.assert_allclose(model.score_coefficients.to_numpy(), w, atol=1e-9)
+    np.testing.assert_allclose(model.scores(z), z @ w, atol=1e-9)
+
+
+def test_n_factors_none_is_kaiser_criterion(z):
+    names = [f"v{i}" for i in range(z.shape[1])]
+    model = fit_factor_model(z, names, None)
+    eigenvalues = np.linalg.eigvalsh(np.corrcoef(z, rowvar=False))
+    assert model.loadings.shape[1] == int((eigenvalues > 1).sum()) == n_factors_kaiser(
+        model.eigenvalues
+    )
+
+
+def test_kmo_matches_factor_analyzer_and_partial_correlation_by_regression(z):
+    r = correlation(z)
+    per_variable, overall = kmo(r)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fa_per_variable, fa_overall = calculate_kmo(z)
+    np.testing.assert_allclose(per_variable, fa_per_variable, atol=1e-10)
+    assert overall == pytest.approx(fa_overall, abs=1e-10)
+
+    # Partial correlation of i and j given the rest = correlation of regression residuals.
+    p = z.shape[1]
+    q = np.zeros((p, p))
+    for i in range(p):
+        for j in range(i + 1, p):
+            rest = np.delete(z, [i, j], axis=1)
+            rest = np.column_stack([np.ones(len(z)), rest])
+            ri = z[:, i] - rest @ np.linalg.lstsq(rest, z[:, i], rcond=None)[0]
+            rj = z[:, j] - rest @ np.linalg.lstsq(rest, z[:, j], rcond=None)[0]
+            q[i, j] = q[j, i] = np.corrcoef(ri, rj)[0, 1]
+    r2 = r**2
+    np.fill_diagonal(r2, 0)
+    expected = r2.sum(axis=0) / (r2.sum(axis=0) + (q**2).sum(axis=0))
+    np.testing.assert_allclose(per_variable, expected, atol=1e-10)
+
+
+def test_bartlett_matches_formula_and_factor_analyzer(z):
+    n, p = z.shape
+    result = bartlett(correlation(z), n)
+    chi_square = -(n - 1 - (2 * p + 5) / 6) * np.log(np.linalg.det(np.corrcoef(z, rowvar=False)))
+    assert result["chi_square"] == pytest.approx(chi_square, rel=1e-10)
+    assert result["df"] == p * (p - 1) / 2
+    assert result["p_value"] == pytest.approx(stats.chi2.sf(chi_square, p * (p - 1) / 2))
+    fa_chi_square, fa_p = calculate_bartlett_sphericity(z)
+    assert result["chi_square"] == pytest.approx(fa_chi_square, rel=1e-10)
