@@ -1,0 +1,58 @@
+"""Customer segmentation of the broker: the two schemes of the project, pure Python.
+
+Scheme A (the thesis) and scheme B (the paper) differ only in their :class:`SchemeConfig`.
+
+Public API::
+
+    SCHEME_A, SCHEME_B, SchemeConfig, get_scheme(scheme), config_from_vars(scheme, vars)
+    fit_scheme(frame, config, model_id, run_metadata=None) -> FitResult
+    FitResult.to_artifacts() -> long DataFrame (catalogue: ``artifacts`` module docstring)
+    score(frame, model, model_id=None), classify(frame, model, model_id=None)
+    segment_catalogue(configs=None), name_clusters(profile, naming_rule)
+    SegmentationConfigError, SegmentationInputError, LowAdequacyWarning, DroppedInputWarning
+"""
+
+from .artifacts import ARTIFACT_COLUMNS, ARTIFACTS, ScoringModel, classify, score
+from .config import (
+    ACCEPTED_VARS,
+    SCHEME_A,
+    SCHEME_B,
+    SCHEMES,
+    SchemeConfig,
+    config_from_vars,
+    get_scheme,
+)
+from .errors import (
+    DroppedInputWarning,
+    LowAdequacyWarning,
+    SegmentationConfigError,
+    SegmentationError,
+    SegmentationInputError,
+)
+from .fit import FitResult, fit_scheme
+from .naming import SEGMENT_NAMES, name_clusters, segment_catalogue
+
+__all__ = [
+    "ACCEPTED_VARS",
+    "ARTIFACTS",
+    "ARTIFACT_COLUMNS",
+    "SCHEMES",
+    "SCHEME_A",
+    "SCHEME_B",
+    "SEGMENT_NAMES",
+    "DroppedInputWarning",
+    "FitResult",
+    "LowAdequacyWarning",
+    "SchemeConfig",
+    "ScoringModel",
+    "SegmentationConfigError",
+    "SegmentationError",
+    "SegmentationInputError",
+    "classify",
+    "config_from_vars",
+    "fit_scheme",
+    "get_scheme",
+    "name_clusters",
+    "score",
+    "segment_catalogue",
+]

@@ -1,0 +1,586 @@
+"""The warehouse form of a fit (one long frame) and scoring from it.
+
+``FitResult.to_artifacts()`` returns ONE long DataFrame, the return value of the dbt Python
+model; SQL models select from it and pivot. Columns:
+
+============ ========= ==================================================================
+column       dtype     meaning
+============ ========= ==================================================================
+model_id     str       the id passed to ``fit_scheme``
+scheme       str       'A' or 'B'
+artifact     str       which table (below)
+row_key      str       the table's row (variable, component, segment code, k, customer_id)
+column_key   str       the table's column (statistic, factor, variable, segment code)
+value        float64   the number; NaN (read as NULL by DuckDB) when the cell is text or
+                       undefined (e.g. the silhouette for a k the sample cannot support)
+text_value   str       the text of text cells, else null
+============ ========= ==================================================================
+
+(artifact, row_key, column_key) is unique within a model_id. "input" below means a model input
+kept after dropping zero-variance ones (configuration order); "model variable" means
+``factor_1``..``factor_m`` with the factor step (scheme A), else the kept input's name (its z-score,
+scheme B). Segment codes are e.g. ``vip`` (see ``naming``).
+
+========================= ======================= ==========================================
+artifact                  row_key                 column_key -> value / text_value
+========================= ======================= ==========================================
+standardisation           input                   ``position`` (1-based order of the input in
+                                                  the model), ``mean``, ``std`` (of the
+                                                  transformed input, population std, fit
+                                                  sample), ``null_fill`` (raw value nulls are
+                                                  filled with before the transform; NaN = no
+                                                  fill) -> value; ``transform``
+                                                  (``signed_log1p``/``log1p``/``none``) ->
+                                                  text_value
+dropped_input             input dropped           ``reason`` -> text_value;
+                                                  ``constant_value`` (its transformed
+                                                  constant) -> value
+kmo                       input, or ``overall``   ``kmo`` -> value (factor step only)
+bartlett                  ``overall``             ``chi_square``, ``df``, ``p_value``, ``n``
+                                                  -> value (factor step only)
+communality               input                   ``initial`` (1.0), ``extraction`` -> value
+variance_explained        component ``1``..``p``  ``initial_eigenvalue``,
+                                                  ``initial_pct_variance``, ``initial_cum_pct``
+                                                  for every component; ``extraction_ss_loadings``,
+                                                  ``extraction_pct_variance``,
+                                                  ``extraction_cum_pct``,
+                                                  ``rotation_ss_loadings``,
+                                                  ``rotation_pct_variance``,
+                                                  ``rotation_cum_pct`` only for the kept
+                                                  components ``1``..``m`` (SPSS leaves them
+                                                  blank) -> value; percentages in 0..100
+unrotated_loading         input                   ``factor_j`` -> principal-component loading
+                                                  (SPSS "Component Matrix")
+rotated_loading           input                   ``factor_j`` -> varimax-rotated loading
+factor_score_coefficient  input                   ``factor_j`` -> regression coefficient
+                                                  (W = R^-1 L); factor_j = sum over inputs of
+                                                  z * coefficient
+cluster_centre            segment_code            model variable -> final centre coordinate
+cluster_profile           segment_code            every configured input (dropped ones too) ->
+                                                  mean raw (untransformed, after null fill)
+                                                  value over the segment's customers
+cluster_size              segment_code            ``n`` (customers), ``pct`` (0..100),
+                                                  ``kmeans_cluster_number`` (K-means' own
+                                                  1-based number; arbitrary) -> value
+segment_naming            segment_code            ``naming_step``, ``sort_order`` -> value;
+                                                  ``segment_name``, ``segment_name_zh``,
+                                                  ``criterion`` (why it got the name) ->
+                                                  text_value
+centre_distance           segment_code            segment_code -> Euclidean distance between
+                                                  the two centres in model space
+anova                     model variable          ``ss_between``, ``df_between``,
+                                                  ``ms_between``, ``ss_within``,
+                                                  ``df_within``, ``ms_within``, ``f``,
+                                                  ``p_value`` -> value
+classification_function   segment_code            input -> coefficient on its z-score;
+                                                  ``constant`` -> constant (includes ln prior)
+hit_rate                  ``resubstitution`` or   ``overall`` (share correct, 0..1), a
+                          ``cross_validated``     segment_code (share correct within that
+                                                  true segment), ``n_folds`` (CV folds;
+                                                  NaN for resubstitution, 0 if CV impossible)
+k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
+                                                  ``calinski_harabasz``, ``davies_bouldin``,
+                                                  ``sample_size``, ``silhouette_sample_size``
+model_run                 ``run``                 see below
+fitted_assignment         customer_id             ``segment_code`` -> text_value;
+                                                  ``distance_to_centre`` (Euclidean, model
+                                                  space), each model variable (the row's
+                                                  factor score / z-score), ``in_fit_sample``
+                                                  (1/0) -> value
+========================= ======================= ==========================================
+
+``model_run`` column_keys: value: ``n_rows`` (customers passed in, all assigned),
+``n_fit_sample`` (rows the parameters were fitted on), ``n_inputs`` (kept), ``n_dropped_inputs``,
+``n_factors`` (NaN without factor step), ``k``, ``kmo`` (NaN without factor step),
+``low_adequacy`` (1 if KMO below the threshold, else 0; NaN without factor step),
+``cumulative_variance_pct`` (rotation cumulative % of the kept factors; NaN without factor
+step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate``,
+``resubstitution_hit_rate``, ``random_seed``, ``n_init``, ``fit_seconds``,
+``kmeans_label_mismatches`` (fit-sample rows whose K-means label differs from the
+nearest-centre rule; 0 except on exact ties); text_value: ``model_variables`` (comma-separated,
+in order), ``segment_codes`` (comma-separated, sort order), ``config`` (JSON of the
+SchemeConfig), ``package_version``, ``fitted_at_utc`` (ISO timestamp), ``warnings`` ('; '
+joined, null if none). Each ``run_metadata`` key is stored under its own name: numbers in value,
+text (and JSON for dicts/lists, e.g. ``vars``) in text_value; ``as_of_date`` as ISO text.
+
+Scoring (``score``/``classify``) reads only: standardisation, factor_score_coefficient,
+cluster_centre, segment_naming (sort order), classification_function and model_run
+(model_variables). The SQL side must do the same arithmetic: fill nulls with ``null_fill``,
+transform, z = (t - mean) / std, factor_j = sum_i z_i * coefficient_ij, segment = the centre
+with the smallest sum over model variables of (x - centre)^2, ties to the lower sort_order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import cluster, discriminant
+from .errors import SegmentationInputError
+from .transform import prepare_inputs, standardise
+
+if TYPE_CHECKING:
+    from .fit import FitResult
+
+ARTIFACT_COLUMNS = (
+    "model_id",
+    "scheme",
+    "artifact",
+    "row_key",
+    "column_key",
+    "value",
+    "text_value",
+)
+ARTIFACTS = (
+    "standardisation",
+    "dropped_input",
+    "kmo",
+    "bartlett",
+    "communality",
+    "variance_explained",
+    "unrotated_loading",
+    "rotated_loading",
+    "factor_score_coefficient",
+    "cluster_centre",
+    "cluster_profile",
+    "cluster_size",
+    "segment_naming",
+    "centre_distance",
+    "anova",
+    "classification_function",
+    "hit_rate",
+    "k_selection",
+    "model_run",
+    "fitted_assignment",
+)
+RESERVED_MODEL_RUN_KEYS = (
+    "n_rows",
+    "n_fit_sample",
+    "n_inputs",
+    "n_dropped_inputs",
+    "n_factors",
+    "k",
+    "kmo",
+    "low_adequacy",
+    "cumulative_variance_pct",
+    "inertia",
+    "cv_hit_rate",
+    "resubstitution_hit_rate",
+    "random_seed",
+    "n_init",
+    "fit_seconds",
+    "kmeans_label_mismatches",
+    "model_variables",
+    "segment_codes",
+    "config",
+    "package_version",
+    "fitted_at_utc",
+    "warnings",
+)
+
+
+class _Blocks:
+    """Collects artifact cells as arrow arrays and builds the frame once."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[str, pa.Array, pa.Array, np.ndarray, pa.Array]] = []
+
+    def add(
+        self,
+        artifact: str,
+        row_keys: Sequence[Any] | pa.Array,
+        column_keys: Sequence[Any] | pa.Array,
+        values: Sequence[float] | np.ndarray | None = None,
+        texts: Sequence[str | None] | None = None,
+    ) -> None:
+        rows = row_keys if isinstance(row_keys, pa.Array) else pa.array([str(r) for r in row_keys])
+        n = len(rows)
+        if isinstance(column_keys, pa.Array):
+            columns = column_keys
+        else:
+            columns = pa.array([str(c) for c in column_keys], type=pa.string())
+        value_array = np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64)
+        text_array = pa.nulls(n, pa.string()) if texts is None else pa.array(texts, pa.string())
+        if not (len(columns) == len(value_array) == len(text_array) == n):
+            raise ValueError(f"artifact {artifact}: ragged block")
+        self.parts.append((artifact, rows, columns, value_array, text_array))
+
+    def add_frame(self, artifact: str, frame: pd.DataFrame, dropna: bool = False) -> None:
+        """A wide numeric frame: index -> row_key, columns -> column_key."""
+        values = frame.to_numpy(dtype=np.float64)
+        row_keys = np.repeat(
+            np.asarray([_key(i) for i in frame.index], dtype=object), frame.shape[1]
+        )
+        column_keys = np.tile(np.asarray([str(c) for c in frame.columns], dtype=object), len(frame))
+        flat = values.ravel()
+        if dropna:
+            keep = ~np.isnan(flat)
+            row_keys, column_keys, flat = row_keys[keep], column_keys[keep], flat[keep]
+        self.add(artifact, list(row_keys), list(column_keys), flat)
+
+    def frame(self, model_id: str, scheme: str) -> pd.DataFrame:
+        lengths = [len(p[1]) for p in self.parts]
+        total = sum(lengths)
+        artifact = pa.chunked_array(
+            [_constant(p[0], len(p[1])) for p in self.parts], type=pa.string()
+        )
+        table = pa.table(
+            {
+                "model_id": _constant(model_id, total),
+                "scheme": _constant(scheme, total),
+                "artifact": artifact,
+                "row_key": pa.chunked_array([p[1] for p in self.parts], type=pa.string()),
+                "column_key": pa.chunked_array([p[2] for p in self.parts], type=pa.string()),
+                "value": pa.array(
+                    np.concatenate([p[3] for p in self.parts]) if total else np.empty(0),
+                    type=pa.float64(),
+                    from_pandas=False,
+                ),
+                "text_value": pa.chunked_array([p[4] for p in self.parts], type=pa.string()),
+            }
+        )
+        frame = table.to_pandas()
+        for column in ("model_id", "scheme", "artifact", "row_key", "column_key", "text_value"):
+            if frame[column].dtype != "str":
+                frame[column] = frame[column].astype("str")
+        frame["value"] = frame["value"].astype(np.float64)
+        return frame
+
+
+def _constant(text: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(text, pa.string()), n)
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _metadata_cell(value: Any) -> tuple[float, str | None]:
+    if isinstance(value, bool):
+        return float(value), None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value), None
+    if value is None:
+        return np.nan, None
+    if isinstance(value, dt.date | dt.datetime | pd.Timestamp):
+        return np.nan, value.isoformat()
+    if isinstance(value, dict | list | tuple):
+        return np.nan, json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
+    return np.nan, str(value)
+
+
+def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> pd.DataFrame:
+    """Build the long artifact frame of ``result`` (catalogue in the module docstring)."""
+    from .. import __version__
+
+    clash = sorted(set(result.run_metadata) & set(RESERVED_MODEL_RUN_KEYS))
+    if clash:
+        raise ValueError(f"run_metadata keys {clash} clash with model_run statistics")
+    blocks = _Blocks()
+    config = result.config
+    fill = config.fill_null_by_input
+    transform = config.transform_by_input
+
+    standard = pd.DataFrame(
+        {
+            "position": np.arange(1, len(result.inputs) + 1, dtype=float),
+            "mean": result.mean.to_numpy(),
+            "std": result.std.to_numpy(),
+            "null_fill": [fill.get(name, np.nan) for name in result.inputs],
+        },
+        index=result.inputs,
+    )
+    blocks.add_frame("standardisation", standard)
+    blocks.add(
+        "standardisation",
+        result.inputs,
+        ["transform"] * len(result.inputs),
+        texts=[transform[name] for name in result.inputs],
+    )
+    if result.dropped_inputs:
+        names = list(result.dropped_inputs)
+        blocks.add(
+            "dropped_input",
+            names,
+            ["reason"] * len(names),
+            texts=[result.dropped_inputs[name] for name in names],
+        )
+        blocks.add(
+            "dropped_input",
+            names,
+            ["constant_value"] * len(names),
+            [result.dropped_values[name] for name in names],
+        )
+
+    fm = result.factor_model
+    if fm is not None:
+        kmo = result.kmo_per_variable.to_frame("kmo")
+        kmo.loc["overall"] = result.kmo_overall
+        blocks.add_frame("kmo", kmo)
+        blocks.add_frame("bartlett", pd.DataFrame(result.bartlett, index=["overall"]))
+        blocks.add_frame("communality", fm.communalities)
+        blocks.add_frame("variance_explained", fm.variance_explained, dropna=True)
+        blocks.add_frame("unrotated_loading", fm.unrotated_loadings)
+        blocks.add_frame("rotated_loading", fm.loadings)
+        blocks.add_frame("factor_score_coefficient", fm.score_coefficients)
+
+    blocks.add_frame("cluster_centre", result.centres)
+    blocks.add_frame("cluster_profile", result.profile)
+    blocks.add_frame("cluster_size", result.sizes)
+    naming = result.naming
+    blocks.add_frame("segment_naming", naming[["naming_step", "sort_order"]])
+    for column in ("segment_name", "segment_name_zh", "criterion"):
+        blocks.add(
+            "segment_naming",
+            list(naming.index),
+            [column] * len(naming),
+            texts=naming[column].astype(str).tolist(),
+        )
+    blocks.add_frame("centre_distance", result.centre_distances)
+    blocks.add_frame("anova", result.anova)
+    blocks.add_frame("classification_function", result.classification_functions)
+    blocks.add_frame("hit_rate", result.hit_rates)
+    blocks.add_frame("k_selection", result.k_selection)
+
+    # model_run
+    cumulative = (
+        float(fm.variance_explained["rotation_cum_pct"].dropna().iloc[-1]) if fm else np.nan
+    )
+    numbers = {
+        "n_rows": result.n_rows,
+        "n_fit_sample": result.n_fit,
+        "n_inputs": len(result.inputs),
+        "n_dropped_inputs": len(result.dropped_inputs),
+        "n_factors": len(result.model_variables) if fm else np.nan,
+        "k": config.k,
+        "kmo": result.kmo_overall if fm else np.nan,
+        "low_adequacy": float(result.kmo_overall < config.kmo_warning_threshold) if fm else np.nan,
+        "cumulative_variance_pct": cumulative,
+        "inertia": result.inertia,
+        "cv_hit_rate": result.hit_rates.loc["cross_validated", "overall"],
+        "resubstitution_hit_rate": result.hit_rates.loc["resubstitution", "overall"],
+        "random_seed": config.random_seed,
+        "n_init": config.n_init,
+        "fit_seconds": result.fit_seconds,
+        "kmeans_label_mismatches": result.kmeans_label_mismatches,
+    }
+    texts = {
+        "model_variables": ",".join(result.model_variables),
+        "segment_codes": ",".join(result.segment_codes),
+        "config": json.dumps(dataclasses.asdict(config), default=_json_default),
+        "package_version": __version__,
+        "fitted_at_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "warnings": "; ".join(result.warnings) if result.warnings else None,
+    }
+    metadata = {key: _metadata_cell(value) for key, value in result.run_metadata.items()}
+    keys = list(numbers) + list(texts) + list(metadata)
+    blocks.add(
+        "model_run",
+        ["run"] * len(keys),
+        keys,
+        [float(v) for v in numbers.values()]
+        + [np.nan] * len(texts)
+        + [v for v, _ in metadata.values()],
+        [None] * len(numbers) + list(texts.values()) + [t for _, t in metadata.values()],
+    )
+
+    if include_assignments:
+        a = result.assignments
+        ids = pa.array(a["customer_id"].astype(str).to_numpy(dtype=object), pa.string())
+        n = len(a)
+        blocks.add(
+            "fitted_assignment",
+            ids,
+            _constant("segment_code", n),
+            texts=a["segment_code"].tolist(),
+        )
+        for column in ("distance_to_centre", *result.model_variables, "in_fit_sample"):
+            blocks.add(
+                "fitted_assignment",
+                ids,
+                _constant(column, n),
+                a[column].to_numpy(dtype=np.float64),
+            )
+    return blocks.frame(result.model_id, result.scheme)
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """The parameters needed to assign new rows, from a FitResult or from artifacts."""
+
+    model_id: str
+    scheme: str
+    inputs: tuple[str, ...]
+    transforms: dict[str, str]
+    null_fill: dict[str, float]
+    mean: np.ndarray
+    std: np.ndarray
+    score_coefficients: np.ndarray | None  # (n_inputs, m) or None without a factor step
+    model_variables: tuple[str, ...]
+    segment_codes: tuple[str, ...]  # sort order
+    centres: np.ndarray  # (k, n model variables)
+    function_coefficients: np.ndarray  # (k, n_inputs)
+    function_constants: np.ndarray  # (k,)
+
+    @classmethod
+    def from_result(cls, result: FitResult) -> ScoringModel:
+        fill = result.config.fill_null_by_input
+        fm = result.factor_model
+        functions = result.classification_functions
+        return cls(
+            model_id=result.model_id,
+            scheme=result.scheme,
+            inputs=tuple(result.inputs),
+            transforms={n: result.config.transform_by_input[n] for n in result.inputs},
+            null_fill={n: fill[n] for n in result.inputs if n in fill},
+            mean=result.mean.to_numpy(),
+            std=result.std.to_numpy(),
+            score_coefficients=None if fm is None else fm.score_coefficients.to_numpy(),
+            model_variables=tuple(result.model_variables),
+            segment_codes=tuple(result.segment_codes),
+            centres=result.centres.to_numpy(),
+            function_coefficients=functions[list(result.inputs)].to_numpy(),
+            function_constants=functions["constant"].to_numpy(),
+        )
+
+    @classmethod
+    def from_artifacts(cls, artifacts: pd.DataFrame, model_id: str | None = None) -> ScoringModel:
+        """Read the parameters back from the long artifact frame (one model_id)."""
+        ids = artifacts["model_id"].unique()
+        if model_id is None:
+            if len(ids) != 1:
+                raise SegmentationInputError(
+                    f"artifacts hold {len(ids)} model_ids {sorted(map(str, ids))[:5]}; "
+                    "pass model_id"
+                )
+            model_id = str(ids[0])
+        a = artifacts[artifacts["model_id"] == model_id]
+        if a.empty:
+            raise SegmentationInputError(f"no artifacts for model_id {model_id!r}")
+
+        # pivot, not pivot_table: a duplicate (row_key, column_key) must fail, not be averaged.
+        def table(name: str, text: bool = False) -> pd.DataFrame:
+            part = a[a["artifact"] == name]
+            if text:
+                part = part[part["text_value"].notna()]
+                return part.pivot(index="row_key", columns="column_key", values="text_value")  # noqa: PD010
+            part = part[part["text_value"].isna()]
+            return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
+
+        standard = table("standardisation").sort_values("position")
+        inputs = tuple(standard.index)
+        transforms = table("standardisation", text=True)["transform"].to_dict()
+        run = a[a["artifact"] == "model_run"].set_index("column_key")
+        model_variables = tuple(str(run.loc["model_variables", "text_value"]).split(","))
+        naming = table("segment_naming").sort_values("sort_order")
+        codes = tuple(naming.index)
+        coefficients = None
+        if (a["artifact"] == "factor_score_coefficient").any():
+            coefficients = (
+                table("factor_score_coefficient").loc[list(inputs), list(model_variables)]
+            ).to_numpy()
+        centres = table("cluster_centre").loc[list(codes), list(model_variables)].to_numpy()
+        functions = table("classification_function").loc[list(codes)]
+        return cls(
+            model_id=model_id,
+            scheme=str(a["scheme"].iloc[0]),
+            inputs=inputs,
+            transforms={k: str(v) for k, v in transforms.items()},
+            null_fill={k: float(v) for k, v in standard["null_fill"].items() if not np.isnan(v)},
+            mean=standard["mean"].to_numpy(),
+            std=standard["std"].to_numpy(),
+            score_coefficients=coefficients,
+            model_variables=model_variables,
+            segment_codes=codes,
+            centres=centres,
+            function_coefficients=functions[list(inputs)].to_numpy(),
+            function_constants=functions["constant"].to_numpy(),
+        )
+
+    def standardised(self, frame: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+        ids, _, transformed = prepare_inputs(
+            frame, self.inputs, self.transforms, self.null_fill, require_unique_ids=False
+        )
+        return ids, standardise(transformed, self.mean, self.std)
+
+    def model_space(self, z: np.ndarray) -> np.ndarray:
+        return z if self.score_coefficients is None else z @ self.score_coefficients
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Nearest centre: customer_id, segment_code, distance_to_centre, model variables."""
+        ids, z = self.standardised(frame)
+        x = self.model_space(z)
+        segment, distance = cluster.nearest_centre(x, self.centres)
+        return pd.DataFrame(
+            {
+                "customer_id": ids.to_numpy(),
+                "segment_code": np.asarray(self.segment_codes, dtype=object)[segment],
+                "distance_to_centre": distance,
+                **{name: x[:, j] for j, name in enumerate(self.model_variables)},
+            },
+            index=frame.index,
+        )
+
+    def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Discriminant functions: customer_id, segment_code, classification_score,
+        posterior_probability."""
+        ids, z = self.standardised(frame)
+        group, best, posterior = discriminant.classify(
+            z, self.function_coefficients, self.function_constants
+        )
+        return pd.DataFrame(
+            {
+                "customer_id": ids.to_numpy(),
+                "segment_code": np.asarray(self.segment_codes, dtype=object)[group],
+                "classification_score": best,
+                "posterior_probability": posterior,
+            },
+            index=frame.index,
+        )
+
+
+def _model(model: Any, model_id: str | None) -> ScoringModel:
+    if isinstance(model, ScoringModel):
+        return model
+    if isinstance(model, pd.DataFrame):
+        return ScoringModel.from_artifacts(model, model_id)
+    if hasattr(model, "scoring_model"):
+        return model.scoring_model()
+    raise TypeError(f"expected a FitResult, ScoringModel or artifact DataFrame, got {type(model)}")
+
+
+def score(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.DataFrame:
+    """Assign ``frame`` rows to the nearest stored centre.
+
+    ``model`` is a FitResult, a ScoringModel or the artifact frame (``model_id`` picks one
+    model when it holds several). ``frame`` needs ``customer_id`` and the model's kept inputs.
+    Returns customer_id, segment_code, distance_to_centre and the model variables, in the
+    frame's order and index.
+    """
+    return _model(model, model_id).score(frame)
+
+
+def classify(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.DataFrame:
+    """Assign ``frame`` rows with Fisher's classification functions (highest score wins).
+
+    Returns customer_id, segment_code, classification_score, posterior_probability.
+    """
+    return _model(model, model_id).classify(frame)

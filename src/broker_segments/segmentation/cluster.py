@@ -1,0 +1,146 @@
+"""K-means and the SPSS "Quick Cluster" tables: centres, distances, ANOVA, choosing k.
+
+Assignment rule (the one SQL reproduces): a row belongs to the centre with the smallest
+squared Euclidean distance ``sum_j (x_j - c_j)^2`` in model space; exact ties go to the centre
+listed first (the segment with the lowest sort order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+from .errors import SegmentationInputError
+
+
+def fit_kmeans(x: np.ndarray, k: int, n_init: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """K-means (k-means++, ``n_init`` restarts, fixed seed). Returns ``(centres, labels)``."""
+    if x.shape[0] < k:
+        raise SegmentationInputError(
+            f"{x.shape[0]} eligible customer(s) in the fitting sample, fewer than k={k} clusters"
+        )
+    model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+    labels = model.fit_predict(np.ascontiguousarray(x, dtype=np.float64))
+    n_found = len(np.unique(labels))
+    if n_found < k:
+        raise SegmentationInputError(
+            f"K-means found only {n_found} distinct cluster(s) for k={k}: the fitting sample "
+            f"has too few distinct points ({len(np.unique(x, axis=0))}) for k clusters"
+        )
+    return model.cluster_centers_.astype(np.float64), labels
+
+
+def squared_distances(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """``(n, k)`` squared Euclidean distances, summed term by term as SQL does."""
+    out = np.empty((x.shape[0], centres.shape[0]))
+    for g, centre in enumerate(centres):
+        out[:, g] = ((x - centre) ** 2).sum(axis=1)
+    return out
+
+
+def nearest_centre(x: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest centre (first on ties) and the Euclidean distance to it."""
+    d2 = squared_distances(x, centres)
+    labels = d2.argmin(axis=1)
+    return labels, np.sqrt(d2[np.arange(x.shape[0]), labels])
+
+
+def centre_distances(centres: pd.DataFrame) -> pd.DataFrame:
+    """Euclidean distances between final centres (a square frame, zero diagonal)."""
+    values = centres.to_numpy()
+    d = np.sqrt(((values[:, None, :] - values[None, :, :]) ** 2).sum(axis=2))
+    return pd.DataFrame(d, index=centres.index, columns=centres.index)
+
+
+def anova(x: np.ndarray, labels: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """One-way ANOVA of each model variable between clusters (SPSS K-means ANOVA table).
+
+    As SPSS says beside it: the F tests are descriptive only, the clusters were chosen to
+    maximise the differences.
+    """
+    n = x.shape[0]
+    groups = np.unique(labels)
+    g = len(groups)
+    grand = x.mean(axis=0)
+    ss_between = np.zeros(x.shape[1])
+    ss_within = np.zeros(x.shape[1])
+    for group in groups:
+        members = x[labels == group]
+        mean = members.mean(axis=0)
+        ss_between += len(members) * (mean - grand) ** 2
+        ss_within += ((members - mean) ** 2).sum(axis=0)
+    df_between, df_within = g - 1, n - g
+    ms_between = ss_between / df_between if df_between > 0 else np.full_like(ss_between, np.nan)
+    ms_within = ss_within / df_within if df_within > 0 else np.full_like(ss_within, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(ms_within > 0, ms_between / ms_within, np.nan)
+    p = np.where(np.isfinite(f), stats.f.sf(f, df_between, df_within), np.nan)
+    return pd.DataFrame(
+        {
+            "ss_between": ss_between,
+            "df_between": float(df_between),
+            "ms_between": ms_between,
+            "ss_within": ss_within,
+            "df_within": float(df_within),
+            "ms_within": ms_within,
+            "f": f,
+            "p_value": p,
+        },
+        index=pd.Index(names, name="variable"),
+    )
+
+
+def k_selection(
+    x: np.ndarray,
+    k_range: tuple[int, ...],
+    n_init: int,
+    seed: int,
+    silhouette_sample_size: int,
+) -> pd.DataFrame:
+    """Quality of K-means over ``k_range`` on the sample ``x`` (already a deterministic sample).
+
+    Inertia (within-cluster sum of squares), Calinski-Harabasz and Davies-Bouldin on all of
+    ``x``; the silhouette on its first ``silhouette_sample_size`` rows (the silhouette is
+    quadratic in rows). k values that the sample cannot support (k >= rows) are left out.
+    """
+    rows = []
+    n = x.shape[0]
+    n_silhouette = min(n, silhouette_sample_size)
+    for k in sorted(set(k_range)):
+        if k >= n or k >= n_silhouette:
+            continue
+        model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+        labels = model.fit_predict(x)
+        distinct = len(np.unique(labels))
+        silhouette_labels = labels[:n_silhouette]
+        rows.append(
+            {
+                "k": k,
+                "inertia": float(model.inertia_),
+                "silhouette": float(silhouette_score(x[:n_silhouette], silhouette_labels))
+                if 1 < len(np.unique(silhouette_labels)) < n_silhouette
+                else np.nan,
+                "calinski_harabasz": float(calinski_harabasz_score(x, labels))
+                if distinct > 1
+                else np.nan,
+                "davies_bouldin": float(davies_bouldin_score(x, labels))
+                if distinct > 1
+                else np.nan,
+                "sample_size": float(n),
+                "silhouette_sample_size": float(n_silhouette),
+            }
+        )
+    columns = [
+        "inertia",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "sample_size",
+        "silhouette_sample_size",
+    ]
+    if not rows:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="k"), dtype=float)
+    return pd.DataFrame(rows).set_index("k")[columns]

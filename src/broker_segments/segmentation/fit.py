@@ -1,0 +1,329 @@
+"""Fit a segmentation scheme: transform, standardise, (factor analysis), K-means, name, classify.
+
+Which rows estimate what. ``frame`` is the fitting population (eligible customers, chosen by
+the caller). The *fit sample* (all of ``frame`` unless ``config.fit_sample_size`` is set) fixes
+the parameters: standardisation mean/std, adequacy, factor model, K-means centres. Every row of
+``frame`` is then assigned to its nearest centre, and the descriptive tables (profiles, cases
+per cluster, ANOVA), the naming and the discriminant functions use all rows of ``frame`` with
+that assignment, so ``cluster_size`` matches the count of K-means-assigned customers in the
+warehouse. Rows are put in a canonical order (a seeded hash of ``customer_id``) before
+anything is fitted, so the result does not depend on the order the rows arrive in, and the
+samples are prefixes of that order.
+
+Degenerate input (``SegmentationInputError``, message names what to fix):
+
+* a missing input column, null/duplicate ``customer_id``, a non-numeric input;
+* nulls (other than the configured fills, see ``config``) or infinite values, per column with
+  counts; a negative value under ``log1p``;
+* fewer rows (in ``frame`` or in the fit sample) than k;
+* a (nearly) singular correlation matrix, naming the variables of the near-exact linear
+  combination;
+* every input constant, or fewer inputs left than ``n_factors``.
+
+An input with zero variance in the fit sample is *dropped*, not an error: a constant column
+carries no information about the segments and would make R singular, and a daily scheduled run
+should not fail because, say, no customer in a small test market traded a second product type.
+The drop is warned (``DroppedInputWarning``) and recorded (``dropped_inputs``, artifact
+``dropped_input``); scoring ignores the dropped input. A KMO below
+``config.kmo_warning_threshold`` warns (``LowAdequacyWarning``) and is recorded, the fit goes on.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import cluster, discriminant
+from .config import SchemeConfig, get_scheme
+from .errors import DroppedInputWarning, LowAdequacyWarning, SegmentationInputError
+from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
+from .naming import name_clusters
+from .transform import check_not_singular, prepare_inputs, standardise, zero_variance_columns
+
+if TYPE_CHECKING:
+    from .artifacts import ScoringModel
+
+
+@dataclass
+class FitResult:
+    """Everything a fit produced; ``to_artifacts()`` is the warehouse form.
+
+    Frames indexed by ``segment_code`` are in display (sort) order. ``model_variables`` are the
+    columns of model space: ``factor_1..factor_m`` with the factor step, else the kept inputs
+    (their z-scores).
+    """
+
+    model_id: str
+    config: SchemeConfig
+    run_metadata: dict[str, Any]
+    inputs: list[str]  # kept inputs, in configuration order
+    dropped_inputs: dict[str, str]  # input -> reason
+    dropped_values: dict[str, float]  # input -> its constant transformed value
+    mean: pd.Series  # of the transformed kept inputs, fit sample
+    std: pd.Series  # population std (ddof=0)
+    kmo_per_variable: pd.Series | None
+    kmo_overall: float | None
+    bartlett: dict[str, float] | None
+    factor_model: FactorModel | None
+    model_variables: list[str]
+    centres: pd.DataFrame  # segment_code x model variable
+    profile: pd.DataFrame  # segment_code x raw input (all configured inputs)
+    sizes: pd.DataFrame  # segment_code x (n, pct, kmeans_cluster_number)
+    naming: pd.DataFrame  # segment_code x (naming_step, sort_order, names, criterion)
+    centre_distances: pd.DataFrame
+    anova: pd.DataFrame
+    classification_functions: pd.DataFrame  # segment_code x (inputs..., constant)
+    hit_rates: pd.DataFrame  # method x (overall, <segment codes>, n_folds)
+    k_selection: pd.DataFrame
+    assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
+    n_rows: int
+    n_fit: int
+    inertia: float
+    kmeans_label_mismatches: int
+    fit_seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def scheme(self) -> str:
+        return self.config.scheme
+
+    @property
+    def segment_codes(self) -> list[str]:
+        return list(self.centres.index)
+
+    def to_artifacts(self, include_assignments: bool = True) -> pd.DataFrame:
+        """The long artifact frame (see ``artifacts`` for the catalogue)."""
+        from .artifacts import result_to_artifacts
+
+        return result_to_artifacts(self, include_assignments=include_assignments)
+
+    def scoring_model(self) -> ScoringModel:
+        from .artifacts import ScoringModel
+
+        return ScoringModel.from_result(self)
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Nearest-centre segment of new rows (see ``artifacts.score``)."""
+        return self.scoring_model().score(frame)
+
+    def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Discriminant-function segment of new rows (see ``artifacts.classify``)."""
+        return self.scoring_model().classify(frame)
+
+
+def canonical_order(ids: pd.Series, seed: int) -> np.ndarray:
+    """Row positions ordered by a seeded 64-bit hash of ``str(customer_id)``.
+
+    Stable across runs and row orders: the same customer always gets the same hash, so
+    samples (prefixes of this order) keep the same customers when the data is re-read.
+    """
+    key = f"seg{seed % 10**13:013d}"
+    hashes = pd.util.hash_pandas_object(
+        ids.astype(str).reset_index(drop=True), index=False, hash_key=key
+    ).to_numpy()
+    return np.argsort(hashes, kind="stable")
+
+
+def fit_scheme(
+    frame: pd.DataFrame,
+    config: SchemeConfig | str,
+    model_id: str,
+    run_metadata: dict[str, Any] | None = None,
+) -> FitResult:
+    """Fit ``config`` on ``frame`` (``customer_id`` + the config's inputs, eligible rows only).
+
+    ``run_metadata`` (e.g. ``{'as_of_date': '2024-06-28', 'vars': {...}}``) is stored as is in
+    the ``model_run`` artifact. Raises ``SegmentationInputError`` on degenerate input.
+    """
+    started = time.perf_counter()
+    config = get_scheme(config)
+    if not str(model_id):
+        raise SegmentationInputError("model_id must be a non-empty string")
+    notes: list[str] = []
+    k = config.k
+
+    ids, raw, transformed = prepare_inputs(
+        frame, config.inputs, config.transform_by_input, config.fill_null_by_input
+    )
+    n_rows = len(ids)
+    if n_rows < k:
+        raise SegmentationInputError(
+            f"only {n_rows} eligible customer(s) to fit scheme {config.scheme}, fewer than "
+            f"k={k} clusters"
+        )
+    order = canonical_order(ids, config.random_seed)
+    n_fit = n_rows if config.fit_sample_size is None else min(n_rows, config.fit_sample_size)
+    if n_fit < k:
+        raise SegmentationInputError(
+            f"fit_sample_size={config.fit_sample_size} leaves {n_fit} customer(s), fewer than "
+            f"k={k} clusters"
+        )
+    fit_rows = order[:n_fit]
+
+    # Standardisation, after dropping inputs constant in the fit sample.
+    mean, std, constant = zero_variance_columns(transformed[fit_rows])
+    dropped = {
+        name: "zero variance in the fitting sample"
+        for name, is_const in zip(config.inputs, constant, strict=True)
+        if is_const
+    }
+    dropped_values = {
+        name: float(m) for name, m, c in zip(config.inputs, mean, constant, strict=True) if c
+    }
+    kept = [i for i, c in enumerate(constant) if not c]
+    inputs = [config.inputs[i] for i in kept]
+    if not inputs:
+        raise SegmentationInputError(
+            f"every input of scheme {config.scheme} is constant in the fitting sample "
+            f"({list(config.inputs)}); nothing to segment on"
+        )
+    if dropped:
+        message = (
+            f"scheme {config.scheme}: input(s) {sorted(dropped)} have zero variance in the "
+            "fitting sample and were left out of the model"
+        )
+        warnings.warn(message, DroppedInputWarning, stacklevel=2)
+        notes.append(message)
+    mean_s = pd.Series(mean[kept], index=inputs, name="mean")
+    std_s = pd.Series(std[kept], index=inputs, name="std")
+    z_all = standardise(transformed[:, kept], mean[kept], std[kept])
+    z_fit = z_all[fit_rows]
+    r = correlation(z_fit)
+    check_not_singular(r, inputs)
+
+    # Factor step (scheme A) or the z-scores themselves (scheme B) as model space.
+    kmo_per_variable = kmo_overall = bartlett_test = factor_model = None
+    if config.use_factor_analysis:
+        per_variable, kmo_overall = kmo(r)
+        kmo_per_variable = pd.Series(per_variable, index=inputs, name="kmo")
+        bartlett_test = bartlett(r, n_fit)
+        if kmo_overall < config.kmo_warning_threshold:
+            message = (
+                f"scheme {config.scheme}: KMO = {kmo_overall:.3f} is below "
+                f"{config.kmo_warning_threshold}; the inputs share little common variance and "
+                "the factor solution is questionable"
+            )
+            warnings.warn(message, LowAdequacyWarning, stacklevel=2)
+            notes.append(message)
+        if config.n_factors is not None and config.n_factors > len(inputs):
+            raise SegmentationInputError(
+                f"n_factors={config.n_factors} but only {len(inputs)} input(s) are left after "
+                f"dropping zero-variance input(s) {sorted(dropped)}"
+            )
+        factor_model = fit_factor_model(z_fit, inputs, config.n_factors, config.rotation)
+        model_all = factor_model.scores(z_all)
+        model_variables = factor_model.factor_names
+    else:
+        model_all = z_all
+        model_variables = list(inputs)
+
+    # K-means on the fit sample in canonical order.
+    x_fit = np.ascontiguousarray(model_all[fit_rows])
+    centres, kmeans_labels = cluster.fit_kmeans(x_fit, k, config.n_init, config.random_seed)
+    first_labels, _ = cluster.nearest_centre(model_all, centres)
+    mismatches = int((first_labels[fit_rows] != kmeans_labels).sum())
+    if mismatches:
+        notes.append(
+            f"{mismatches} fit-sample row(s) sit on a tie between centres; they follow the "
+            "nearest-centre rule (first centre in sort order)"
+        )
+    if len(np.unique(first_labels)) < k:
+        raise SegmentationInputError(f"a K-means cluster is empty for k={k}")
+
+    # Name clusters from their raw profiles, then put centres in display order; assignment
+    # ties go to the first centre in that order (as in SQL).
+    naming = name_clusters(raw.groupby(first_labels).mean(), config.naming_rule)
+    naming = naming.sort_values("sort_order", kind="mergesort")
+    cluster_numbers = naming.index.to_numpy()
+    codes = naming["segment_code"].tolist()
+    ordered_centres = centres[cluster_numbers]
+    segment, distance = cluster.nearest_centre(model_all, ordered_centres)
+
+    code_index = pd.Index(codes, name="segment_code")
+    counts = np.bincount(segment, minlength=k)
+    sizes = pd.DataFrame(
+        {
+            "n": counts.astype(float),
+            "pct": 100.0 * counts / n_rows,
+            "kmeans_cluster_number": cluster_numbers.astype(float) + 1.0,
+        },
+        index=code_index,
+    )
+    profile = raw.groupby(segment).mean().reindex(range(k))
+    profile.index = code_index
+    centres_frame = pd.DataFrame(ordered_centres, index=code_index, columns=model_variables)
+    naming = naming.set_index("segment_code")
+
+    anova = cluster.anova(model_all, segment, model_variables)
+    coefficients, constants = discriminant.fit_functions(z_all, segment, k)
+    functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
+    resub, cv = discriminant.hit_rates(z_all, segment, k, config.cv_folds, config.random_seed)
+    hit_rates = pd.DataFrame(
+        [
+            [resub["overall"], *resub["per_group"], resub["n_folds"]],
+            [cv["overall"], *cv["per_group"], cv["n_folds"]],
+        ],
+        index=pd.Index(["resubstitution", "cross_validated"], name="method"),
+        columns=["overall", *codes, "n_folds"],
+    )
+
+    n_selection = min(n_fit, config.k_selection_sample_size)
+    k_table = cluster.k_selection(
+        np.ascontiguousarray(model_all[order[:n_selection]]),
+        config.k_range,
+        config.k_selection_n_init,
+        config.random_seed,
+        config.silhouette_sample_size,
+    )
+
+    in_fit = np.zeros(n_rows, dtype=bool)
+    in_fit[fit_rows] = True
+    assignments = pd.DataFrame(
+        {
+            "customer_id": ids.to_numpy(),
+            "segment_code": np.asarray(codes, dtype=object)[segment],
+            "distance_to_centre": distance,
+            **{name: model_all[:, j] for j, name in enumerate(model_variables)},
+            "in_fit_sample": in_fit,
+        }
+    )
+    inertia = float(
+        cluster.squared_distances(x_fit, centres)[np.arange(n_fit), kmeans_labels].sum()
+    )
+
+    return FitResult(
+        model_id=str(model_id),
+        config=config,
+        run_metadata=dict(run_metadata or {}),
+        inputs=inputs,
+        dropped_inputs=dropped,
+        dropped_values=dropped_values,
+        mean=mean_s,
+        std=std_s,
+        kmo_per_variable=kmo_per_variable,
+        kmo_overall=kmo_overall,
+        bartlett=bartlett_test,
+        factor_model=factor_model,
+        model_variables=model_variables,
+        centres=centres_frame,
+        profile=profile,
+        sizes=sizes,
+        naming=naming,
+        centre_distances=cluster.centre_distances(centres_frame),
+        anova=anova,
+        classification_functions=functions,
+        hit_rates=hit_rates,
+        k_selection=k_table,
+        assignments=assignments,
+        n_rows=n_rows,
+        n_fit=n_fit,
+        inertia=inertia,
+        kmeans_label_mismatches=mismatches,
+        fit_seconds=time.perf_counter() - started,
+        warnings=notes,
+    )

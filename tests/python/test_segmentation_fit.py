@@ -1,0 +1,317 @@
+"""fit_scheme end to end on synthetic customers with known groups, and its degenerate inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+
+from broker_segments.segmentation import (
+    SCHEME_A,
+    SCHEME_B,
+    DroppedInputWarning,
+    LowAdequacyWarning,
+    SegmentationInputError,
+    fit_scheme,
+)
+from broker_segments.segmentation.synthetic import make_customers
+
+FAST = {"k_range": (2, 3, 6), "silhouette_sample_size": 1000}
+A = dataclasses.replace(SCHEME_A, **FAST)
+B = dataclasses.replace(SCHEME_B, **FAST)
+
+
+@pytest.fixture(scope="module")
+def customers() -> pd.DataFrame:
+    return make_customers(3000, seed=3, noise=0.1)
+
+
+@pytest.fixture(scope="module")
+def fit_a(customers):
+    return fit_scheme(customers, A, "test_a", {"as_of_date": "2024-06-28"})
+
+
+@pytest.fixture(scope="module")
+def fit_b(customers):
+    return fit_scheme(customers, B, "test_b")
+
+
+def test_recovers_and_names_the_known_groups(customers, fit_a):
+    codes = fit_a.assignments["segment_code"]
+    assert adjusted_rand_score(customers["archetype"], codes) > 0.98
+    # The synthetic archetypes are built as the thesis groups, so the names must agree.
+    assert (customers["archetype"].to_numpy() == codes.to_numpy()).mean() > 0.99
+    assert fit_a.segment_codes == ["vip", "potential", "ordinary_a", "ordinary_b", "free", "sleeping"]
+
+
+def test_standardisation_uses_population_std(customers, fit_a):
+    t = np.sign(customers["annual_commission"]) * np.log1p(customers["annual_commission"].abs())
+    assert fit_a.mean["annual_commission"] == pytest.approx(t.mean())
+    assert fit_a.std["annual_commission"] == pytest.approx(t.std(ddof=0))
+
+
+def test_sql_style_nearest_centre_equals_kmeans_labels(customers, fit_a):
+    """Refit sklearn K-means exactly as fit_scheme does and compare its labels with the
+    nearest stored centre computed the way SQL does (sum of squared differences)."""
+    z = np.column_stack(
+        [
+            (
+                (
+                    np.sign(customers[c]) * np.log1p(customers[c].abs())
+                    if A.transform_by_input[c] == "signed_log1p"
+                    else customers[c]
+                )
+                - fit_a.mean[c]
+            )
+            / fit_a.std[c]
+            for c in fit_a.inputs
+        ]
+    )
+    x = z @ fit_a.factor_model.score_coefficients.to_numpy()
+    np.testing.assert_allclose(x, fit_a.assignments[fit_a.model_variables].to_numpy())
+    from broker_segments.segmentation.fit import canonical_order
+
+    order = canonical_order(customers["customer_id"], A.random_seed)
+    km = KMeans(6, n_init=A.n_init, random_state=A.random_seed).fit(x[order])
+    labels = np.empty(len(x), dtype=int)
+    labels[order] = km.labels_
+    centres = fit_a.centres.to_numpy()
+    sql = np.argmin([((x - c) ** 2).sum(axis=1) for c in centres], axis=0)
+    codes = np.asarray(fit_a.segment_codes)[sql]
+    assert (codes == fit_a.assignments["segment_code"].to_numpy()).all()
+    assert adjusted_rand_score(labels, sql) == 1.0
+    for cluster_number in range(6):  # same partition, and the centres are K-means' own
+        code = codes[labels == cluster_number][0]
+        assert (codes[labels == cluster_number] == code).all()
+        np.testing.assert_allclose(fit_a.centres.loc[code], km.cluster_centers_[cluster_number])
+    assert fit_a.kmeans_label_mismatches == 0
+
+
+def test_tables_are_consistent(customers, fit_a):
+    sizes = fit_a.sizes
+    assert sizes["n"].sum() == len(customers)
+    assert sizes["pct"].sum() == pytest.approx(100.0)
+    counts = fit_a.assignments["segment_code"].value_counts()
+    assert (sizes["n"] == counts.reindex(sizes.index)).all()
+    profile = customers.groupby(fit_a.assignments["segment_code"].to_numpy())[
+        list(A.inputs)
+    ].mean()
+    pd.testing.assert_frame_equal(
+        fit_a.profile, profile.reindex(fit_a.profile.index), check_names=False
+    )
+    d = fit_a.centre_distances
+    assert np.allclose(d.to_numpy(), d.to_numpy().T) and np.allclose(np.diag(d), 0)
+    anova = fit_a.anova
+    assert list(anova.index) == fit_a.model_variables
+    assert (anova["f"] > 10).all() and (anova["p_value"] < 1e-6).all()
+    assert (anova["df_between"] == 5).all() and (anova["df_within"] == len(customers) - 6).all()
+    assert list(fit_a.k_selection.index) == [2, 3, 6]
+    assert fit_a.k_selection["silhouette"].between(-1, 1).all()
+
+
+def test_anova_matches_scipy(customers, fit_a):
+    from scipy import stats
+
+    x = fit_a.assignments
+    groups = [x.loc[x["segment_code"] == c, "factor_1"] for c in fit_a.segment_codes]
+    f, p = stats.f_oneway(*groups)
+    assert fit_a.anova.loc["factor_1", "f"] == pytest.approx(f)
+
+
+def test_classification_functions(customers, fit_a):
+    hit = fit_a.hit_rates
+    assert hit.loc["resubstitution", "overall"] > 0.97
+    assert hit.loc["cross_validated", "overall"] > 0.97
+    assert hit.loc["cross_validated", "n_folds"] == 5
+    # Fisher functions by hand from the definition.
+    z = fit_a.score(customers)  # model space only; recompute z below
+    assert (z["segment_code"] == fit_a.assignments["segment_code"]).all()
+    sm = fit_a.scoring_model()
+    _, zz = sm.standardised(customers)
+    y = fit_a.assignments["segment_code"].to_numpy()
+    means = np.vstack([zz[y == c].mean(axis=0) for c in fit_a.segment_codes])
+    within = sum(
+        (zz[y == c] - m).T @ (zz[y == c] - m)
+        for c, m in zip(fit_a.segment_codes, means, strict=True)
+    ) / (len(zz) - 6)
+    coefficients = np.linalg.solve(within, means.T).T
+    prior = fit_a.sizes["n"].to_numpy() / len(zz)
+    constants = -0.5 * np.einsum("gp,gp->g", coefficients, means) + np.log(prior)
+    functions = fit_a.classification_functions
+    np.testing.assert_allclose(functions[fit_a.inputs].to_numpy(), coefficients, atol=1e-8)
+    np.testing.assert_allclose(functions["constant"].to_numpy(), constants, atol=1e-8)
+    classified = fit_a.classify(customers)
+    assert (classified["segment_code"] == y).mean() == pytest.approx(
+        hit.loc["resubstitution", "overall"]
+    )
+    assert classified["posterior_probability"].between(0, 1).all()
+
+
+def test_scheme_b(customers, fit_b):
+    assert fit_b.factor_model is None and fit_b.kmo_overall is None
+    assert fit_b.model_variables == list(SCHEME_B.inputs)
+    assert fit_b.segment_codes == [
+        "high_contribution",
+        "high_activity",
+        "loyal_retained",
+        "relationship_maintained",
+    ]
+    profile = fit_b.profile
+    assert profile["customer_contribution"].idxmax() == "high_contribution"
+    rest = profile.drop(index="high_contribution")
+    assert rest["annual_turnover"].idxmax() == "high_activity"
+    assert rest.drop(index="high_activity")["account_age_years"].idxmax() == "loyal_retained"
+    assert fit_b.hit_rates.loc["cross_validated", "overall"] > 0.9
+
+
+def test_deterministic_and_independent_of_row_order(customers, fit_a):
+    again = fit_scheme(customers, A, "test_a")
+    pd.testing.assert_frame_equal(again.centres, fit_a.centres)
+    pd.testing.assert_frame_equal(again.assignments, fit_a.assignments)
+    shuffled = customers.sample(frac=1.0, random_state=11)
+    other = fit_scheme(shuffled, A, "test_a")
+    pd.testing.assert_frame_equal(other.centres, fit_a.centres, atol=1e-9, rtol=0)
+    by_id = other.assignments.set_index("customer_id").loc[customers["customer_id"]]
+    assert (by_id["segment_code"].to_numpy() == fit_a.assignments["segment_code"]).all()
+
+
+def test_other_seed_same_partition_same_names(customers, fit_a):
+    other = fit_scheme(customers, dataclasses.replace(A, random_seed=99), "seed_99")
+    assert (other.assignments["segment_code"] == fit_a.assignments["segment_code"]).all()
+
+
+def test_fit_on_sample_scores_everyone(customers, fit_a):
+    config = dataclasses.replace(A, fit_sample_size=1000, k_selection_sample_size=500)
+    result = fit_scheme(customers, config, "sampled")
+    assert result.n_fit == 1000 and result.n_rows == len(customers)
+    assert result.assignments["in_fit_sample"].sum() == 1000
+    assert result.k_selection["sample_size"].eq(500).all()
+    ari = adjusted_rand_score(fit_a.assignments["segment_code"], result.assignments["segment_code"])
+    assert ari > 0.95
+
+
+# --- degenerate input -----------------------------------------------------------------
+
+
+def test_fewer_rows_than_k(customers):
+    with pytest.raises(SegmentationInputError, match="only 5 eligible customer\\(s\\).*k=6"):
+        fit_scheme(customers.head(5), A, "tiny")
+
+
+def test_fit_sample_smaller_than_k(customers):
+    with pytest.raises(SegmentationInputError, match="fit_sample_size=3 leaves 3"):
+        fit_scheme(customers, dataclasses.replace(A, fit_sample_size=3), "tiny")
+
+
+def test_missing_column(customers):
+    with pytest.raises(SegmentationInputError, match="lacks column\\(s\\) \\['trade_count'\\]"):
+        fit_scheme(customers.drop(columns="trade_count"), A, "m")
+
+
+def test_nan_and_inf_name_column_and_count(customers):
+    bad = customers.copy()
+    bad.loc[bad.index[:3], "avg_daily_market_value"] = np.nan
+    bad.loc[bad.index[:2], "trade_count"] = np.inf
+    with pytest.raises(
+        SegmentationInputError,
+        match="'avg_daily_market_value': 3 null; 'trade_count': 2 infinite",
+    ):
+        fit_scheme(bad, A, "m")
+
+
+def test_null_turnover_is_filled_with_zero(customers):
+    data = customers.copy()
+    no_assets = data["archetype"] == "sleeping"
+    data.loc[no_assets, "annual_turnover"] = np.nan  # as the mart gives it for zero assets
+    result = fit_scheme(data, B, "m")
+    assert not result.assignments["segment_code"].isna().any()
+    assert result.profile["annual_turnover"].notna().all()
+
+
+def test_negative_value_under_log1p(customers):
+    bad = customers.copy()
+    bad.loc[bad.index[0], "customer_contribution"] = -5.0
+    with pytest.raises(SegmentationInputError, match="'customer_contribution' has 1 negative"):
+        fit_scheme(bad, B, "m")
+
+
+def test_duplicate_customer_id(customers):
+    bad = pd.concat([customers, customers.head(2)])
+    with pytest.raises(SegmentationInputError, match="customer_id is not unique: 2 duplicate"):
+        fit_scheme(bad, A, "m")
+
+
+def test_zero_variance_input_is_dropped_and_recorded(customers):
+    data = customers.copy()
+    data["product_breadth"] = 2.0
+    with pytest.warns(DroppedInputWarning, match="product_breadth"):
+        result = fit_scheme(data, A, "m")
+    assert result.dropped_inputs == {"product_breadth": "zero variance in the fitting sample"}
+    assert "product_breadth" not in result.inputs and len(result.inputs) == 12
+    assert "product_breadth" in result.profile.columns  # still described
+    artifacts = result.to_artifacts(include_assignments=False)
+    dropped = artifacts[artifacts["artifact"] == "dropped_input"]
+    assert set(dropped["row_key"]) == {"product_breadth"}
+    scored = result.score(data.drop(columns="product_breadth"))  # not needed to score
+    assert (scored["segment_code"] == result.assignments["segment_code"]).all()
+
+
+def test_every_input_constant(customers):
+    data = customers.copy()
+    for column in SCHEME_B.inputs:
+        data[column] = 1.0
+    with pytest.raises(SegmentationInputError, match="every input of scheme B is constant"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DroppedInputWarning)
+            fit_scheme(data, B, "m")
+
+
+def test_singular_correlation_names_the_variables(customers):
+    data = customers.copy()
+    data["trade_count"] = data["active_trading_days"]  # same transform -> identical z-scores
+    with pytest.raises(SegmentationInputError, match="singular") as error:
+        fit_scheme(data, A, "m")
+    message = str(error.value)
+    assert "trade_count" in message and "active_trading_days" in message
+    assert "annual_commission" not in message
+
+
+def test_singular_linear_combination_without_factor_step(customers):
+    config = dataclasses.replace(B, transforms=("none", "none", "none"))
+    data = customers.copy()
+    contribution, turnover = data["customer_contribution"], data["annual_turnover"]
+    data["account_age_years"] = contribution / contribution.std() - turnover / turnover.std()
+    with pytest.raises(SegmentationInputError, match="singular") as error:
+        fit_scheme(data, config, "m")
+    for name in SCHEME_B.inputs:
+        assert name in str(error.value)
+
+
+def test_low_kmo_warns_and_is_recorded():
+    # Pairs of independent variables with their sum: zero correlations, strong partial ones.
+    rng = np.random.default_rng(5)
+    n = 600
+    values = []
+    for _ in range(4):
+        a, b = rng.normal(size=(2, n))
+        values += [a, b, a + b + rng.normal(scale=0.3, size=n)]
+    values.append(rng.normal(size=n))
+    columns = dict(zip(SCHEME_A.inputs, values, strict=True))
+    data = pd.DataFrame(columns)
+    data.insert(0, "customer_id", [f"c{i}" for i in range(n)])
+    config = dataclasses.replace(
+        A, transforms=("none",) * 13, fill_null=(), n_factors=3, k=3, k_range=(2, 3)
+    )
+    with pytest.warns(LowAdequacyWarning, match="KMO = 0\\.[0-4]"):
+        result = fit_scheme(data, config, "low_kmo")
+    assert result.kmo_overall < 0.5
+    assert any("KMO" in note for note in result.warnings)
+    run = result.to_artifacts(include_assignments=False).query("artifact == 'model_run'")
+    run = run.set_index("column_key")
+    assert run.loc["low_adequacy", "value"] == 1.0
+    assert "KMO" in run.loc["warnings", "text_value"]
