@@ -48,7 +48,7 @@ def summarise(path: Path) -> str:
         relations.sort(key=lambda r: (order.get(r[1], len(HEADLINE)), r[0], r[1]))
         rows = []
         for schema, name, kind in relations:
-            count = con.sql(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            count = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
             rows.append((f"{schema}.{name}", "view" if kind == "VIEW" else "table", f"{count:,}"))
         sections = [
             f"Warehouse: {path.resolve()}",

@@ -62,7 +62,7 @@ def test_each_defect_lands_in_quarantine_with_its_reason(defects_build):
     # Row by row: every injected defect with a key is in quarantine under its reason.
     with duckdb.connect(str(defects_build.duckdb_path), read_only=True) as con:
         defects = defects_build.raw_dir / "_generator" / "defects.parquet"
-        missing = con.sql(
+        missing = con.execute(
             f"""
             select d.table_name, d.record_key, d.defect_reason
             from read_parquet('{defects}') as d
@@ -85,7 +85,7 @@ def test_every_clean_row_is_kept(defects_build, table):
     raw = defects_build.raw_dir / table / "*.parquet"
     key = KEY_COLUMNS[table]
     with duckdb.connect(str(defects_build.duckdb_path), read_only=True) as con:
-        lost = con.sql(
+        lost = con.execute(
             f"""
             with raw_keys as (
                 select distinct {key} as record_key from read_parquet('{raw}')
@@ -103,7 +103,7 @@ def test_every_clean_row_is_kept(defects_build, table):
             and record_key not in (select record_key from kept_keys)
             """
         ).fetchone()[0]
-        kept_twice = con.sql(
+        kept_twice = con.execute(
             f"select count(*) - count(distinct {key}) from int_{table}_cleaned"
         ).fetchone()[0]
     assert lost == 0
