@@ -245,8 +245,8 @@ EXACT_DUPLICATE = "exact_duplicate"
 _PROFILE_PARAMS: dict[str, tuple[float, ...]] = {
     "share": (0.03, 0.10, 0.20, 0.27, 0.15, 0.25),
     # asset level (CNY): lognormal median and sigma, floor
-    "assets_median": (1.3e6, 1.1e5, 3.0e5, 5.0e4, 1.2e4, 0.0),
-    "assets_sigma": (0.80, 0.45, 0.40, 0.45, 0.55, 0.0),
+    "assets_median": (1.3e6, 1.1e5, 3.0e5, 6.0e4, 9.0e3, 0.0),
+    "assets_sigma": (0.70, 0.45, 0.40, 0.40, 0.50, 0.0),
     "assets_floor": (3.0e5, 2.0e4, 5.0e4, 5.0e3, 1.0e3, 0.0),
     # share of assets held as idle cash
     "cash_share_lo": (0.10, 0.02, 0.15, 0.20, 0.30, 0.0),
@@ -259,8 +259,8 @@ _PROFILE_PARAMS: dict[str, tuple[float, ...]] = {
     # cash: day-to-day noise of a mean-reverting (AR(1), see _CASH_PERSISTENCE) log deviation
     "cash_vol": (0.12, 0.15, 0.12, 0.12, 0.12, 0.0),
     # share of open trading days with a trade (free: inside its few burst months only)
-    "active_lo": (0.25, 0.50, 0.08, 0.03, 0.08, 0.0),
-    "active_hi": (0.50, 0.80, 0.20, 0.08, 0.25, 0.0),
+    "active_lo": (0.30, 0.50, 0.08, 0.04, 0.08, 0.0),
+    "active_hi": (0.55, 0.80, 0.20, 0.08, 0.25, 0.0),
     # Poisson mean of the extra trades on an active day
     "extra_trades": (0.8, 1.0, 0.3, 0.1, 0.3, 0.0),
     # annual trade volume / asset level
@@ -270,7 +270,9 @@ _PROFILE_PARAMS: dict[str, tuple[float, ...]] = {
     "breadth_lo": (4, 1, 2, 1, 1, 1),
     "breadth_hi": (5, 3, 3, 2, 2, 1),
     "transfers_per_year": (8.0, 6.0, 4.0, 2.5, 1.5, 0.0),
-    "transfer_in_share": (0.5, 0.8, 0.5, 0.5, 0.5, 0.5),
+    # net saving (vip, potential, ordinary_a) or withdrawing (ordinary_b) shows in the
+    # direction mix, so the sign of net_fund_inflow follows the profile
+    "transfer_in_share": (0.80, 0.90, 0.75, 0.30, 0.60, 0.5),
     "buy_share": (0.5, 0.55, 0.5, 0.5, 0.5, 0.5),
     # tenure: chance to open / close inside the window, else account age before the window
     "opened_in_window": (0.0, 0.25, 0.05, 0.08, 0.15, 0.0),
@@ -401,14 +403,18 @@ def trading_days(first: date, last: date) -> np.ndarray:
     return days[~np.isin(days, np.asarray(holidays, dtype=np.int32))]
 
 
+def _month_end(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
 def window_start(end_date: date, months: int) -> date:
-    """First calendar day of the `months` months ending at end_date."""
-    month_index = end_date.year * 12 + end_date.month - 1 - months
-    year, month = divmod(month_index, 12)
+    """First calendar day of the `months` months ending at end_date: the day after the same day
+    `months` months earlier (month ends map to month ends: 2025-06-30, 3 -> 2025-04-01)."""
+    year, month = divmod(end_date.year * 12 + end_date.month - 1 - months, 12)
     month += 1
-    next_month = date(year + (month == 12), month % 12 + 1, 1)
-    day = min(end_date.day, (next_month - timedelta(days=1)).day)
-    return date(year, month, day) + timedelta(days=1)
+    if end_date == _month_end(end_date.year, end_date.month):
+        return _month_end(year, month) + timedelta(days=1)
+    return date(year, month, min(end_date.day, _month_end(year, month).day)) + timedelta(days=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -941,6 +947,14 @@ def _cents(value: int) -> Decimal:
     return Decimal(int(value)).scaleb(-2)
 
 
+def _trade_value(quantity: int, price: Decimal) -> dict:
+    """quantity, price, amount and commission (0.03%, at least 5 CNY) of a defect trade row."""
+    amount = (quantity * int(price.scaleb(4)) + 50) // 100
+    commission = max(500, round(amount * 0.0003))
+    return {"quantity": quantity, "price": price, "amount": _cents(amount),
+            "commission": _cents(commission)}  # fmt: skip
+
+
 def _first_row_group(path: Path) -> pa.Table:
     parquet = pq.ParquetFile(path)
     if parquet.metadata.num_row_groups == 0:
@@ -993,8 +1007,6 @@ def _inject_defects(ctx: _Context, clean: _Clean) -> _DefectBook:
         ticks = int(
             _price_ticks(ctx, ctx.sec_base_price[security : security + 1], np.zeros(1, np.int64))[0]
         )
-        quantity = int(rng.integers(1, 20)) * 100
-        amount = (quantity * ticks + 50) // 100
         row = {
             "trade_id": f"T{next(defect_serial):08d}9999",
             "customer_id": customer,
@@ -1002,10 +1014,7 @@ def _inject_defects(ctx: _Context, clean: _Clean) -> _DefectBook:
             "security_code": bytes(ctx.sec_codes[security]).decode(),
             "product_type": "stock",
             "side": ("buy", "sell")[int(rng.integers(0, 2))],
-            "quantity": quantity,
-            "price": Decimal(ticks).scaleb(-4),
-            "amount": _cents(amount),
-            "commission": _cents(max(500, round(amount * 0.0003))),
+            **_trade_value(int(rng.integers(1, 20)) * 100, Decimal(ticks).scaleb(-4)),
         }
         row.update(changes)
         return row
@@ -1118,12 +1127,7 @@ def _inject_defects(ctx: _Context, clean: _Clean) -> _DefectBook:
             )
         for _ in range(how_many()):
             first = trade(steady_customer(), window_day())
-            second = dict(
-                first,
-                quantity=first["quantity"] * 2,
-                amount=first["amount"] * 2,
-                commission=max(first["commission"], _cents(round(first["amount"] * 6))),
-            )
+            second = dict(first, **_trade_value(first["quantity"] * 2, first["price"]))
             book.add(
                 c, "duplicate_key", first["trade_id"], [first, second], "quantity and amount differ"
             )
