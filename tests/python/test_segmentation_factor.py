@@ -13,6 +13,7 @@ from scipy import stats
 from broker_segments.segmentation.factor import (
     bartlett,
     correlation,
+    correlation_design,
     fit_factor_model,
     kmo,
     n_factors_kaiser,
@@ -135,8 +136,10 @@ def test_n_factors_none_is_kaiser_criterion(z):
     names = [f"v{i}" for i in range(z.shape[1])]
     model = fit_factor_model(z, names, None)
     eigenvalues = np.linalg.eigvalsh(np.corrcoef(z, rowvar=False))
-    assert model.loadings.shape[1] == int((eigenvalues > 1).sum()) == n_factors_kaiser(
-        model.eigenvalues
+    assert (
+        model.loadings.shape[1]
+        == int((eigenvalues > 1).sum())
+        == n_factors_kaiser(model.eigenvalues)
     )
 
 
@@ -174,3 +177,25 @@ def test_bartlett_matches_formula_and_factor_analyzer(z):
     assert result["p_value"] == pytest.approx(stats.chi2.sf(chi_square, p * (p - 1) / 2))
     fa_chi_square, fa_p = calculate_bartlett_sphericity(z)
     assert result["chi_square"] == pytest.approx(fa_chi_square, rel=1e-10)
+
+
+def test_factor_analyzer_on_correlation_design_equals_it_on_the_data(z):
+    """fit_factor_model feeds factor_analyzer a 2p x p design with the data's correlation
+    matrix; the solution must be the one factor_analyzer finds on the rows themselves."""
+    from factor_analyzer import FactorAnalyzer
+
+    r = correlation(z)
+    design = correlation_design(r)
+    assert design.shape == (2 * z.shape[1], z.shape[1])
+    np.testing.assert_allclose(np.corrcoef(design, rowvar=False), r, atol=1e-12)
+    on_rows = FactorAnalyzer(
+        n_factors=3,
+        method="principal",
+        rotation="varimax",
+        rotation_kwargs={"tol": 1e-12, "max_iter": 5000},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        on_rows.fit(z)
+    model = fit_factor_model(z, [f"v{i}" for i in range(z.shape[1])], 3)
+    np.testing.assert_allclose(model.loadings.to_numpy(), on_rows.loadings_, atol=1e-8)

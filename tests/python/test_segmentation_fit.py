@@ -46,7 +46,14 @@ def test_recovers_and_names_the_known_groups(customers, fit_a):
     assert adjusted_rand_score(customers["archetype"], codes) > 0.98
     # The synthetic archetypes are built as the thesis groups, so the names must agree.
     assert (customers["archetype"].to_numpy() == codes.to_numpy()).mean() > 0.99
-    assert fit_a.segment_codes == ["vip", "potential", "ordinary_a", "ordinary_b", "free", "sleeping"]
+    assert fit_a.segment_codes == [
+        "vip",
+        "potential",
+        "ordinary_a",
+        "ordinary_b",
+        "free",
+        "sleeping",
+    ]
 
 
 def test_standardisation_uses_population_std(customers, fit_a):
@@ -98,9 +105,7 @@ def test_tables_are_consistent(customers, fit_a):
     assert sizes["pct"].sum() == pytest.approx(100.0)
     counts = fit_a.assignments["segment_code"].value_counts()
     assert (sizes["n"] == counts.reindex(sizes.index)).all()
-    profile = customers.groupby(fit_a.assignments["segment_code"].to_numpy())[
-        list(A.inputs)
-    ].mean()
+    profile = customers.groupby(fit_a.assignments["segment_code"].to_numpy())[list(A.inputs)].mean()
     pd.testing.assert_frame_equal(
         fit_a.profile, profile.reindex(fit_a.profile.index), check_names=False
     )
@@ -265,10 +270,12 @@ def test_every_input_constant(customers):
     data = customers.copy()
     for column in SCHEME_B.inputs:
         data[column] = 1.0
-    with pytest.raises(SegmentationInputError, match="every input of scheme B is constant"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DroppedInputWarning)
-            fit_scheme(data, B, "m")
+    with (
+        pytest.raises(SegmentationInputError, match="every input of scheme B is constant"),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", DroppedInputWarning)
+        fit_scheme(data, B, "m")
 
 
 def test_singular_correlation_names_the_variables(customers):
@@ -315,3 +322,12 @@ def test_low_kmo_warns_and_is_recorded():
     run = run.set_index("column_key")
     assert run.loc["low_adequacy", "value"] == 1.0
     assert "KMO" in run.loc["warnings", "text_value"]
+
+
+def test_restarts_on_a_sample_then_one_run_on_all_rows(customers, fit_a):
+    config = dataclasses.replace(A, restart_sample_size=400)
+    result = fit_scheme(customers, config, "restart_sample")
+    assert result.kmeans_label_mismatches == 0
+    ari = adjusted_rand_score(fit_a.assignments["segment_code"], result.assignments["segment_code"])
+    assert ari > 0.99
+    assert result.segment_codes == fit_a.segment_codes

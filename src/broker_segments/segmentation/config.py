@@ -32,6 +32,8 @@ var                        meaning
                            scheme has no factor step)
 ``k``                      number of clusters (>= 2)
 ``n_init``                 K-means restarts (>= 1)
+``restart_sample_size``    rows the ``n_init`` restarts run on before one final run on the
+                           whole fit sample; ``none`` = restarts on the whole fit sample
 ``random_seed``            seed of K-means, samples and CV folds (>= 0)
 ``k_range``                k values of the k-selection table: ``"2..10"``, ``"2,3,4"`` or a list
 ``k_range_min``            alternative to ``k_range``: lower end (>= 2)
@@ -66,10 +68,10 @@ class SchemeConfig:
 
     ``transforms`` is aligned with ``inputs`` (one transform name per input);
     ``fill_null`` holds ``(input, raw value)`` pairs used to fill nulls before the transform.
-    Samples (``fit_sample_size``, ``k_selection_sample_size``, ``silhouette_sample_size``) are
-    deterministic and nested: rows are ordered by a hash of ``customer_id`` salted with the seed,
-    and each sample is a prefix of that order, so the same customers are drawn whatever order
-    the rows arrive in.
+    Samples (``fit_sample_size``, ``restart_sample_size``, ``k_selection_sample_size``,
+    ``silhouette_sample_size``) are deterministic and nested: rows are ordered by a hash of
+    ``customer_id`` salted with the seed, and each sample is a prefix of that order, so the
+    same customers are drawn whatever order the rows arrive in.
     """
 
     scheme: str
@@ -83,9 +85,10 @@ class SchemeConfig:
     n_init: int = 10
     random_seed: int = 20240601
     k_range: tuple[int, ...] = tuple(range(2, 11))
-    k_selection_n_init: int = 3
-    k_selection_sample_size: int = 100_000
-    silhouette_sample_size: int = 5_000
+    restart_sample_size: int | None = 100_000
+    k_selection_n_init: int = 2
+    k_selection_sample_size: int = 20_000
+    silhouette_sample_size: int = 3_000
     fit_sample_size: int | None = None
     cv_folds: int = 5
     kmo_warning_threshold: float = 0.5
@@ -132,6 +135,8 @@ def _validate(c: SchemeConfig) -> None:
         fail("random_seed", f"is {c.random_seed}; must be >= 0")
     if not c.k_range or min(c.k_range) < 2:
         fail("k_range", f"is {list(c.k_range)}; must be non-empty with every k >= 2")
+    if c.restart_sample_size is not None and c.restart_sample_size < 10:
+        fail("restart_sample_size", f"is {c.restart_sample_size}; must be >= 10 or None (all)")
     if c.k_selection_n_init < 1:
         fail("k_selection_n_init", f"is {c.k_selection_n_init}; must be >= 1")
     if c.k_selection_sample_size < 10:
@@ -288,7 +293,7 @@ _INT_VARS = (
     "silhouette_sample_size",
     "cv_folds",
 )
-_OPTIONAL_INT_VARS = ("n_factors", "fit_sample_size")
+_OPTIONAL_INT_VARS = ("n_factors", "fit_sample_size", "restart_sample_size")
 _FLOAT_VARS = ("kmo_warning_threshold",)
 _RANGE_VARS = ("k_range", "k_range_min", "k_range_max")
 ACCEPTED_VARS = tuple(sorted(_INT_VARS + _OPTIONAL_INT_VARS + _FLOAT_VARS + _RANGE_VARS))

@@ -21,23 +21,39 @@ from sklearn.model_selection import StratifiedKFold
 from .errors import SegmentationInputError
 
 
-def fit_functions(
+def group_statistics(
     x: np.ndarray, groups: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients ``(n_groups, p)`` and constants ``(n_groups,)``; groups are 0..n_groups-1."""
-    n, p = x.shape
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sufficient statistics: counts ``(G,)``, sums ``(G, p)`` and ``x' x`` ``(p, p)``.
+
+    They add up over disjoint row sets, so cross-validation folds cost one pass over the data.
+    """
     counts = np.bincount(groups, minlength=n_groups).astype(np.float64)
+    sums = np.vstack([x[groups == g].sum(axis=0) for g in range(n_groups)])
+    return counts, sums, x.T @ x
+
+
+def functions_from_statistics(
+    counts: np.ndarray, sums: np.ndarray, cross: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients ``(G, p)`` and constants ``(G,)`` from :func:`group_statistics`.
+
+    Within-group SSCP = ``x'x - sum_g n_g m_g m_g'`` (the model inputs are z-scores, O(1), so
+    the subtraction loses no meaningful precision).
+    """
+    n_groups = len(counts)
+    n = counts.sum()
     if (counts == 0).any():
         raise SegmentationInputError(
             f"discriminant analysis: group(s) {np.flatnonzero(counts == 0).tolist()} are empty"
         )
     if n - n_groups < 1:
         raise SegmentationInputError(
-            f"discriminant analysis needs more rows ({n}) than groups ({n_groups})"
+            f"discriminant analysis needs more rows ({int(n)}) than groups ({n_groups})"
         )
-    means = np.vstack([x[groups == g].mean(axis=0) for g in range(n_groups)])
-    centred = x - means[groups]
-    within = centred.T @ centred / (n - n_groups)
+    means = sums / counts[:, None]
+    within = (cross - means.T @ sums) / (n - n_groups)
+    within = (within + within.T) / 2.0
     try:
         coefficients = np.linalg.solve(within, means.T).T
     except np.linalg.LinAlgError:
@@ -47,6 +63,13 @@ def fit_functions(
         ) from None
     constants = -0.5 * np.einsum("gp,gp->g", coefficients, means) + np.log(counts / n)
     return coefficients, constants
+
+
+def fit_functions(
+    x: np.ndarray, groups: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients ``(n_groups, p)`` and constants ``(n_groups,)``; groups are 0..n_groups-1."""
+    return functions_from_statistics(*group_statistics(x, groups, n_groups))
 
 
 def classification_scores(
@@ -76,22 +99,24 @@ def hit_rates(
     a group is smaller than ``folds``; with a group of one row no cross-validation is possible
     and the cross-validated rates are NaN (``n_folds`` 0).
     """
-    coefficients, constants = fit_functions(x, groups, n_groups)
+    counts, sums, cross = group_statistics(x, groups, n_groups)
+    coefficients, constants = functions_from_statistics(counts, sums, cross)
     predicted = classify(x, coefficients, constants)[0]
     resubstitution = _rates(groups, predicted, n_groups)
     resubstitution["n_folds"] = np.nan
-    smallest = int(np.bincount(groups, minlength=n_groups).min())
-    used = min(folds, smallest)
+    used = min(folds, int(counts.min()))
     if used < 2:
         return resubstitution, {
             "overall": np.nan,
             "per_group": np.full(n_groups, np.nan),
             "n_folds": 0.0,
         }
-    predicted_cv = np.empty_like(groups)
     splitter = StratifiedKFold(n_splits=used, shuffle=True, random_state=seed)
-    for train, test in splitter.split(np.zeros(len(groups)), groups):
-        c, c0 = fit_functions(x[train], groups[train], n_groups)
+    test_sets = [test for _, test in splitter.split(np.zeros(len(groups)), groups)]
+    fold_stats = [group_statistics(x[test], groups[test], n_groups) for test in test_sets]
+    predicted_cv = np.empty_like(groups)
+    for test, (c_fold, s_fold, x_fold) in zip(test_sets, fold_stats, strict=True):
+        c, c0 = functions_from_statistics(counts - c_fold, sums - s_fold, cross - x_fold)
         predicted_cv[test] = classify(x[test], c, c0)[0]
     cross_validated = _rates(groups, predicted_cv, n_groups)
     cross_validated["n_folds"] = float(used)

@@ -224,7 +224,9 @@ def fit_scheme(
 
     # K-means on the fit sample in canonical order.
     x_fit = np.ascontiguousarray(model_all[fit_rows])
-    centres, kmeans_labels = cluster.fit_kmeans(x_fit, k, config.n_init, config.random_seed)
+    centres, kmeans_labels = cluster.fit_kmeans(
+        x_fit, k, config.n_init, config.random_seed, config.restart_sample_size
+    )
     first_labels, _ = cluster.nearest_centre(model_all, centres)
     mismatches = int((first_labels[fit_rows] != kmeans_labels).sum())
     if mismatches:
