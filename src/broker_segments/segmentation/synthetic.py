@@ -80,7 +80,8 @@ def make_customers(n: int, seed: int = 0, noise: float = 0.35) -> pd.DataFrame:
             "annual_turnover": turnover,
             "trade_count": trade_count.astype(float),
             "active_trading_days": active_days,
-            "product_breadth": np.clip(np.round(rng.normal(breadth[group], 2 * noise)), 0, 5) * ~sleeping,
+            "product_breadth": np.clip(np.round(rng.normal(breadth[group], 2 * noise)), 0, 5)
+            * ~sleeping,
             "active_months": active_months.astype(float),
             "account_age_years": age,
             "days_since_last_trade": days_since,

@@ -1,0 +1,286 @@
+"""The long artifact frame: schema, keys, and scoring from it (Python and SQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from broker_segments.segmentation import (
+    ARTIFACT_COLUMNS,
+    ARTIFACTS,
+    SCHEME_A,
+    SCHEME_B,
+    ScoringModel,
+    SegmentationInputError,
+    classify,
+    fit_scheme,
+    score,
+)
+from broker_segments.segmentation.synthetic import make_customers
+
+FAST = {"k_range": (2, 4, 6), "silhouette_sample_size": 800}
+
+
+@pytest.fixture(scope="module")
+def customers() -> pd.DataFrame:
+    return make_customers(2500, seed=4, noise=0.15)
+
+
+@pytest.fixture(scope="module")
+def new_customers() -> pd.DataFrame:
+    frame = make_customers(700, seed=5, noise=0.3)
+    frame.loc[frame.index[:20], "annual_turnover"] = np.nan  # zero-asset accounts
+    return frame
+
+
+@pytest.fixture(scope="module", params=["A", "B"])
+def fitted(request, customers):
+    config = dataclasses.replace(SCHEME_A if request.param == "A" else SCHEME_B, **FAST)
+    metadata = {"as_of_date": "2024-06-28", "vars": {"k": config.k, "lookback_days": 365}}
+    result = fit_scheme(customers, config, f"model_{request.param}", metadata)
+    return result, result.to_artifacts()
+
+
+def test_schema_and_dtypes(fitted):
+    _, artifacts = fitted
+    assert tuple(artifacts.columns) == ARTIFACT_COLUMNS
+    for column in ("model_id", "scheme", "artifact", "row_key", "column_key", "text_value"):
+        assert artifacts[column].dtype == "str", column
+    assert artifacts["value"].dtype == np.float64
+    for column in ("model_id", "scheme", "artifact", "row_key", "column_key"):
+        assert artifacts[column].notna().all(), column
+    assert set(artifacts["artifact"]) <= set(ARTIFACTS)
+
+
+def test_keys_are_unique(fitted):
+    _, artifacts = fitted
+    assert not artifacts.duplicated(["model_id", "artifact", "row_key", "column_key"]).any()
+
+
+def test_every_cell_has_a_number_or_a_text_or_is_a_documented_gap(fitted):
+    _, artifacts = fitted
+    both = artifacts["value"].notna() & artifacts["text_value"].notna()
+    assert not both.any()
+    neither = artifacts[artifacts["value"].isna() & artifacts["text_value"].isna()]
+    allowed = {
+        ("standardisation", "null_fill"),  # inputs without a fill
+        ("hit_rate", "n_folds"),  # resubstitution has no folds
+        ("model_run", "n_factors"),
+        ("model_run", "kmo"),
+        ("model_run", "low_adequacy"),
+        ("model_run", "cumulative_variance_pct"),
+        ("model_run", "warnings"),
+    }
+    assert set(zip(neither["artifact"], neither["column_key"], strict=True)) <= allowed
+
+
+def test_artifact_set_per_scheme(fitted):
+    result, artifacts = fitted
+    present = set(artifacts["artifact"])
+    common = {
+        "standardisation",
+        "cluster_centre",
+        "cluster_profile",
+        "cluster_size",
+        "segment_naming",
+        "centre_distance",
+        "anova",
+        "classification_function",
+        "hit_rate",
+        "k_selection",
+        "model_run",
+        "fitted_assignment",
+    }
+    factor = {
+        "kmo",
+        "bartlett",
+        "communality",
+        "variance_explained",
+        "unrotated_loading",
+        "rotated_loading",
+        "factor_score_coefficient",
+    }
+    expected = common | factor if result.config.use_factor_analysis else common
+    assert present == expected
+
+
+def test_model_run(fitted):
+    result, artifacts = fitted
+    run = artifacts[artifacts["artifact"] == "model_run"].set_index("column_key")
+    assert (run["row_key"] == "run").all()
+    assert run.loc["as_of_date", "text_value"] == "2024-06-28"
+    assert json.loads(run.loc["vars", "text_value"])["lookback_days"] == 365
+    assert run.loc["n_rows", "value"] == len(result.assignments)
+    assert run.loc["k", "value"] == result.config.k
+    assert run.loc["random_seed", "value"] == result.config.random_seed
+    assert run.loc["fit_seconds", "value"] > 0
+    assert 0.9 < run.loc["cv_hit_rate", "value"] <= 1.0
+    assert run.loc["segment_codes", "text_value"].split(",") == result.segment_codes
+    config = json.loads(run.loc["config", "text_value"])
+    assert config["scheme"] == result.scheme
+    if result.config.use_factor_analysis:
+        assert run.loc["n_factors", "value"] == 5
+        assert run.loc["kmo", "value"] == pytest.approx(result.kmo_overall)
+        assert 0 < run.loc["cumulative_variance_pct", "value"] <= 100
+
+
+def test_tables_round_trip(fitted):
+    result, artifacts = fitted
+
+    def wide(name: str) -> pd.DataFrame:
+        part = artifacts[(artifacts["artifact"] == name) & artifacts["text_value"].isna()]
+        return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
+
+    centres = wide("cluster_centre").loc[result.segment_codes, result.model_variables]
+    np.testing.assert_array_equal(centres.to_numpy(), result.centres.to_numpy())  # exact
+    sizes = wide("cluster_size").loc[result.segment_codes, "n"]
+    assert sizes.sum() == len(result.assignments)
+    k_table = wide("k_selection")
+    assert sorted(k_table.index, key=int) == ["2", "4", "6"]
+    if result.config.use_factor_analysis:
+        variance = wide("variance_explained")
+        assert len(variance) == len(result.inputs)
+        assert variance["rotation_cum_pct"].notna().sum() == 5
+        kmo = wide("kmo")
+        assert "overall" in kmo.index and len(kmo) == len(result.inputs) + 1
+
+
+def test_fitted_assignment(fitted):
+    result, artifacts = fitted
+    part = artifacts[artifacts["artifact"] == "fitted_assignment"]
+    codes = part[part["column_key"] == "segment_code"].set_index("row_key")["text_value"]
+    expected = result.assignments.set_index(result.assignments["customer_id"].astype(str))
+    assert (codes.loc[expected.index] == expected["segment_code"]).all()
+    keys = set(part["column_key"])
+    assert keys == {
+        "segment_code",
+        "distance_to_centre",
+        "in_fit_sample",
+        *result.model_variables,
+    }
+
+
+def test_score_from_artifacts_equals_fit(fitted, customers):
+    result, artifacts = fitted
+    from_artifacts = score(customers, artifacts)
+    assert (from_artifacts["segment_code"] == result.assignments["segment_code"]).all()
+    np.testing.assert_allclose(
+        from_artifacts["distance_to_centre"], result.assignments["distance_to_centre"]
+    )
+
+
+def test_score_and_classify_new_rows_same_from_result_and_artifacts(fitted, new_customers):
+    result, artifacts = fitted
+    pd.testing.assert_frame_equal(score(new_customers, result), score(new_customers, artifacts))
+    a, b = classify(new_customers, result), classify(new_customers, artifacts)
+    pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    agreement = (score(new_customers, result)["segment_code"] == a["segment_code"]).mean()
+    assert agreement > 0.85  # discriminant functions approximate the K-means partition
+
+
+def test_scoring_model_picks_model_id(fitted, customers):
+    result, artifacts = fitted
+    other = artifacts.assign(model_id="other")
+    both = pd.concat([artifacts, other], ignore_index=True)
+    with pytest.raises(SegmentationInputError, match="pass model_id"):
+        ScoringModel.from_artifacts(both)
+    model = ScoringModel.from_artifacts(both, model_id="other")
+    assert model.model_id == "other"
+    with pytest.raises(SegmentationInputError, match="no artifacts for model_id 'nope'"):
+        ScoringModel.from_artifacts(both, model_id="nope")
+
+
+def test_run_metadata_cannot_shadow_statistics(customers):
+    result = fit_scheme(customers, dataclasses.replace(SCHEME_B, **FAST), "m", {"k": 4})
+    with pytest.raises(ValueError, match="clash"):
+        result.to_artifacts()
+
+
+SQL_SCORING = """
+with
+params as (select * from artifacts where model_id = $model_id),
+standardisation as (
+    select
+        row_key as variable,
+        max(value) filter (where column_key = 'mean') as mean_value,
+        max(value) filter (where column_key = 'std') as std_value,
+        max(value) filter (where column_key = 'null_fill') as null_fill,
+        max(text_value) filter (where column_key = 'transform') as transform_name
+    from params
+    where artifact = 'standardisation'
+    group by row_key
+),
+z_scores as (
+    select
+        i.customer_id,
+        s.variable,
+        (
+            case s.transform_name
+                when 'signed_log1p' then sign(x.v) * ln(1 + abs(x.v))
+                when 'log1p' then ln(1 + x.v)
+                else x.v
+            end - s.mean_value
+        ) / s.std_value as z
+    from inputs as i
+    inner join standardisation as s on i.variable = s.variable
+    cross join lateral (select coalesce(i.raw_value, s.null_fill) as v) as x
+),
+model_space as (
+    -- factor scores when there are coefficients, else the z-scores themselves
+    select z.customer_id, w.column_key as model_variable, sum(z.z * w.value) as x
+    from z_scores as z
+    inner join params as w
+        on w.artifact = 'factor_score_coefficient' and w.row_key = z.variable
+    group by all
+    union all
+    select customer_id, variable, z
+    from z_scores
+    where not exists (select 1 from params where artifact = 'factor_score_coefficient')
+),
+distances as (
+    select m.customer_id, c.row_key as segment_code, sum((m.x - c.value) ^ 2) as d2
+    from model_space as m
+    inner join params as c
+        on c.artifact = 'cluster_centre' and c.column_key = m.model_variable
+    group by all
+),
+ranked as (
+    select
+        d.*,
+        row_number() over (partition by d.customer_id order by d.d2, n.value) as rank_
+    from distances as d
+    inner join params as n
+        on n.artifact = 'segment_naming' and n.column_key = 'sort_order'
+        and n.row_key = d.segment_code
+)
+select customer_id, segment_code, sqrt(d2) as distance_to_centre
+from ranked where rank_ = 1
+"""
+
+
+def test_sql_scoring_reproduces_kmeans_labels(fitted, customers, new_customers):
+    duckdb = pytest.importorskip("duckdb")
+    result, artifacts = fitted
+    for frame, expected in (
+        (customers, result.assignments),
+        (new_customers, score(new_customers, artifacts)),
+    ):
+        inputs = frame.melt(  # noqa: PD013  (long inputs, as the SQL side unpivots them)
+            id_vars="customer_id",
+            value_vars=list(result.inputs),
+            var_name="variable",
+            value_name="raw_value",
+        )
+        con = duckdb.connect()
+        con.register("artifacts", artifacts)
+        con.register("inputs", inputs)
+        sql = con.execute(SQL_SCORING, {"model_id": result.model_id}).df()
+        sql = sql.set_index("customer_id").loc[expected["customer_id"]]
+        assert (sql["segment_code"].to_numpy() == expected["segment_code"].to_numpy()).all()
+        np.testing.assert_allclose(
+            sql["distance_to_centre"], expected["distance_to_centre"], rtol=1e-9
+        )
