@@ -331,3 +331,40 @@ def test_restarts_on_a_sample_then_one_run_on_all_rows(customers, fit_a):
     ari = adjusted_rand_score(fit_a.assignments["segment_code"], result.assignments["segment_code"])
     assert ari > 0.99
     assert result.segment_codes == fit_a.segment_codes
+
+
+def test_more_clusters_and_kaiser_factors_from_vars(customers):
+    from broker_segments.segmentation import config_from_vars
+
+    config = config_from_vars(A, {"k": "7", "n_factors": "none", "k_range": "2..3", "n_init": "2"})
+    result = fit_scheme(customers, config, "k7")
+    eigenvalues = result.factor_model.eigenvalues
+    assert len(result.model_variables) == int((eigenvalues > 1).sum())
+    assert len(result.segment_codes) == 7 and "cluster_7" in result.segment_codes
+    assert result.naming.loc["cluster_7", "segment_name_zh"] == "第7类客户"
+    artifacts = result.to_artifacts(include_assignments=False)
+    assert not artifacts.duplicated(["artifact", "row_key", "column_key"]).any()
+
+
+def test_cross_validation_needs_two_rows_per_group():
+    from broker_segments.segmentation.discriminant import hit_rates
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 3))
+    groups = np.array([0] * 30 + [1] * 17 + [2] * 3)
+    x[groups == 1] += 4
+    x[groups == 2] -= 4
+    _, cv = hit_rates(x, groups, 3, folds=5, seed=1)
+    assert cv["n_folds"] == 3  # lowered to the smallest group
+    groups[-3:-1] = 1  # group 2 now has one row
+    resub, cv = hit_rates(x, groups, 3, folds=5, seed=1)
+    assert cv["n_folds"] == 0 and np.isnan(cv["overall"])
+    assert resub["overall"] > 0.9
+
+
+def test_k_selection_skips_k_the_sample_cannot_support():
+    from broker_segments.segmentation.cluster import k_selection
+
+    x = np.random.default_rng(0).normal(size=(40, 2))
+    table = k_selection(x, (2, 3, 50), n_init=1, seed=0, silhouette_sample_size=30)
+    assert list(table.index) == [2, 3]

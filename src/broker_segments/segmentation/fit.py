@@ -231,11 +231,14 @@ def fit_scheme(
     mismatches = int((first_labels[fit_rows] != kmeans_labels).sum())
     if mismatches:
         notes.append(
-            f"{mismatches} fit-sample row(s) sit on a tie between centres; they follow the "
-            "nearest-centre rule (first centre in sort order)"
+            f"{mismatches} fit-sample row(s) got another K-means label than their nearest "
+            "centre (floating-point ties); they are assigned by the nearest-centre rule"
         )
     if len(np.unique(first_labels)) < k:
-        raise SegmentationInputError(f"a K-means cluster is empty for k={k}")
+        raise SegmentationInputError(
+            f"a K-means centre has no nearest customer for k={k}; the data has fewer than k "
+            "well-separated groups, lower k"
+        )
 
     # Name clusters from their raw profiles, then put centres in display order; assignment
     # ties go to the first centre in that order (as in SQL).
@@ -292,7 +295,8 @@ def fit_scheme(
             "distance_to_centre": distance,
             **{name: model_all[:, j] for j, name in enumerate(model_variables)},
             "in_fit_sample": in_fit,
-        }
+        },
+        index=frame.index,
     )
     inertia = float(
         cluster.squared_distances(x_fit, centres)[np.arange(n_fit), kmeans_labels].sum()

@@ -47,8 +47,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .config import SchemeConfig
 
 SEGMENT_NAMES: dict[str, tuple[str, str]] = {
     "vip": ("VIP customer", "VIP客户"),
@@ -121,8 +125,8 @@ _THESIS_STEPS = (
         _cols(low_value=lambda p: -_value_a(p), low_active=lambda p: -p["active_trading_days"]),
         "lowest mean customer_value among the clusters left",
     ),
-    _Step("ordinary_a", _cols(value=_value_a), "higher mean customer_value of the two left"),
-    _Step("ordinary_b", _cols(value=_value_a), "lower mean customer_value of the two left"),
+    _Step("ordinary_a", _cols(value=_value_a), "highest mean customer_value among the rest"),
+    _Step("ordinary_b", _cols(value=_value_a), "next highest mean customer_value"),
 )
 
 _PAPER_STEPS = (
@@ -174,10 +178,9 @@ def _pick(remaining: pd.DataFrame, key: _Key) -> object:
     keys.columns = [f"_key_{i}" for i in range(keys.shape[1])]
     profile = ordered.reset_index(drop=True).add_prefix("_profile_")
     table = pd.concat([keys.reset_index(drop=True), profile], axis=1)
-    table["_label"] = list(ordered.index)
-    columns = [c for c in table.columns if c != "_label"]
-    best = table.sort_values(columns, ascending=False, kind="mergesort").iloc[0]
-    return best["_label"]
+    # Rows are in label order and the sort is stable: full ties keep the lower label first.
+    best_position = table.sort_values(list(table.columns), ascending=False, kind="mergesort")
+    return ordered.index[best_position.index[0]]
 
 
 def extra_code(position: int) -> str:
@@ -243,7 +246,7 @@ def name_clusters(profile: pd.DataFrame, naming_rule: str) -> pd.DataFrame:
     ]
 
 
-def segment_catalogue(configs: Iterable[object] | None = None) -> pd.DataFrame:
+def segment_catalogue(configs: Iterable[SchemeConfig] | None = None) -> pd.DataFrame:
     """Every segment code per scheme: scheme, segment_code, segment_name, segment_name_zh,
     sort_order, is_rule_only.
 
@@ -257,7 +260,7 @@ def segment_catalogue(configs: Iterable[object] | None = None) -> pd.DataFrame:
         configs = (SCHEME_A, SCHEME_B)
     rows = []
     for config in configs:
-        scheme, rule, k = config.scheme, config.naming_rule, config.k  # type: ignore[attr-defined]
+        scheme, rule, k = config.scheme, config.naming_rule, config.k
         codes = list(SORT_ORDER[rule])
         steps = _RULES[rule][0]
         codes += [extra_code(n) for n in range(len(steps) + 1, k + 1)]
