@@ -347,17 +347,17 @@ def test_more_clusters_and_kaiser_factors_from_vars(customers):
 
 
 def test_cross_validation_needs_two_rows_per_group():
-    from broker_segments.segmentation.discriminant import hit_rates
+    from broker_segments.segmentation.discriminant import fit_and_validate
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(50, 3))
     groups = np.array([0] * 30 + [1] * 17 + [2] * 3)
     x[groups == 1] += 4
     x[groups == 2] -= 4
-    _, cv = hit_rates(x, groups, 3, folds=5, seed=1)
+    *_, cv = fit_and_validate(x, groups, 3, folds=5, seed=1)
     assert cv["n_folds"] == 3  # lowered to the smallest group
     groups[-3:-1] = 1  # group 2 now has one row
-    resub, cv = hit_rates(x, groups, 3, folds=5, seed=1)
+    *_, resub, cv = fit_and_validate(x, groups, 3, folds=5, seed=1)
     assert cv["n_folds"] == 0 and np.isnan(cv["overall"])
     assert resub["overall"] > 0.9
 

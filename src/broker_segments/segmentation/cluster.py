@@ -18,8 +18,8 @@ from .errors import SegmentationInputError
 
 def fit_kmeans(
     x: np.ndarray, k: int, n_init: int, seed: int, restart_sample_size: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """K-means (k-means++, ``n_init`` restarts, fixed seed). Returns ``(centres, labels)``.
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """K-means (k-means++, ``n_init`` restarts, fixed seed): ``(centres, labels, inertia)``.
 
     With ``restart_sample_size`` below the rows of ``x``, the ``n_init`` restarts run on the
     first ``restart_sample_size`` rows (a deterministic sample when ``x`` is in canonical
@@ -47,7 +47,7 @@ def fit_kmeans(
             f"K-means found only {n_found} distinct cluster(s) for k={k}: the fitting sample "
             f"has too few distinct points ({len(np.unique(x, axis=0))}) for k clusters"
         )
-    return model.cluster_centers_.astype(np.float64), labels
+    return model.cluster_centers_.astype(np.float64), labels, float(model.inertia_)
 
 
 def squared_distances(x: np.ndarray, centres: np.ndarray) -> np.ndarray:

@@ -65,13 +65,6 @@ def functions_from_statistics(
     return coefficients, constants
 
 
-def fit_functions(
-    x: np.ndarray, groups: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients ``(n_groups, p)`` and constants ``(n_groups,)``; groups are 0..n_groups-1."""
-    return functions_from_statistics(*group_statistics(x, groups, n_groups))
-
-
 def classification_scores(
     x: np.ndarray, coefficients: np.ndarray, constants: np.ndarray
 ) -> np.ndarray:
@@ -89,15 +82,17 @@ def classify(
     return best, top, posterior
 
 
-def hit_rates(
+def fit_and_validate(
     x: np.ndarray, groups: np.ndarray, n_groups: int, folds: int, seed: int
-) -> tuple[dict[str, np.ndarray | float], dict[str, np.ndarray | float]]:
-    """Resubstitution and stratified k-fold cross-validated hit rates.
+) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """Classification functions on all rows, and their hit rates.
 
-    Each is ``{'overall': share correct, 'per_group': share correct within each true group,
-    'n_folds': folds used}``. The number of folds is lowered to the smallest group's size when
-    a group is smaller than ``folds``; with a group of one row no cross-validation is possible
-    and the cross-validated rates are NaN (``n_folds`` 0).
+    Returns ``(coefficients, constants, resubstitution, cross_validated)``; each hit-rate dict
+    is ``{'overall': share correct, 'per_group': share correct within each true group,
+    'n_folds': folds used}``, cross-validation by stratified k-fold (shuffled with ``seed``).
+    The number of folds is lowered to the smallest group's size when a group is smaller than
+    ``folds``; with a group of one row no cross-validation is possible and the
+    cross-validated rates are NaN (``n_folds`` 0).
     """
     counts, sums, cross = group_statistics(x, groups, n_groups)
     coefficients, constants = functions_from_statistics(counts, sums, cross)
@@ -106,11 +101,8 @@ def hit_rates(
     resubstitution["n_folds"] = np.nan
     used = min(folds, int(counts.min()))
     if used < 2:
-        return resubstitution, {
-            "overall": np.nan,
-            "per_group": np.full(n_groups, np.nan),
-            "n_folds": 0.0,
-        }
+        impossible = {"overall": np.nan, "per_group": np.full(n_groups, np.nan), "n_folds": 0.0}
+        return coefficients, constants, resubstitution, impossible
     splitter = StratifiedKFold(n_splits=used, shuffle=True, random_state=seed)
     test_sets = [test for _, test in splitter.split(np.zeros(len(groups)), groups)]
     fold_stats = [group_statistics(x[test], groups[test], n_groups) for test in test_sets]
@@ -120,7 +112,7 @@ def hit_rates(
         predicted_cv[test] = classify(x[test], c, c0)[0]
     cross_validated = _rates(groups, predicted_cv, n_groups)
     cross_validated["n_folds"] = float(used)
-    return resubstitution, cross_validated
+    return coefficients, constants, resubstitution, cross_validated
 
 
 def _rates(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> dict:

@@ -224,10 +224,11 @@ def fit_scheme(
 
     # K-means on the fit sample in canonical order.
     x_fit = np.ascontiguousarray(model_all[fit_rows])
-    centres, kmeans_labels = cluster.fit_kmeans(
+    centres, kmeans_labels, inertia = cluster.fit_kmeans(
         x_fit, k, config.n_init, config.random_seed, config.restart_sample_size
     )
-    first_labels, _ = cluster.nearest_centre(model_all, centres)
+    d2 = cluster.squared_distances(model_all, centres)
+    first_labels = d2.argmin(axis=1)
     mismatches = int((first_labels[fit_rows] != kmeans_labels).sum())
     if mismatches:
         notes.append(
@@ -247,7 +248,10 @@ def fit_scheme(
     cluster_numbers = naming.index.to_numpy()
     codes = naming["segment_code"].tolist()
     ordered_centres = centres[cluster_numbers]
-    segment, distance = cluster.nearest_centre(model_all, ordered_centres)
+    d2 = d2[:, cluster_numbers]
+    segment = d2.argmin(axis=1)
+    distance = np.sqrt(d2[np.arange(n_rows), segment])
+    del d2
 
     code_index = pd.Index(codes, name="segment_code")
     counts = np.bincount(segment, minlength=k)
@@ -265,9 +269,10 @@ def fit_scheme(
     naming = naming.set_index("segment_code")
 
     anova = cluster.anova(model_all, segment, model_variables)
-    coefficients, constants = discriminant.fit_functions(z_all, segment, k)
+    coefficients, constants, resub, cv = discriminant.fit_and_validate(
+        z_all, segment, k, config.cv_folds, config.random_seed
+    )
     functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
-    resub, cv = discriminant.hit_rates(z_all, segment, k, config.cv_folds, config.random_seed)
     hit_rates = pd.DataFrame(
         [
             [resub["overall"], *resub["per_group"], resub["n_folds"]],
@@ -297,9 +302,6 @@ def fit_scheme(
             "in_fit_sample": in_fit,
         },
         index=frame.index,
-    )
-    inertia = float(
-        cluster.squared_distances(x_fit, centres)[np.arange(n_fit), kmeans_labels].sum()
     )
 
     return FitResult(
