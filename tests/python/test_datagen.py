@@ -386,7 +386,7 @@ def indicators(con):
 
 
 def test_all_six_profiles_planted_in_their_shares(clean, con):
-    shares = dict(zip(PROFILES, datagen._PROFILE_PARAMS["share"], strict=True))
+    shares = dict(zip(PROFILES, datagen.PROFILE_PARAMS["share"], strict=True))
     counts = clean["planted_profiles"]
     assert set(counts) == set(PROFILES)
     assert sum(counts.values()) == CLEAN_CUSTOMERS
