@@ -28,7 +28,8 @@ Oct; the lunar ones tabled for 2005-2030). The data window is the ``months`` mon
 ``end_date``; ``daily_balances`` has one row per account per trading day in the window while the
 account is open (``open_date <= d <= close_date``), rounded to cents and never negative. A closed
 account's assets are zero on its close date and a last transfer out empties it the same day; it
-trades no more from its close date on.
+trades no more from its close date on. An account opened inside the window starts with a
+deposit on its open date.
 
 Customers are numbered 1..N (``C00000001``). IDs do not depend on the chunking: a trade is
 ``'T' + customer number (8 digits) + the customer's trade sequence (4 digits)`` and a transfer
@@ -92,6 +93,10 @@ over exact_duplicate records, and expected_kept = the rest. ``summary.json``::
                         "expected_kept", "expected_quarantined": {reason: rows},
                         "expected_quarantined_total", "expected_duplicates_collapsed",
                         "defects": {reason: {"records", "rows_written"}}}}}
+
+The negative_balance rows sit on customer-days with no clean row (before an in-window opening or
+after a closing) because every open customer-day already has one: a dbt rule for "balance
+outside the open period", if ever added, must come after negative_balance in the precedence.
 
 ``expected_quarantined`` lists every quarantine reason of the table (zeros without --defects).
 If a reason cannot be planted (tiny data: no candidate row) it is left out and the counts say so.

@@ -32,6 +32,8 @@ class CleanCustomers:
 
 
 class DefectBook:
+    """The defect rows to write per table, the resent copies, and one record per defect."""
+
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {table: [] for table in TABLES}
         self.resent: dict[str, list[pa.Table]] = {table: [] for table in TABLES}
@@ -78,7 +80,7 @@ def _first_row_group(path: Path) -> pa.Table:
 
 
 def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
-    """Plant 3-5 bad rows per (table, reason); see the module docstring for the scheme."""
+    """Plant 3-5 bad rows per (table, reason); the scheme is in the package docstring."""
     rng = np.random.default_rng([ctx.seed, STREAM_DEFECTS])
     book = DefectBook()
     days = ctx.days
