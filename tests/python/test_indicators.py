@@ -294,7 +294,7 @@ def shifted_window_build(clean_build, tmp_path_factory) -> tuple[Build, str, int
     work_dir = tmp_path_factory.mktemp("shifted_window")
     duckdb_path = work_dir / "warehouse.duckdb"
     result = run_dbt(
-        ["build", "--select", "+customer_indicators"],
+        ["build", "--select", "+customer_indicators", "--indirect-selection", "cautious"],
         clean_build.raw_dir,
         duckdb_path,
         work_dir,

@@ -120,11 +120,16 @@ flags as (
         coalesce(close_date <= as_of_date, false) as is_closed,
         open_date > as_of_date as is_opened_after_as_of_date,
         open_trading_days < {{ var('min_open_trading_days') }} as has_short_history,
-        (
-            avg_daily_assets < {{ var('outlier_min_avg_daily_assets') }}
-            and annual_trade_volume < {{ var('outlier_min_annual_trade_volume') }}
-        )
-        or customer_contribution > {{ var('outlier_max_customer_contribution') }} as is_outlier
+        -- The paper's outlier rule, with which side of it the customer falls on: the rule
+        -- that assigns an outlier's segment depends on it.
+        case
+            when customer_contribution > {{ var('outlier_max_customer_contribution') }}
+                then 'top_contributor'
+            when
+                avg_daily_assets < {{ var('outlier_min_avg_daily_assets') }}
+                and annual_trade_volume < {{ var('outlier_min_annual_trade_volume') }}
+                then 'empty_account'
+        end as outlier_rule
     from derived_indicators
 
 ),
@@ -173,8 +178,9 @@ final as (
         is_closed,
         is_opened_after_as_of_date,
         has_short_history,
-        is_outlier,
-        not is_closed and not has_short_history and not is_outlier as is_in_fitting_sample
+        outlier_rule is not null as is_outlier,
+        outlier_rule,
+        not is_closed and not has_short_history and outlier_rule is null as is_in_fitting_sample
     from flags
 
 )

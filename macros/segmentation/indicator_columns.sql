@@ -1,0 +1,13 @@
+{#
+    The numeric indicators of customer_indicators (shared/domain.md), in the domain's order:
+    the columns a segmentation scheme may take as inputs and a profile describes.
+#}
+{% macro indicator_columns() %}
+    {{ return([
+        'open_trading_days', 'avg_daily_cash', 'avg_daily_market_value', 'avg_daily_assets',
+        'end_assets', 'asset_growth', 'annual_commission', 'annual_trade_volume', 'trade_count',
+        'active_trading_days', 'active_months', 'product_breadth', 'net_fund_inflow',
+        'interest_margin_contribution', 'customer_contribution', 'annual_turnover',
+        'account_age_years', 'days_since_last_trade',
+    ]) }}
+{% endmacro %}

@@ -1,0 +1,26 @@
+{#
+    A foreign key over several columns: fails for every row of the model whose combination of
+    `columns` has no row in `to` with equal `to_columns` (default: the same names).
+    A null in any of the columns counts as a missing parent.
+
+    Arguments:
+    - columns: the model's columns that form the key.
+    - to: the parent relation, e.g. ref('segment_catalogue').
+    - to_columns: the parent's columns, in the same order (default: columns).
+#}
+{% test composite_relationships(model, columns, to, to_columns=none) %}
+
+    {% set parent_columns = to_columns or columns %}
+    select child.*
+    from {{ model }} as child
+    where not exists (
+        select 1
+        from {{ to }} as parent
+        where
+            {% for column in columns %}
+                child.{{ column }} = parent.{{ parent_columns[loop.index0] }}
+                {{ "and" if not loop.last }}
+            {% endfor %}
+    )
+
+{% endtest %}

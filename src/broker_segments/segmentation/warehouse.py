@@ -1,0 +1,96 @@
+"""The entry point of the dbt Python models: fit one scheme on the warehouse's indicators.
+
+A dbt Python model (``python_models/segmentation/``) reads ``customer_indicators``, calls
+:func:`fit_for_warehouse` and returns its frame; everything else (SQL scoring of every
+customer, the diagnostics tables) reads that frame from the warehouse. Kept here, not in the
+model file, so it is covered by pytest.
+
+Who is fitted: the rows of ``customer_indicators`` flagged ``is_in_fitting_sample`` (open
+accounts with enough history that are not outliers by the paper's rule; the thresholds are dbt
+vars of the indicator mart).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .config import config_from_vars
+from .errors import SegmentationInputError
+from .fit import fit_scheme
+
+FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
+
+
+def settings_from_config(settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The scheme settings a model's YAML config passes (dbt vars rendered to strings).
+
+    Settings left empty (a var set to null) fall back to the scheme's default.
+    """
+    return {
+        name: value
+        for name, value in (settings or {}).items()
+        if value is not None and str(value).strip() != ""
+    }
+
+
+def model_id_for(scheme: str, as_of_date: str, settings: Mapping[str, Any]) -> str:
+    """Deterministic id: the same scheme, as-of date and settings give the same model id."""
+    digest = hashlib.sha1(
+        json.dumps(dict(settings), sort_keys=True, default=str).encode()
+    ).hexdigest()[:8]
+    return f"{scheme}-{as_of_date.replace('-', '')}-{digest}"
+
+
+def fit_for_warehouse(
+    indicators: Any, scheme: str, settings: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Fit ``scheme`` on the fitting sample of ``indicators`` and return the artifact frame.
+
+    ``indicators`` is the ``customer_indicators`` relation (a DuckDB relation, as
+    ``dbt.ref()`` gives in dbt-duckdb) or a pandas frame with its columns.
+    """
+    settings = settings_from_config(settings)
+    config = config_from_vars(scheme, settings)
+    columns = ["customer_id", "as_of_date", FITTING_SAMPLE_FLAG, *config.inputs]
+    if hasattr(indicators, "project"):
+        # Pull only the columns the fit needs out of the warehouse.
+        frame = indicators.project(", ".join(columns)).df()
+    else:
+        frame = pd.DataFrame(indicators)[columns]
+
+    as_of_dates = frame["as_of_date"].dropna().unique()
+    if len(as_of_dates) != 1:
+        raise SegmentationInputError(
+            f"customer_indicators must hold exactly one as_of_date to fit scheme {scheme}, "
+            f"found {len(as_of_dates)}"
+        )
+    as_of_date = pd.Timestamp(as_of_dates[0]).date().isoformat()
+    sample = frame.loc[frame[FITTING_SAMPLE_FLAG].astype(bool), ["customer_id", *config.inputs]]
+    if len(sample) < config.k:
+        raise SegmentationInputError(
+            f"scheme {scheme}: only {len(sample)} of {len(frame)} customers are in the fitting "
+            f"sample (open, at least min_open_trading_days of history, not an outlier), fewer "
+            f"than k={config.k}. Use more data, or lower the var min_open_trading_days."
+        )
+    for column in config.inputs:
+        sample[column] = pd.to_numeric(sample[column]).astype("float64")
+
+    model_id = model_id_for(config.scheme, as_of_date, settings)
+    with warnings.catch_warnings():
+        # factor_analyzer 0.5.1 passes force_all_finite to scikit-learn 1.7.
+        warnings.filterwarnings("ignore", message=".*force_all_finite.*", category=FutureWarning)
+        result = fit_scheme(
+            sample,
+            config,
+            model_id=model_id,
+            run_metadata={"as_of_date": as_of_date, "vars": settings},
+        )
+    artifacts = result.to_artifacts()
+    artifacts.insert(2, "as_of_date", pd.Timestamp(as_of_date).date())
+    return artifacts
