@@ -4,10 +4,10 @@ Thin by design: the logic is broker_segments.segmentation (tested by pytest). Re
 fitted parameter and diagnostic of one model as one long table.
 """
 
-from broker_segments.segmentation.warehouse import fit_for_warehouse
+from broker_segments.segmentation.warehouse import fit_model
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     indicators = dbt.ref("customer_indicators")
-    return fit_for_warehouse(indicators, scheme="B", settings=dbt.config.get("segmentation"))
+    return fit_model(indicators, scheme="B", settings=dbt.config.get("segmentation"))

@@ -269,8 +269,10 @@ def fit_scheme(
     naming = naming.set_index("segment_code")
 
     anova = cluster.anova(model_all, segment, model_variables)
+    # In canonical order, so the cross-validation folds hold the same customers whatever
+    # order the rows arrive in (the functions themselves do not depend on the order).
     coefficients, constants, resub, cv = discriminant.fit_and_validate(
-        z_all, segment, k, config.cv_folds, config.random_seed
+        z_all[order], segment[order], k, config.cv_folds, config.random_seed
     )
     functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
     hit_rates = pd.DataFrame(

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .config import config_from_vars
-from .errors import SegmentationInputError
+from .errors import SegmentationConfigError, SegmentationError, SegmentationInputError
 from .fit import fit_scheme
 
 FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
@@ -45,6 +45,28 @@ def model_id_for(scheme: str, as_of_date: str, settings: Mapping[str, Any]) -> s
         json.dumps(dict(settings), sort_keys=True, default=str).encode()
     ).hexdigest()[:8]
     return f"{scheme}-{as_of_date.replace('-', '')}-{digest}"
+
+
+def fit_model(
+    indicators: Any, scheme: str, settings: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """What a scheme's dbt Python model calls: :func:`fit_for_warehouse`, with clear errors.
+
+    dbt-duckdb prints the full traceback of any error a Python model raises; a segmentation
+    error (a bad var, degenerate data) is the operator's to fix, so it is raised again without
+    the package's internal frames: the message is what they need to read. (The model itself
+    must call ``dbt.ref`` and ``dbt.config.get``: dbt finds them by parsing the model file.)
+    """
+    try:
+        return fit_for_warehouse(indicators, scheme, settings)
+    except SegmentationConfigError as error:
+        raise SegmentationConfigError(
+            f"{error}. The scheme settings are dbt vars (dbt_project.yml: scheme_a_n_factors, "
+            f"scheme_a_k, scheme_b_k, segmentation_*), passed by the model's config in "
+            f"python_models/segmentation/_segmentation__models.yml."
+        ) from None
+    except SegmentationError as error:
+        raise error.with_traceback(None) from None
 
 
 def fit_for_warehouse(

@@ -1,0 +1,130 @@
+"""Segmentation in the warehouse: the dbt Python models, SQL scoring and what users see."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import run_dbt
+from sklearn.metrics import adjusted_rand_score
+
+from broker_segments.segmentation import segment_catalogue
+from broker_segments.segmentation.errors import SegmentationInputError
+from broker_segments.segmentation.warehouse import fit_for_warehouse, fit_model, model_id_for
+
+PROJECT_SEEDS = __import__("pathlib").Path(__file__).resolve().parents[2] / "seeds"
+
+
+def test_catalogue_seed_is_the_package_catalogue():
+    seed = pd.read_csv(PROJECT_SEEDS / "segment_catalogue.csv")
+    package = segment_catalogue()
+    pd.testing.assert_frame_equal(
+        seed.reset_index(drop=True), package.reset_index(drop=True), check_dtype=False
+    )
+
+
+def test_model_id_is_deterministic_and_changes_with_settings():
+    assert model_id_for("A", "2025-12-31", {"k": 6}) == model_id_for("A", "2025-12-31", {"k": 6})
+    assert model_id_for("A", "2025-12-31", {"k": 6}) != model_id_for("A", "2025-12-31", {"k": 5})
+    assert model_id_for("A", "2025-12-31", {}).startswith("A-20251231-")
+
+
+@pytest.fixture(scope="module")
+def indicators(clean_build) -> pd.DataFrame:
+    return clean_build.query("select * from customer_indicators")
+
+
+def test_same_data_and_seed_give_the_same_model(indicators):
+    first = fit_for_warehouse(indicators, "A", {"random_seed": 11})
+    second = fit_for_warehouse(indicators.sample(frac=1, random_state=3), "A", {"random_seed": 11})
+    timing = first["column_key"].isin(["fitted_at_utc", "fit_seconds"])
+    key = ["artifact", "row_key", "column_key"]
+    a = first[~timing].sort_values(key).reset_index(drop=True)
+    b = second[~second["column_key"].isin(["fitted_at_utc", "fit_seconds"])]
+    b = b.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_fit_uses_only_the_fitting_sample(indicators):
+    artifacts = fit_for_warehouse(indicators, "B")
+    fitted = artifacts.loc[artifacts["artifact"] == "fitted_assignment", "row_key"].unique()
+    assert set(fitted) == set(indicators.loc[indicators["is_in_fitting_sample"], "customer_id"])
+
+
+def test_fewer_fitting_customers_than_k_is_a_clear_error(indicators):
+    with pytest.raises(SegmentationInputError, match=r"fewer than k=100000"):
+        fit_model(indicators, "B", {"k": 100000})
+
+
+def test_sql_scoring_assigns_everyone_and_matches_the_fit(clean_build):
+    segments = clean_build.query("select * from customer_segments")
+    customers = clean_build.query("select customer_id from customer_indicators")
+    assert len(segments) == 2 * len(customers)
+    assert segments.groupby("scheme")["customer_id"].nunique().to_dict() == {
+        "A": len(customers),
+        "B": len(customers),
+    }
+    # The dbt test customer_segments_kmeans_match_python_fit ran in the build; check it did.
+    assert "customer_segments_kmeans_match_python_fit" in clean_build.result.stdout
+    assert set(segments.loc[segments["scheme"] == "A", "segment_code"]) >= {
+        "vip",
+        "potential",
+        "ordinary_a",
+        "ordinary_b",
+        "free",
+        "sleeping",
+    }
+
+
+def test_groups_recover_the_planted_profiles(clean_build):
+    """How well scheme A finds the generator's six behaviour profiles."""
+    planted = pd.read_parquet(clean_build.raw_dir / "_generator" / "planted_profiles.parquet")
+    segments = clean_build.query(
+        "select customer_id, segment_code from customer_segments where scheme = 'A'"
+    ).merge(planted, on="customer_id")
+    open_accounts = segments[segments["segment_code"] != "closed"]
+    ari = adjusted_rand_score(open_accounts["planted_profile"], open_accounts["segment_code"])
+    vip = open_accounts[open_accounts["planted_profile"] == "vip"]
+    sleeping = open_accounts[open_accounts["planted_profile"] == "sleeping"]
+    vip_share = (vip["segment_code"] == "vip").mean()
+    sleeping_share = (sleeping["segment_code"] == "sleeping").mean()
+    print(f"ARI {ari:.3f}; planted VIP in vip {vip_share:.3f}; sleeping {sleeping_share:.3f}")
+    assert ari > 0.35
+    assert vip_share > 0.8
+    assert sleeping_share > 0.9
+
+
+@pytest.fixture()
+def warehouse_copy(clean_build, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(clean_build.duckdb_path, path)
+    return path
+
+
+def test_a_degenerate_fit_stops_the_build_with_the_reason(clean_build, warehouse_copy, tmp_path):
+    result = run_dbt(
+        ["run", "--select", "segmentation_fit_scheme_b"],
+        clean_build.raw_dir,
+        warehouse_copy,
+        tmp_path,
+        {"scheme_b_k": 100000},
+    )
+    assert result.returncode != 0
+    assert "customers are in the fitting sample" in result.stdout
+    assert "fewer than k=100000" in result.stdout
+    # The package's own frames are not in the operator's way.
+    assert "fit.py" not in result.stdout
+
+
+def test_a_bad_segmentation_var_names_the_setting(clean_build, warehouse_copy, tmp_path):
+    result = run_dbt(
+        ["run", "--select", "segmentation_fit_scheme_a"],
+        clean_build.raw_dir,
+        warehouse_copy,
+        tmp_path,
+        {"scheme_a_n_factors": 99},
+    )
+    assert result.returncode != 0
+    assert "n_factors is 99" in result.stdout
+    assert "scheme_a_n_factors" in result.stdout
