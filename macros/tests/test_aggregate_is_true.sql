@@ -1,0 +1,25 @@
+{#
+    Fails for every group of `group_by_columns` where the aggregate `expression` is not true (a
+    null counts as a failure), e.g. shares that must sum to 1 per scheme. The row-level
+    `expression_is_true` cannot see a group; this test evaluates the expression once per group.
+
+    Arguments:
+    - expression: a SQL boolean expression over aggregates of the model's columns; it may hold
+      an uncorrelated subquery, e.g. sum(customers) = (select count(*) from {{ ref('x') }}).
+    - group_by_columns: list of column names that form the groups; [] checks the whole model
+      as one group.
+#}
+{% test aggregate_is_true(model, expression, group_by_columns=[]) %}
+
+    select
+        {% for column in group_by_columns -%}
+            {{ column }},
+        {% endfor -%}
+        count(*) as rows_in_group
+    from {{ model }}
+    {% if group_by_columns -%}
+        group by {{ group_by_columns | join(', ') }}
+    {%- endif %}
+    having not coalesce(({{ expression }}), false)
+
+{% endtest %}
