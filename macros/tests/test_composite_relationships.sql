@@ -11,11 +11,25 @@
 {% test composite_relationships(model, columns, to, to_columns=none) %}
 
     {% set parent_columns = to_columns or columns %}
+    with
+
+    child as (
+
+        select * from {{ model }}
+
+    ),
+
+    parent as (
+
+        select * from {{ to }}
+
+    )
+
     select child.*
-    from {{ model }} as child
+    from child
     where not exists (
         select 1
-        from {{ to }} as parent
+        from parent
         where
             {% for column in columns %}
                 child.{{ column }} = parent.{{ parent_columns[loop.index0] }}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -27,10 +28,18 @@ HEADLINE = [
 ]
 
 
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _format_table(rows: list[tuple], headers: tuple[str, ...]) -> str:
     cells = [headers, *[tuple(str(v) for v in row) for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(v + " " * (w - _width(v)) for v, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -48,7 +57,7 @@ def summarise(path: Path) -> str:
         relations.sort(key=lambda r: (order.get(r[1], len(HEADLINE)), r[0], r[1]))
         rows = []
         for schema, name, kind in relations:
-            count = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            count = con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
             rows.append((f"{schema}.{name}", "view" if kind == "VIEW" else "table", f"{count:,}"))
         sections = [
             f"Warehouse: {path.resolve()}",

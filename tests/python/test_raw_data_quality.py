@@ -63,7 +63,7 @@ def test_each_defect_lands_in_quarantine_with_its_reason(defects_build):
     # Row by row: every injected defect with a key is in quarantine under its reason.
     with duckdb.connect(str(defects_build.duckdb_path), read_only=True) as con:
         defects = defects_build.raw_dir / "_generator" / "defects.parquet"
-        missing = con.execute(
+        missing = con.sql(
             f"""
             select d.table_name, d.record_key, d.defect_reason
             from read_parquet('{defects}') as d
@@ -86,7 +86,7 @@ def test_every_clean_row_is_kept(defects_build, table):
     raw = defects_build.raw_dir / table / "*.parquet"
     key = KEY_COLUMNS[table]
     with duckdb.connect(str(defects_build.duckdb_path), read_only=True) as con:
-        lost = con.execute(
+        lost = con.sql(
             f"""
             with raw_keys as (
                 select distinct {key} as record_key from read_parquet('{raw}')
@@ -103,10 +103,10 @@ def test_every_clean_row_is_kept(defects_build, table):
             )
             and record_key not in (select record_key from kept_keys)
             """
-        ).fetchone()[0]
-        kept_twice = con.execute(
+        ).fetchall()[0][0]
+        kept_twice = con.sql(
             f"select count(*) - count(distinct {key}) from int_{table}_cleaned"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     assert lost == 0
     assert kept_twice == 0
 
