@@ -44,6 +44,9 @@ var                        meaning
 ``fit_sample_size``        rows the model is fitted on; ``none``/``all``/empty = all rows
 ``cv_folds``               folds of the discriminant hit-rate cross-validation (>= 2)
 ``kmo_warning_threshold``  KMO below this warns (``LowAdequacyWarning``), 0..1
+``naming_ambiguity_margin`` relative margin under which a naming step is ambiguous and, on a
+                           refit, the previous model's codes decide (see ``naming`` and
+                           ``continuity``), 0..1
 ========================== ==================================================================
 """
 
@@ -93,6 +96,7 @@ class SchemeConfig:
     cv_folds: int = 5
     kmo_warning_threshold: float = 0.5
     fill_null: tuple[tuple[str, float], ...] = ()
+    naming_ambiguity_margin: float = 0.10
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -149,6 +153,8 @@ def _validate(c: SchemeConfig) -> None:
         fail("cv_folds", f"is {c.cv_folds}; must be >= 2")
     if not 0.0 <= c.kmo_warning_threshold <= 1.0:
         fail("kmo_warning_threshold", f"is {c.kmo_warning_threshold}; must be in 0..1")
+    if not 0.0 <= c.naming_ambiguity_margin <= 1.0:
+        fail("naming_ambiguity_margin", f"is {c.naming_ambiguity_margin}; must be in 0..1")
     for name, _ in c.fill_null:
         if name not in c.inputs:
             fail("fill_null", f"names {name!r}, which is not an input")
@@ -294,7 +300,7 @@ _INT_VARS = (
     "cv_folds",
 )
 _OPTIONAL_INT_VARS = ("n_factors", "fit_sample_size", "restart_sample_size")
-_FLOAT_VARS = ("kmo_warning_threshold",)
+_FLOAT_VARS = ("kmo_warning_threshold", "naming_ambiguity_margin")
 _RANGE_VARS = ("k_range", "k_range_min", "k_range_max")
 ACCEPTED_VARS = tuple(sorted(_INT_VARS + _OPTIONAL_INT_VARS + _FLOAT_VARS + _RANGE_VARS))
 
