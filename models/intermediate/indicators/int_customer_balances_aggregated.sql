@@ -6,6 +6,24 @@ customer_days as (
 
 ),
 
+trading_calendar as (
+
+    select * from {{ ref('int_trading_calendar') }}
+
+),
+
+-- The customer-days of the indicator window W.
+window_days as (
+
+    select
+        customer_days.*,
+        trading_calendar.is_last_trading_day
+    from customer_days
+    inner join trading_calendar
+        on customer_days.trading_date = trading_calendar.trading_date
+
+),
+
 window_totals as (
 
     select
@@ -17,7 +35,7 @@ window_totals as (
         max(trading_date) as last_open_trading_date,
         -- Only an account open on the last trading day has a row that day; otherwise 0.
         sum(case when is_last_trading_day then total_assets else 0 end) as end_assets
-    from customer_days
+    from window_days
     group by customer_id
 
 ),
@@ -25,13 +43,13 @@ window_totals as (
 first_open_day as (
 
     select
-        customer_days.customer_id,
-        customer_days.total_assets as first_open_day_assets
-    from customer_days
+        window_days.customer_id,
+        window_days.total_assets as first_open_day_assets
+    from window_days
     inner join window_totals
         on
-            customer_days.customer_id = window_totals.customer_id
-            and customer_days.trading_date = window_totals.first_open_trading_date
+            window_days.customer_id = window_totals.customer_id
+            and window_days.trading_date = window_totals.first_open_trading_date
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ incremental_delete_by_date('trading_date') }}",
+    )
+}}
+-- Incremental by trading_date (macros/incremental/incremental_by_date.sql): every trading day
+-- of the data, so a new day only appends; the indicator window is applied downstream.
 with
 
 customers as (
@@ -6,9 +15,9 @@ customers as (
 
 ),
 
-trading_calendar as (
+trading_days as (
 
-    select * from {{ ref('int_trading_calendar') }}
+    select * from {{ ref('int_trading_days') }}
 
 ),
 
@@ -18,19 +27,38 @@ daily_balances as (
 
 ),
 
+export_last_day as (
+
+    select * from {{ ref('int_export_last_day') }}
+
+),
+
+new_trading_days as (
+
+    select * from trading_days
+    where {{ incremental_batch_by_date('trading_date') }}
+
+),
+
+new_daily_balances as (
+
+    select * from daily_balances
+    where {{ incremental_batch_by_date('balance_date') }}
+
+),
+
 open_customer_days as (
 
     select
         customers.customer_id,
-        trading_calendar.trading_date,
-        trading_calendar.is_last_trading_day
+        new_trading_days.trading_date
     from customers
-    inner join trading_calendar
+    inner join new_trading_days
         on
-            customers.open_date <= trading_calendar.trading_date
+            customers.open_date <= new_trading_days.trading_date
             and (
                 customers.close_date is null
-                or customers.close_date >= trading_calendar.trading_date
+                or customers.close_date >= new_trading_days.trading_date
             )
 
 ),
@@ -42,29 +70,30 @@ with_balances as (
     select
         open_customer_days.customer_id,
         open_customer_days.trading_date,
-        open_customer_days.is_last_trading_day,
-        daily_balances.customer_id is not null as has_balance_row,
-        coalesce(daily_balances.cash_balance, 0) as cash_balance,
-        coalesce(daily_balances.market_value, 0) as market_value
+        new_daily_balances.customer_id is not null as has_balance_row,
+        coalesce(new_daily_balances.cash_balance, 0) as cash_balance,
+        coalesce(new_daily_balances.market_value, 0) as market_value
     from open_customer_days
-    left join daily_balances
+    left join new_daily_balances
         on
-            open_customer_days.customer_id = daily_balances.customer_id
-            and open_customer_days.trading_date = daily_balances.balance_date
+            open_customer_days.customer_id = new_daily_balances.customer_id
+            and open_customer_days.trading_date = new_daily_balances.balance_date
 
 ),
 
 final as (
 
     select
-        customer_id,
-        trading_date,
-        is_last_trading_day,
-        has_balance_row,
-        cast(cash_balance as decimal(20, 2)) as cash_balance,
-        cast(market_value as decimal(20, 2)) as market_value,
-        cast(cash_balance + market_value as decimal(38, 2)) as total_assets
+        with_balances.customer_id,
+        with_balances.trading_date,
+        with_balances.has_balance_row,
+        cast(with_balances.cash_balance as decimal(20, 2)) as cash_balance,
+        cast(with_balances.market_value as decimal(20, 2)) as market_value,
+        cast(with_balances.cash_balance + with_balances.market_value as decimal(38, 2))
+            as total_assets,
+        export_last_day.last_balance_date as loaded_through_date
     from with_balances
+    cross join export_last_day
 
 )
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ incremental_delete_by_date('trade_date') }}",
+    )
+}}
+-- Incremental by trade_date (macros/incremental/incremental_by_date.sql): all history, so a
+-- new day only appends.
 with
 
 trades as (
@@ -6,20 +15,35 @@ trades as (
 
 ),
 
+export_last_day as (
+
+    select * from {{ ref('int_export_last_day') }}
+
+),
+
+new_trades as (
+
+    select * from trades
+    where {{ incremental_batch_by_date('trade_date') }}
+
+),
+
 final as (
 
     select
-        customer_id,
-        trade_date,
-        product_type,
+        new_trades.customer_id,
+        new_trades.trade_date,
+        new_trades.product_type,
         count(*) as trade_count,
-        cast(sum(amount) as decimal(38, 2)) as trade_amount,
-        cast(sum(commission) as decimal(38, 2)) as commission
-    from trades
+        cast(sum(new_trades.amount) as decimal(38, 2)) as trade_amount,
+        cast(sum(new_trades.commission) as decimal(38, 2)) as commission,
+        any_value(export_last_day.last_balance_date) as loaded_through_date
+    from new_trades
+    cross join export_last_day
     group by
-        customer_id,
-        trade_date,
-        product_type
+        new_trades.customer_id,
+        new_trades.trade_date,
+        new_trades.product_type
 
 )
 

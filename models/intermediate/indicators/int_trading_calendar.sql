@@ -1,8 +1,8 @@
 with
 
-daily_balances as (
+trading_days as (
 
-    select * from {{ ref('int_daily_balances_cleaned') }}
+    select * from {{ ref('int_trading_days') }}
 
 ),
 
@@ -14,12 +14,12 @@ indicator_window as (
 
 trading_days_in_window as (
 
-    select distinct daily_balances.balance_date as trading_date
-    from daily_balances
+    select trading_days.trading_date
+    from trading_days
     inner join indicator_window
         on
-            daily_balances.balance_date >= indicator_window.window_start_date
-            and daily_balances.balance_date <= indicator_window.as_of_date
+            trading_days.trading_date >= indicator_window.window_start_date
+            and trading_days.trading_date <= indicator_window.as_of_date
 
 ),
 

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ incremental_delete_by_date('balance_date') }}",
+    )
+}}
+-- Incremental by balance_date (macros/incremental/incremental_by_date.sql): a daily build
+-- validates the new days only. The key includes the date, so duplicates are always within a
+-- day's batch.
 with
 
 daily_balances as (
@@ -12,9 +22,22 @@ customers as (
 
 ),
 
+export_last_day as (
+
+    select * from {{ ref('int_export_last_day') }}
+
+),
+
+batch as (
+
+    select * from daily_balances
+    where {{ incremental_batch_by_date('balance_date') }}
+
+),
+
 deduplicated as (
 
-    {{ collapse_exact_duplicates('daily_balances', 'daily_balances') }}
+    {{ collapse_exact_duplicates('batch', 'daily_balances') }}
 
 ),
 
@@ -30,10 +53,13 @@ checked as (
             when
                 deduplicated.cash_balance < 0 or deduplicated.market_value < 0
                 then 'negative_balance'
-        end as quarantine_reason
+        end as quarantine_reason,
+        export_last_day.last_balance_date as loaded_through_date,
+        '{{ invocation_id }}' as loaded_by_invocation_id
     from deduplicated
     left join customers
         on deduplicated.customer_id = customers.customer_id
+    cross join export_last_day
 
 )
 

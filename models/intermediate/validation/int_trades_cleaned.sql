@@ -10,7 +10,8 @@ final as (
 
     select
         * exclude (
-            quarantine_reason, row_copies, key_versions, source_file, source_row_number
+            quarantine_reason, row_copies, key_versions, source_file, source_row_number,
+            loaded_through_date, loaded_by_invocation_id
         )
     from validated
     where quarantine_reason is null

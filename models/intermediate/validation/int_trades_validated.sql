@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ incremental_delete_by_date('trade_date') }}",
+    )
+}}
+-- Incremental by trade_date (macros/incremental/incremental_by_date.sql): a daily build
+-- validates the new days only. Trades dated after the export's last day are judged again by
+-- the next run (they may be valid once their day's balances arrive). A duplicate trade_id is
+-- caught within a batch; one across batches fails the unique test of int_trades_cleaned.
 with
 
 trades as (
@@ -18,9 +29,16 @@ export_last_day as (
 
 ),
 
+batch as (
+
+    select * from trades
+    where {{ incremental_batch_by_date('trade_date') }}
+
+),
+
 deduplicated as (
 
-    {{ collapse_exact_duplicates('trades', 'trades') }}
+    {{ collapse_exact_duplicates('batch', 'trades') }}
 
 ),
 
@@ -39,7 +57,9 @@ checked as (
             when deduplicated.commission < 0 then 'negative_commission'
             when deduplicated.trade_date < customers.open_date then 'before_open_date'
             when deduplicated.trade_date > export_last_day.last_balance_date then 'after_data_end'
-        end as quarantine_reason
+        end as quarantine_reason,
+        export_last_day.last_balance_date as loaded_through_date,
+        '{{ invocation_id }}' as loaded_by_invocation_id
     from deduplicated
     left join customers
         on deduplicated.customer_id = customers.customer_id
