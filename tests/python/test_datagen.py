@@ -5,9 +5,10 @@ states correctly (recounted here independently of the generator's own bookkeepin
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -721,3 +722,236 @@ def test_module_runs_from_the_command_line_with_progress(tmp_path):
     assert summary["end_date"] == "2025-06-30" and summary["last_trading_day"] == "2025-06-30"
     assert summary["first_trading_day"] == "2025-04-01"
     assert summary["defects"] is True
+
+
+# ---------------------------------------------------------------------------------------------
+# Appending trading days (a daily export landing on an existing data set)
+
+APPEND_DAYS = 3
+
+
+def _copy_raw(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+def _rows(path: Path, key: list[str]) -> list[dict]:
+    return pq.read_table(path).sort_by([(k, "ascending") for k in key]).to_pylist()
+
+
+@pytest.fixture(scope="module")
+def before_append(tmp_path_factory) -> Path:
+    """A small clean data set (three chunks), kept as generated."""
+    out = tmp_path_factory.mktemp("before_append") / "raw"
+    generate(out, 1200, seed=8, chunk_size=500)
+    return out
+
+
+@pytest.fixture(scope="module")
+def appended(before_append, tmp_path_factory) -> dict:
+    out = _copy_raw(before_append, tmp_path_factory.mktemp("appended") / "raw")
+    return datagen.append_days(out, APPEND_DAYS)
+
+
+@pytest.fixture(scope="module")
+def append_con(appended) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    _views(connection, Path(appended["out_dir"]))
+    yield connection
+    connection.close()
+
+
+def test_append_writes_one_new_file_per_table_and_keeps_every_old_byte(before_append, appended):
+    out = Path(appended["out_dir"])
+    old, new = _file_bytes(before_append), _file_bytes(out)
+    first, last = appended["appends"][0]["first_day"], appended["appends"][0]["last_day"]
+    name = f"append-{first}-{last}.parquet"
+    added = {f"{t}/{name}" for t in ("trades", "daily_balances", "fund_transfers")}
+    assert set(new) == set(old) | added
+    assert {k for k in old if old[k] != new[k]} == {"_generator/summary.json"}
+    assert appended["appended_paths"] == {
+        t: str(out / t / name) for t in ("trades", "daily_balances", "fund_transfers")
+    }
+    for table in ("trades", "daily_balances", "fund_transfers"):
+        assert pq.read_schema(out / table / name).remove_metadata().equals(SCHEMAS[table])
+
+
+def test_appended_days_are_the_next_trading_days(before_append, appended, append_con):
+    old_last = date.fromisoformat(
+        json.loads((before_append / "_generator" / "summary.json").read_text())["last_trading_day"]
+    )
+    expected = trading_days(old_last, date(2026, 3, 31))[1 : APPEND_DAYS + 1]
+    expected = expected.astype("datetime64[D]").tolist()
+    assert expected[0] > old_last
+
+    def new_days(table: str, column: str) -> list[date]:
+        query = f"select distinct {column} from {table} where {column} > $1 order by 1"
+        return [d for (d,) in append_con.execute(query, [old_last]).fetchall()]
+
+    assert new_days("daily_balances", "balance_date") == expected
+    assert new_days("trades", "trade_date") == expected
+    assert set(new_days("fund_transfers", "transfer_date")) <= set(expected)
+    assert appended["last_trading_day"] == expected[-1].isoformat()
+
+
+def test_every_open_account_gets_a_balance_row_on_each_new_day(appended, append_con):
+    missing, extra, negative = append_con.execute(
+        """
+        with new_days as (
+            select distinct balance_date as d from daily_balances where balance_date > $1
+        ),
+        expected as (
+            select customer_id, d from customers cross join new_days where close_date is null
+        ),
+        actual as (select customer_id, balance_date from daily_balances where balance_date > $1)
+        select
+            (select count(*) from (from expected except all from actual)),
+            (select count(*) from (from actual except all from expected)),
+            (select count(*) from daily_balances where cash_balance < 0 or market_value < 0)
+        """,
+        [date.fromisoformat(appended["appends"][0]["first_day"]) - timedelta(days=1)],
+    ).fetchone()
+    assert (missing, extra, negative) == (0, 0, 0)
+    open_accounts = _scalar(append_con, "select count(*) from customers where close_date is null")
+    assert appended["appends"][0]["rows"]["daily_balances"] == open_accounts * APPEND_DAYS
+
+
+def test_keys_stay_unique_and_appended_rows_follow_the_contract(appended, append_con):
+    first_new = date.fromisoformat(appended["appends"][0]["first_day"])
+    row = append_con.execute(
+        """
+        select
+            (select count(*) - count(distinct trade_id) from trades),
+            (select count(*) - count(distinct transfer_id) from fund_transfers),
+            (select count(*) - count(distinct (customer_id, balance_date)) from daily_balances),
+            (select count(*) from trades where trade_id like '%9999'),
+            (select count(*) from trades as t left join customers as c using (customer_id)
+             where t.trade_date >= $1 and (c.customer_id is null or c.close_date is not null
+                or side not in ('buy', 'sell') or quantity <= 0 or price <= 0 or amount < 0
+                or amount != round(quantity * price, 2) or commission < 5
+                or (product_type in ('stock', 'etf') and quantity % 100 != 0)
+                or (commission > 5 and commission > amount * 0.003 + 0.01)
+                or not regexp_matches(trade_id, '^T' || substr(customer_id, 2) || '[0-9]{4}$'))),
+            (select count(*) from fund_transfers as f left join customers as c using (customer_id)
+             where transfer_date >= $1 and (c.customer_id is null or c.close_date is not null
+                or amount <= 0 or amount % 100 != 0 or direction not in ('in', 'out')))
+        """,
+        [first_new],
+    ).fetchone()
+    assert row == (0,) * len(row)
+    new_trades = _scalar(
+        append_con, f"select count(*) from trades where trade_date >= '{first_new}'"
+    )
+    assert new_trades > 0 and _scalar(
+        append_con, f"select count(*) from fund_transfers where transfer_date >= '{first_new}'"
+    )
+
+
+def test_appended_customers_carry_on_as_before(appended, append_con):
+    """Per profile, the new days look like the last month: trades per day, mean trade amount,
+    commission rate and assets; sleeping customers still do not trade."""
+    first_new = appended["appends"][0]["first_day"]
+    trades = append_con.execute(
+        f"""
+        select
+            planted_profile,
+            count(*) filter (where trade_date >= '{first_new}') / {APPEND_DAYS} as new_per_day,
+            count(*) filter (where trade_date < '{first_new}') / 20 as old_per_day,
+            avg(amount) filter (where trade_date >= '{first_new}') as new_amount,
+            avg(amount) filter (where trade_date < '{first_new}') as old_amount
+        from trades join profiles using (customer_id)
+        where trade_date >= (select list_sort(list(distinct trade_date))[-20 - {APPEND_DAYS}]
+                             from trades)
+        group by all
+        """
+    ).df()
+    trades = trades.set_index("planted_profile")
+    assert "sleeping" not in trades.index
+    active = trades.loc[["vip", "potential", "ordinary_a"]]
+    assert ((active.new_per_day / active.old_per_day).between(0.6, 1.6)).all(), trades
+    assert ((active.new_amount / active.old_amount).between(0.6, 1.6)).all(), trades
+    assets = append_con.execute(
+        f"""
+        with days as (
+            select max(balance_date) filter (where balance_date < '{first_new}') as old_last
+            from daily_balances
+        )
+        select
+            planted_profile,
+            sum(cash_balance + market_value) filter (where balance_date = '{first_new}')
+            / sum(cash_balance + market_value) filter (where balance_date = days.old_last)
+        from daily_balances join profiles using (customer_id) cross join days
+        group by all
+        """
+    ).fetchall()
+    assert all(0.9 < ratio < 1.1 for _, ratio in assets), assets
+
+
+def test_summary_after_append_matches_the_files(before_append, appended):
+    out = Path(appended["out_dir"])
+    old = json.loads((before_append / "_generator" / "summary.json").read_text())
+    new = json.loads((out / "_generator" / "summary.json").read_text())
+    assert new == {
+        k: v for k, v in appended.items() if k not in ("out_dir", "paths", "appended_paths")
+    }
+    assert new["trading_days"] == old["trading_days"] + APPEND_DAYS
+    for key in ("seed", "customers", "end_date", "months", "first_trading_day", "chunk_size"):
+        assert new[key] == old[key]
+    for table in TABLES:
+        entry = new["tables"][table]
+        files = sorted(p.relative_to(out).as_posix() for p in (out / table).glob("*.parquet"))
+        assert entry["files"] == files
+        rows = sum(pq.ParquetFile(out / f).metadata.num_rows for f in files)
+        assert (
+            entry["rows_written"] == entry["clean_rows_written"] == entry["expected_kept"] == rows
+        )
+        added = new["appends"][0]["rows"].get(table, 0)
+        assert rows == old["tables"][table]["rows_written"] + added
+        assert entry["expected_quarantined_total"] == 0
+
+
+def test_append_is_deterministic_and_day_by_day_equals_at_once(before_append, appended, tmp_path):
+    again = datagen.append_days(_copy_raw(before_append, tmp_path / "again"), APPEND_DAYS)
+    assert _file_bytes(tmp_path / "again") == _file_bytes(Path(appended["out_dir"]))
+    assert again["tables"] == appended["tables"]
+
+    stepwise = _copy_raw(before_append, tmp_path / "stepwise")
+    datagen.append_days(stepwise, 1)
+    final = datagen.append_days(stepwise, APPEND_DAYS - 1)
+    assert len(final["appends"]) == 2
+    assert final["last_trading_day"] == appended["last_trading_day"]
+    keys = {"trades": ["trade_id"], "fund_transfers": ["transfer_id"],
+            "daily_balances": ["customer_id", "balance_date"]}  # fmt: skip
+    for table, key in keys.items():
+        at_once = _rows(Path(appended["appended_paths"][table]), key)
+        one_by_one = sorted(
+            (r for p in sorted((stepwise / table).glob("append-*.parquet")) for r in _rows(p, key)),
+            key=lambda r: tuple(r[k] for k in key),
+        )
+        assert one_by_one == at_once, table
+
+
+def test_append_refuses_defects_data_and_bad_arguments(dirty, tmp_path, capsys):
+    with pytest.raises(ValueError, match="--defects"):
+        datagen.append_days(dirty["out_dir"], 1)
+    with pytest.raises(ValueError, match="summary.json"):
+        datagen.append_days(tmp_path / "nothing", 1)
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path), "--append-days", "1", "--customers", "5"])
+    assert "--customers" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path), "--append-days", "0"])
+    assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_append_from_the_command_line(before_append, tmp_path):
+    out = _copy_raw(before_append, tmp_path / "cli")
+    result = subprocess.run(
+        [sys.executable, "-m", "broker_segments.datagen", "--out", str(out), "--append-days", "1"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "appended 2026-01-02..2026-01-02" in result.stderr
+    assert json.loads((out / "_generator" / "summary.json").read_text())["trading_days"] == (
+        json.loads((before_append / "_generator" / "summary.json").read_text())["trading_days"] + 1
+    )

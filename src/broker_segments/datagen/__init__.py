@@ -5,6 +5,11 @@ Usage::
 
     python -m broker_segments.datagen --customers 20000 --seed 42 --out data/raw [--defects]
         [--end-date 2025-12-31] [--months 15] [--chunk-size 50000] [--jobs 1]
+    python -m broker_segments.datagen --out data/raw --append-days 1
+
+``--append-days N`` (``append_days(out_dir, N)``) writes the N trading days after the data set's
+last one as new ``<table>/append-<first>-<last>.parquet`` files, as a daily export lands, and
+updates ``summary.json``: see ``append.py``.
 
 Output (``DIR``)::
 
@@ -101,11 +106,13 @@ outside the open period", if ever added, must come after negative_balance in the
 ``expected_quarantined`` lists every quarantine reason of the table (zeros without --defects).
 If a reason cannot be planted (tiny data: no candidate row) it is left out and the counts say so.
 
-Modules: ``runner`` (generate, summary), ``cli``, ``clean`` (market and chunks), ``defects``,
-``profiles`` (every number that shapes the profiles), ``market_calendar``, ``tables`` (contract
-types, reason codes, Parquet settings, column builders).
+Modules: ``runner`` (generate, summary), ``append`` (append_days), ``cli``, ``clean`` (market
+and chunks), ``defects``, ``profiles`` (every number that shapes the profiles),
+``market_calendar``, ``tables`` (contract types, reason codes, Parquet settings, column
+builders).
 """
 
+from broker_segments.datagen.append import append_days
 from broker_segments.datagen.cli import build_parser, main
 from broker_segments.datagen.market_calendar import market_holidays, trading_days, window_start
 from broker_segments.datagen.profiles import PRODUCT_TYPES, PROFILE_PARAMS, PROFILES
@@ -132,6 +139,7 @@ __all__ = [
     "QUARANTINE_REASONS",
     "SCHEMAS",
     "TABLES",
+    "append_days",
     "build_parser",
     "generate",
     "main",

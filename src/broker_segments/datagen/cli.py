@@ -7,7 +7,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from broker_segments.datagen.append import append_days
 from broker_segments.datagen.runner import DEFAULT_END_DATE, generate, validate
+
+# Arguments of a new data set; an append reads them from the data set's summary.json.
+GENERATION_ARGS = ("customers", "seed", "defects", "end_date", "months", "chunk_size")
 
 
 def _positive_int(text: str) -> int:
@@ -41,28 +45,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m broker_segments.datagen",
         description="Write deterministic demo raw data (the raw data contract's four tables) "
-        "with six planted customer profiles, optionally with known bad rows.",
+        "with six planted customer profiles, optionally with known bad rows; or append the next "
+        "trading days to such a data set (--append-days).",
     )
-    parser.add_argument("--customers", type=_positive_int, required=True, help="customers (>= 1)")
+    parser.add_argument(
+        "--customers", type=_positive_int, help="customers (>= 1; required unless appending)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="output directory")
-    parser.add_argument("--seed", type=_non_negative_int, required=True, help="random seed")
+    parser.add_argument(
+        "--seed", type=_non_negative_int, help="random seed (required unless appending)"
+    )
     parser.add_argument(
         "--defects", action="store_true", help="add every kind of bad row the contract names"
     )
     parser.add_argument(
         "--end-date",
         type=_iso_date,
-        default=DEFAULT_END_DATE,
         help=f"last day of the data (default {DEFAULT_END_DATE})",
     )
-    parser.add_argument(
-        "--months", type=_positive_int, default=15, help="months of data (default 15)"
-    )
+    parser.add_argument("--months", type=_positive_int, help="months of data (default 15)")
     parser.add_argument(
         "--chunk-size",
         type=_positive_int,
-        default=50_000,
         help="customers per chunk and per part file (default 50000); memory grows with it",
+    )
+    parser.add_argument(
+        "--append-days",
+        type=_positive_int,
+        metavar="N",
+        help="append the N trading days after the last one of the data set in --out, as new "
+        "append-<first>-<last>.parquet files (existing files stay as they are; the other "
+        "arguments come from its _generator/summary.json)",
     )
     parser.add_argument(
         "--jobs",
@@ -76,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.append_days is not None:
+        given = [f"--{a.replace('_', '-')}" for a in GENERATION_ARGS if getattr(args, a)]
+        if given:
+            parser.error(f"--append-days reads the data set's arguments; drop {', '.join(given)}")
+        try:
+            append_days(args.out, args.append_days, progress=True)
+        except ValueError as error:
+            parser.error(str(error))
+        return 0
+    missing = [f"--{a}" for a in ("customers", "seed") if getattr(args, a) is None]
+    if missing:
+        parser.error(f"the following arguments are required: {', '.join(missing)}")
+    args.end_date = DEFAULT_END_DATE if args.end_date is None else args.end_date
+    args.months = 15 if args.months is None else args.months
+    args.chunk_size = 50_000 if args.chunk_size is None else args.chunk_size
     try:
         validate(args.customers, args.seed, args.end_date, args.months, args.chunk_size)
     except ValueError as error:
