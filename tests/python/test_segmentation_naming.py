@@ -194,3 +194,103 @@ def test_segment_catalogue():
 def test_segment_catalogue_with_more_clusters():
     catalogue = segment_catalogue([config_from_vars("A", {"k": 8})])
     assert catalogue["segment_code"].tolist()[-3:] == ["cluster_7", "cluster_8", "closed"]
+
+
+# --- ambiguity: where a refit could flip the rule's choice --------------------------------
+
+
+def _flags(profile: pd.DataFrame, rule: str, margin: float = 0.10) -> pd.DataFrame:
+    return name_clusters(profile, rule, margin)[["segment_code", "ambiguous", "ambiguity_group"]]
+
+
+def _with_value(profile: pd.DataFrame, values: dict[str, float]) -> pd.DataFrame:
+    """``profile`` with the customer_value of some clusters set (all of it commission)."""
+    profile = profile.copy()
+    for label, value in values.items():
+        profile.loc[label, "annual_commission"] = value
+        profile.loc[label, "interest_margin_contribution"] = 0.0
+    return profile
+
+
+def test_clear_profiles_are_not_ambiguous():
+    for profile, rule in ((THESIS_PROFILE, "thesis"), (PAPER_PROFILE, "paper")):
+        flags = _flags(profile, rule)
+        assert not flags["ambiguous"].any()
+        assert (flags["ambiguity_group"] == 0).all()
+
+
+def test_near_tie_flags_both_clusters_and_keeps_the_rule_codes():
+    profile = _with_value(THESIS_PROFILE, {"ordinary_a": 1000.0, "ordinary_b": 950.0})
+    flags = _flags(profile, "thesis")
+    assert flags["segment_code"].to_dict() == {code: code for code in profile.index}
+    assert set(flags.index[flags["ambiguous"]]) == {"ordinary_a", "ordinary_b"}
+    assert flags.loc["ordinary_a", "ambiguity_group"] == 5  # the first step of the group
+    assert flags.loc["ordinary_b", "ambiguity_group"] == 5
+    # Outside the margin (5% apart, margin 4%) the step is clear.
+    assert not _flags(profile, "thesis", 0.04)["ambiguous"].any()
+
+
+def test_margin_zero_flags_only_exact_ties():
+    near = _with_value(THESIS_PROFILE, {"ordinary_a": 1000.0, "ordinary_b": 999.0})
+    assert not _flags(near, "thesis", 0.0)["ambiguous"].any()
+    tied = THESIS_PROFILE.copy()
+    tied.loc["free", "active_trading_days"] = 0  # as inactive as sleeping: the tie-break decides
+    flags = _flags(tied, "thesis", 0.0)
+    assert set(flags.index[flags["ambiguous"]]) == {"sleeping", "free"}
+    assert (flags.loc[["sleeping", "free"], "ambiguity_group"] == 1).all()
+
+
+def test_rank_sum_step_is_ambiguous_when_a_ranked_quantity_could_swap():
+    profile = THESIS_PROFILE.copy()
+    # ordinary_a trades almost as much as potential (within 10%) but grows far less: if its
+    # turnover were the higher, the rank sums would tie and the turnover tie-break would pick
+    # ordinary_a, so the potential step is ambiguous between the two.
+    profile.loc["ordinary_a", "annual_turnover"] = 24.0
+    flags = _flags(profile, "thesis")
+    assert flags.loc["potential", "segment_code"] == "potential"
+    assert set(flags.index[flags["ambiguous"]]) == {"potential", "ordinary_a"}
+    assert flags.loc["potential", "ambiguity_group"] == 3
+    # Clearly apart on turnover (24 vs 25 is not within 1%): the choice is clear.
+    assert not _flags(profile, "thesis", 0.01)["ambiguous"].any()
+
+
+def test_overlapping_ambiguities_form_one_group():
+    # free (700) is within 10% of ordinary_b (740), which is within 10% of ordinary_a (780).
+    values = {"free": 700.0, "ordinary_b": 740.0, "ordinary_a": 780.0}
+    flags = _flags(_with_value(THESIS_PROFILE, values), "thesis")
+    assert set(flags.index[flags["ambiguous"]]) == set(values)
+    assert (flags.loc[list(values), "ambiguity_group"] == 4).all()  # free is named at step 4
+
+
+def test_codes_never_depend_on_the_margin():
+    profiles = [
+        (THESIS_PROFILE, "thesis"),
+        (_with_value(THESIS_PROFILE, {"ordinary_a": 1000.0, "ordinary_b": 990.0}), "thesis"),
+        (PAPER_PROFILE, "paper"),
+    ]
+    for profile, rule in profiles:
+        codes = [_flags(profile, rule, m)["segment_code"].tolist() for m in (0.0, 0.1, 0.5, 1.0)]
+        assert all(c == codes[0] for c in codes)
+
+
+def test_ambiguity_does_not_depend_on_cluster_numbers():
+    profile = _with_value(THESIS_PROFILE, {"ordinary_a": 1000.0, "ordinary_b": 950.0})
+    expected = _flags(profile, "thesis")
+    relabelled = profile.reset_index(drop=True)
+    relabelled.index = [5, 3, 1, 0, 4, 2]
+    flags = _flags(relabelled.iloc[::-1], "thesis")
+    flags.index = [profile.index[[5, 3, 1, 0, 4, 2].index(label)] for label in flags.index]
+    pd.testing.assert_frame_equal(flags.loc[expected.index], expected)
+
+
+def test_paper_rule_ambiguity_on_turnover():
+    profile = PAPER_PROFILE.copy()
+    profile.loc[0, "annual_turnover"] = 28.0  # within 10% of cluster 3's 30
+    flags = _flags(profile, "paper")
+    assert flags.loc[3, "segment_code"] == "high_activity"
+    assert set(flags.index[flags["ambiguous"]]) == {3, 0}
+
+
+def test_margin_out_of_range():
+    with pytest.raises(ValueError, match="ambiguity_margin is 1.5"):
+        name_clusters(PAPER_PROFILE, "paper", 1.5)

@@ -41,6 +41,29 @@ higher first) and, only for clusters with identical profiles, the lower cluster 
 
 The rule-only code ``closed`` (closed account, 已销户客户) is never given to a cluster; the
 warehouse assigns it by rule and it is in :func:`segment_catalogue`.
+
+Ambiguity (``SchemeConfig.naming_ambiguity_margin`` = m, default 0.10). The rule is stable
+only where its choices are clear; where two clusters are nearly tied on a step's criterion, a
+refit on slightly different data can swap their codes. A step is *ambiguous* when another
+cluster still unnamed is within the margin of the chosen one on the step's primary criterion:
+
+* two cluster means a, b are *within the margin* when ``|a - b| <= m * max(|a|, |b|)`` (so
+  two zero means are within it; with m = 0 only exact ties are);
+* a single-quantity step (every step but ``potential``, and the extra ``cluster_<n>`` steps):
+  the contenders are the unnamed clusters within the margin of the chosen one on that
+  quantity (``active_trading_days`` for sleeping, ``customer_value`` for vip, free,
+  ordinary_a/b, ``customer_contribution``, ``annual_turnover``, ``account_age_years``);
+  tie-break columns are not looked at;
+* the rank-sum step (``potential``): a cluster's rank on each ranked quantity could be as low
+  as 1 + (clusters it exceeds by more than the margin) and as high as n - (clusters that
+  exceed it by more than the margin); the contenders are the clusters whose highest possible
+  rank sum reaches the chosen cluster's lowest possible one.
+
+The chosen cluster and its contenders form an *ambiguity group*; groups that share a cluster
+are merged. :func:`name_clusters` flags these clusters (``ambiguous``, ``ambiguity_group``)
+but still names them by the rule. Only a refit with a previous model (``continuity``) uses the
+flag: it redistributes the codes the rule gave a group among the group's clusters by matching
+them to the previous model's clusters. Codes outside every group are the rule's.
 """
 
 from __future__ import annotations
@@ -49,6 +72,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -81,11 +105,17 @@ SORT_ORDER: dict[str, tuple[str, ...]] = {
 _Key = Callable[[pd.DataFrame], pd.DataFrame]
 
 
+DEFAULT_AMBIGUITY_MARGIN = 0.10
+
+
 @dataclass(frozen=True)
 class _Step:
     code: str
     key: _Key
     criterion: str
+    # The primary key is the sum of the ranks of these profile columns (the ambiguity test
+    # then looks at the ranked quantities, not at the rank sum).
+    ranked: tuple[str, ...] = ()
 
 
 def _value_a(p: pd.DataFrame) -> pd.Series:
@@ -119,6 +149,7 @@ _THESIS_STEPS = (
         ),
         "most active relative to value: highest rank sum of mean annual_turnover and mean "
         "asset_growth among the clusters left",
+        ranked=("annual_turnover", "asset_growth"),
     ),
     _Step(
         "free",
@@ -183,6 +214,43 @@ def _pick(remaining: pd.DataFrame, key: _Key) -> object:
     return ordered.index[best_position.index[0]]
 
 
+def _within(a: np.ndarray | float, b: np.ndarray | float, margin: float) -> np.ndarray:
+    """Whether means ``a`` and ``b`` are within the relative ``margin`` of each other."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.abs(a - b) <= margin * np.maximum(np.abs(a), np.abs(b))
+
+
+def _rank_bounds(values: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest ascending rank (1..n) each value could take if the values within
+    the margin of each other were ordered either way."""
+    n = len(values)
+    a, b = values[:, None], values[None, :]
+    clearly_above = (a > b) & ~_within(a, b, margin)  # [i, j]: i exceeds j clearly
+    low = 1 + clearly_above.sum(axis=1)
+    high = n - clearly_above.sum(axis=0)
+    return low.astype(float), high.astype(float)
+
+
+def _contenders(
+    remaining: pd.DataFrame, chosen: object, key: _Key, ranked: tuple[str, ...], margin: float
+) -> list[object]:
+    """Unnamed clusters other than ``chosen`` that are within the margin of it (docstring)."""
+    if len(remaining) < 2:
+        return []
+    others = [label for label in remaining.index if label != chosen]
+    if ranked:
+        low = pd.Series(0.0, index=remaining.index)
+        high = pd.Series(0.0, index=remaining.index)
+        for column in ranked:
+            lo, hi = _rank_bounds(remaining[column].to_numpy(dtype=float), margin)
+            low += lo
+            high += hi
+        return [label for label in others if high[label] >= low[chosen]]
+    primary = key(remaining).iloc[:, 0]
+    best = float(primary[chosen])
+    return [label for label in others if bool(_within(primary[label], best, margin))]
+
+
 def extra_code(position: int) -> str:
     """Code of an extra cluster at 1-based ``position`` in the naming order."""
     return f"cluster_{position}"
@@ -198,34 +266,58 @@ def segment_names(code: str) -> tuple[str, str]:
     raise KeyError(f"unknown segment code {code!r}")
 
 
-def name_clusters(profile: pd.DataFrame, naming_rule: str) -> pd.DataFrame:
+def name_clusters(
+    profile: pd.DataFrame,
+    naming_rule: str,
+    ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
+) -> pd.DataFrame:
     """Name each cluster (row of ``profile``, indexed by cluster label) by ``naming_rule``.
 
     Returns a frame indexed like ``profile`` with ``segment_code``, ``naming_step`` (1-based
     position in the naming order), ``sort_order`` (display order), ``segment_name``,
-    ``segment_name_zh`` and ``criterion`` (why the cluster got its name).
+    ``segment_name_zh``, ``criterion`` (why the cluster got its name), ``ambiguous`` (bool:
+    the cluster is in an ambiguity group at ``ambiguity_margin``, see the module docstring)
+    and ``ambiguity_group`` (0 when not ambiguous, else the lowest naming step of the group's
+    clusters). The codes never depend on ``ambiguity_margin``; only the flags do.
     """
     if naming_rule not in _RULES:
         raise ValueError(f"unknown naming rule {naming_rule!r}; known: {sorted(_RULES)}")
     missing = [c for c in REQUIRED_PROFILE_COLUMNS[naming_rule] if c not in profile.columns]
     if missing:
         raise ValueError(f"naming rule {naming_rule!r} needs profile column(s) {missing}")
+    if not 0.0 <= ambiguity_margin <= 1.0:
+        raise ValueError(f"ambiguity_margin is {ambiguity_margin}; must be in 0..1")
     steps, extra_key = _RULES[naming_rule]
     remaining = profile.astype(float)
     rows: dict[object, dict[str, object]] = {}
+    group_of: dict[object, object] = {label: label for label in profile.index}  # union-find
+
+    def root(label: object) -> object:
+        while group_of[label] != label:
+            label = group_of[label]
+        return label
+
     position = 0
     while len(remaining):
         position += 1
+        ranked: tuple[str, ...] = ()
         if position <= len(steps):
             step = steps[position - 1]
-            code, key, criterion = step.code, step.key, step.criterion
+            code, key, criterion, ranked = step.code, step.key, step.criterion, step.ranked
         else:
             code, key = extra_code(position), extra_key
             criterion = "extra cluster: next highest value score"
         label = _pick(remaining, key)
         rows[label] = {"segment_code": code, "naming_step": position, "criterion": criterion}
+        for other in _contenders(remaining, label, key, ranked, ambiguity_margin):
+            group_of[root(other)] = root(label)
         remaining = remaining.drop(index=label)
     result = pd.DataFrame.from_dict(rows, orient="index").reindex(profile.index)
+    roots = pd.Series([root(label) for label in result.index], index=result.index)
+    group_sizes = roots.map(roots.value_counts())
+    first_step = result["naming_step"].groupby(roots).transform("min")
+    result["ambiguous"] = (group_sizes > 1).to_numpy()
+    result["ambiguity_group"] = np.where(result["ambiguous"], first_step, 0).astype(int)
     sort = SORT_ORDER[naming_rule]
     result["sort_order"] = [
         sort.index(code) + 1 if code in sort else step
@@ -242,6 +334,8 @@ def name_clusters(profile: pd.DataFrame, naming_rule: str) -> pd.DataFrame:
             "segment_name",
             "segment_name_zh",
             "criterion",
+            "ambiguous",
+            "ambiguity_group",
         ]
     ]
 
