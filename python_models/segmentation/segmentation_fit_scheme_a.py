@@ -1,13 +1,17 @@
 """Fit scheme A (the thesis: 13 indicators, factor analysis, K-means into six groups).
 
-Thin by design: the logic is broker_segments.segmentation (tested by pytest). Returns every
-fitted parameter and diagnostic of one model as one long table.
+Thin by design: the logic is broker_segments.segmentation (tested by pytest). Appends every
+fitted parameter and diagnostic of a new model as one long table, when the var
+segmentation_refit says to fit (auto: only when the scheme has no model yet).
 """
 
 from broker_segments.segmentation.warehouse import fit_model
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", incremental_strategy="append")
     indicators = dbt.ref("customer_indicators")
-    return fit_model(indicators, scheme="A", settings=dbt.config.get("segmentation"))
+    existing = session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None
+    return fit_model(
+        indicators, scheme="A", settings=dbt.config.get("segmentation"), existing=existing
+    )

@@ -8,6 +8,12 @@ model file, so it is covered by pytest.
 Who is fitted: the rows of ``customer_indicators`` flagged ``is_in_fitting_sample`` (open
 accounts with enough history that are not outliers by the paper's rule; the thresholds are dbt
 vars of the indicator mart).
+
+Fit or score: the models are append-only (every fitted model is kept). The setting ``refit``
+(dbt var ``segmentation_refit``) decides whether a run fits: ``auto`` fits only a scheme that
+has no model yet, ``true`` fits now, ``false`` never fits. A run that does not fit returns no
+rows and everyone is scored in SQL with the scheme's latest model. A model id is a hash of the
+scheme, as-of date, settings and fitting data, so fitting the same thing twice adds nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +33,46 @@ from .fit import fit_scheme
 FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
 
 
+REFIT_CHOICES = ("auto", "true", "false")
+ARTIFACT_FRAME_COLUMNS = [
+    "model_id",
+    "scheme",
+    "as_of_date",
+    "artifact",
+    "row_key",
+    "column_key",
+    "value",
+    "text_value",
+]
+
+
+def no_new_model() -> pd.DataFrame:
+    """An empty artifact frame, typed like a real one, for a run that does not fit."""
+    return pd.DataFrame(
+        {
+            "model_id": pd.Series(dtype="object"),
+            "scheme": pd.Series(dtype="object"),
+            "as_of_date": pd.Series(dtype="datetime64[us]"),
+            "artifact": pd.Series(dtype="object"),
+            "row_key": pd.Series(dtype="object"),
+            "column_key": pd.Series(dtype="object"),
+            "value": pd.Series(dtype="float64"),
+            "text_value": pd.Series(dtype="object"),
+        }
+    )
+
+
+def refit_choice(value: Any) -> str:
+    """The ``segmentation_refit`` var as one of ``auto``, ``true``, ``false``."""
+    text = "auto" if value is None else str(value).strip().lower()
+    if text not in REFIT_CHOICES:
+        raise SegmentationConfigError(
+            f"var segmentation_refit is {value!r}; use auto (fit a scheme only when it has no "
+            f"model yet), true (refit now) or false (score with the latest model)"
+        )
+    return text
+
+
 def settings_from_config(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     """The scheme settings a model's YAML config passes (dbt vars rendered to strings).
 
@@ -39,26 +85,47 @@ def settings_from_config(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def model_id_for(scheme: str, as_of_date: str, settings: Mapping[str, Any]) -> str:
-    """Deterministic id: the same scheme, as-of date and settings give the same model id."""
-    digest = hashlib.sha1(
-        json.dumps(dict(settings), sort_keys=True, default=str).encode()
-    ).hexdigest()[:8]
-    return f"{scheme}-{as_of_date.replace('-', '')}-{digest}"
+def model_id_for(
+    scheme: str, as_of_date: str, settings: Mapping[str, Any], data: pd.DataFrame | None = None
+) -> str:
+    """Deterministic id: the same scheme, as-of date, settings and fitting data give the same
+    id; other data (late rows for the same day) gives another."""
+    digest = hashlib.sha1(json.dumps(dict(settings), sort_keys=True, default=str).encode())
+    if data is not None:
+        ordered = data.sort_values("customer_id").reset_index(drop=True)
+        digest.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    return f"{scheme}-{as_of_date.replace('-', '')}-{digest.hexdigest()[:10]}"
 
 
 def fit_model(
-    indicators: Any, scheme: str, settings: Mapping[str, Any] | None = None
+    indicators: Any,
+    scheme: str,
+    settings: Mapping[str, Any] | None = None,
+    existing: Any = None,
 ) -> pd.DataFrame:
-    """What a scheme's dbt Python model calls: :func:`fit_for_warehouse`, with clear errors.
+    """What a scheme's dbt Python model calls: fit when ``refit`` says so, with clear errors.
 
+    ``existing`` is the model's own table (``dbt.this``) on an incremental run, else None.
     dbt-duckdb prints the full traceback of any error a Python model raises; a segmentation
     error (a bad var, degenerate data) is the operator's to fix, so it is raised again without
     the package's internal frames: the message is what they need to read. (The model itself
     must call ``dbt.ref`` and ``dbt.config.get``: dbt finds them by parsing the model file.)
     """
     try:
-        return fit_for_warehouse(indicators, scheme, settings)
+        settings = dict(settings or {})
+        refit = refit_choice(settings.pop("refit", "auto"))
+        fitted = existing_model_ids(existing, scheme)
+        if refit == "false" and not fitted:
+            raise SegmentationConfigError(
+                f"var segmentation_refit is false but scheme {scheme} has no fitted model yet: "
+                f"run once with segmentation_refit auto or true"
+            )
+        if refit == "false" or (refit == "auto" and fitted):
+            return no_new_model()
+        artifacts = fit_for_warehouse(indicators, scheme, settings)
+        if artifacts["model_id"].iloc[0] in fitted:
+            return no_new_model()  # the same model is already stored
+        return artifacts
     except SegmentationConfigError as error:
         raise SegmentationConfigError(
             f"{error}. The scheme settings are dbt vars (dbt_project.yml: scheme_a_n_factors, "
@@ -67,6 +134,17 @@ def fit_model(
         ) from None
     except SegmentationError as error:
         raise error.with_traceback(None) from None
+
+
+def existing_model_ids(existing: Any, scheme: str) -> set[str]:
+    """The ids of the models of ``scheme`` already stored (a DuckDB relation or a frame)."""
+    if existing is None:
+        return set()
+    if hasattr(existing, "filter"):
+        rows = existing.filter(f"scheme = '{scheme}'").project("model_id").distinct().fetchall()
+        return {row[0] for row in rows}
+    frame = pd.DataFrame(existing)
+    return set(frame.loc[frame["scheme"] == scheme, "model_id"])
 
 
 def fit_for_warehouse(
@@ -103,7 +181,7 @@ def fit_for_warehouse(
     for column in config.inputs:
         sample[column] = pd.to_numeric(sample[column]).astype("float64")
 
-    model_id = model_id_for(config.scheme, as_of_date, settings)
+    model_id = model_id_for(config.scheme, as_of_date, settings, sample)
     with warnings.catch_warnings():
         # factor_analyzer 0.5.1 passes force_all_finite to scikit-learn 1.7.
         warnings.filterwarnings("ignore", message=".*force_all_finite.*", category=FutureWarning)
