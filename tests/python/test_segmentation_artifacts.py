@@ -74,6 +74,7 @@ def test_every_cell_has_a_number_or_a_text_or_is_a_documented_gap(fitted):
         ("model_run", "low_adequacy"),
         ("model_run", "cumulative_variance_pct"),
         ("model_run", "warnings"),
+        ("model_run", "previous_model_id"),  # fitted without a previous model
     }
     assert set(zip(neither["artifact"], neither["column_key"], strict=True)) <= allowed
 

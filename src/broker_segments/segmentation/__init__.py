@@ -5,7 +5,7 @@ Scheme A (the thesis) and scheme B (the paper) differ only in their :class:`Sche
 Public API::
 
     SCHEME_A, SCHEME_B, SchemeConfig, get_scheme(scheme), config_from_vars(scheme, vars)
-    fit_scheme(frame, config, model_id, run_metadata=None) -> FitResult
+    fit_scheme(frame, config, model_id, run_metadata=None, previous=None) -> FitResult
     FitResult.to_artifacts() -> long DataFrame (catalogue: ``artifacts`` module docstring)
     score(frame, model, model_id=None), classify(frame, model, model_id=None)
     segment_catalogue(configs=None), name_clusters(profile, naming_rule)

@@ -62,10 +62,24 @@ cluster_profile           segment_code            every configured input (droppe
 cluster_size              segment_code            ``n`` (customers), ``pct`` (0..100),
                                                   ``kmeans_cluster_number`` (K-means' own
                                                   1-based number; arbitrary) -> value
-segment_naming            segment_code            ``naming_step``, ``sort_order`` -> value;
+segment_naming            segment_code            ``naming_step``, ``sort_order``,
+                                                  ``ambiguous`` (1 if the rule was ambiguous
+                                                  for it, see ``naming``, else 0),
+                                                  ``ambiguity_group`` (0, or the group's
+                                                  lowest naming step) -> value;
                                                   ``segment_name``, ``segment_name_zh``,
-                                                  ``criterion`` (why it got the name) ->
-                                                  text_value
+                                                  ``criterion`` (why it got the name),
+                                                  ``naming_method`` (``rule`` or
+                                                  ``matched_previous``, see ``continuity``),
+                                                  ``rule_segment_code`` (the code the rule
+                                                  alone gives) -> text_value
+previous_model_match      segment_code            only when fitted with a previous model:
+                                                  ``previous_segment_code`` (the previous
+                                                  segment it continues: the matched one, else
+                                                  the one with the same code) -> text_value;
+                                                  ``match_distance`` (between the two
+                                                  profiles, new standardised input space) ->
+                                                  value
 centre_distance           segment_code            segment_code -> Euclidean distance between
                                                   the two centres in model space
 anova                     model variable          ``ss_between``, ``df_between``,
@@ -97,11 +111,14 @@ fitted_assignment         customer_id             ``segment_code`` -> text_value
 step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate``,
 ``resubstitution_hit_rate``, ``random_seed``, ``n_init``, ``fit_seconds``,
 ``kmeans_label_mismatches`` (fit-sample rows whose K-means label differs from the
-nearest-centre rule; 0 except on exact ties); text_value: ``model_variables`` (comma-separated,
-in order), ``segment_codes`` (comma-separated, sort order), ``config`` (JSON of the
-SchemeConfig), ``package_version``, ``fitted_at_utc`` (ISO timestamp), ``warnings`` ('; '
-joined, null if none). Each ``run_metadata`` key is stored under its own name: numbers in value,
-text (and JSON for dicts/lists, e.g. ``vars``) in text_value; ``as_of_date`` as ISO text.
+nearest-centre rule; 0 except on exact ties), ``codes_matched_to_previous`` (segments whose
+code the matching to the previous model decided; 0 without one); text_value:
+``model_variables`` (comma-separated, in order), ``segment_codes`` (comma-separated, sort
+order), ``config`` (JSON of the SchemeConfig), ``package_version``, ``fitted_at_utc`` (ISO
+timestamp), ``warnings`` ('; ' joined, null if none), ``previous_model_id`` (the model passed
+as ``previous``, null if none). Each ``run_metadata`` key is stored under its own name:
+numbers in value, text (and JSON for dicts/lists, e.g. ``vars``) in text_value; ``as_of_date``
+as ISO text.
 
 Scoring (``score``/``classify``) reads only: standardisation, factor_score_coefficient,
 cluster_centre, segment_naming (sort order), classification_function and model_run
@@ -153,6 +170,7 @@ ARTIFACTS = (
     "cluster_profile",
     "cluster_size",
     "segment_naming",
+    "previous_model_match",
     "centre_distance",
     "anova",
     "classification_function",
@@ -178,12 +196,14 @@ RESERVED_MODEL_RUN_KEYS = (
     "n_init",
     "fit_seconds",
     "kmeans_label_mismatches",
+    "codes_matched_to_previous",
     "model_variables",
     "segment_codes",
     "config",
     "package_version",
     "fitted_at_utc",
     "warnings",
+    "previous_model_id",
 )
 
 
@@ -346,13 +366,29 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     blocks.add_frame("cluster_profile", result.profile)
     blocks.add_frame("cluster_size", result.sizes)
     naming = result.naming
-    blocks.add_frame("segment_naming", naming[["naming_step", "sort_order"]])
-    for column in ("segment_name", "segment_name_zh", "criterion"):
+    numeric = naming[["naming_step", "sort_order", "ambiguous", "ambiguity_group"]]
+    blocks.add_frame("segment_naming", numeric.astype(float))
+    texts = ("segment_name", "segment_name_zh", "criterion", "naming_method", "rule_segment_code")
+    for column in texts:
         blocks.add(
             "segment_naming",
             list(naming.index),
             [column] * len(naming),
             texts=naming[column].astype(str).tolist(),
+        )
+    match = result.previous_match
+    if match is not None and len(match):
+        blocks.add(
+            "previous_model_match",
+            list(match.index),
+            ["previous_segment_code"] * len(match),
+            texts=match["previous_segment_code"].astype(str).tolist(),
+        )
+        blocks.add(
+            "previous_model_match",
+            list(match.index),
+            ["match_distance"] * len(match),
+            match["match_distance"].to_numpy(dtype=np.float64),
         )
     blocks.add_frame("centre_distance", result.centre_distances)
     blocks.add_frame("anova", result.anova)
@@ -381,6 +417,7 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "n_init": config.n_init,
         "fit_seconds": result.fit_seconds,
         "kmeans_label_mismatches": result.kmeans_label_mismatches,
+        "codes_matched_to_previous": result.codes_matched_to_previous,
     }
     texts = {
         "model_variables": ",".join(result.model_variables),
@@ -389,6 +426,7 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "package_version": __version__,
         "fitted_at_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "warnings": "; ".join(result.warnings) if result.warnings else None,
+        "previous_model_id": result.previous_model_id,
     }
     metadata = {key: _metadata_cell(value) for key, value in result.run_metadata.items()}
     keys = list(numbers) + list(texts) + list(metadata)

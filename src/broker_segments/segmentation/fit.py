@@ -26,6 +26,10 @@ should not fail because, say, no customer in a small test market traded a second
 The drop is warned (``DroppedInputWarning``) and recorded (``dropped_inputs``, artifact
 ``dropped_input``); scoring ignores the dropped input. A KMO below
 ``config.kmo_warning_threshold`` warns (``LowAdequacyWarning``) and is recorded, the fit goes on.
+
+Naming: by the documented rule (``naming``). With ``previous`` (the previous model of the same
+scheme) the clusters where the rule is ambiguous take the codes of the previous clusters they
+match, so a refit does not swap nearly tied groups' codes (``continuity``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import cluster, discriminant
+from . import cluster, continuity, discriminant
 from .config import SchemeConfig, get_scheme
 from .errors import DroppedInputWarning, LowAdequacyWarning, SegmentationInputError
 from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
@@ -74,7 +78,9 @@ class FitResult:
     centres: pd.DataFrame  # segment_code x model variable
     profile: pd.DataFrame  # segment_code x raw input (all configured inputs)
     sizes: pd.DataFrame  # segment_code x (n, pct, kmeans_cluster_number)
-    naming: pd.DataFrame  # segment_code x (naming_step, sort_order, names, criterion)
+    # segment_code x (naming_step, sort_order, names, criterion, ambiguous, ambiguity_group,
+    # naming_method, rule_segment_code)
+    naming: pd.DataFrame
     centre_distances: pd.DataFrame
     anova: pd.DataFrame
     classification_functions: pd.DataFrame  # segment_code x (inputs..., constant)
@@ -87,6 +93,10 @@ class FitResult:
     kmeans_label_mismatches: int
     fit_seconds: float
     warnings: list[str] = field(default_factory=list)
+    previous_model_id: str | None = None  # the model passed as ``previous``
+    codes_matched_to_previous: int = 0  # segments whose code the matching decided
+    # segment_code x (previous_segment_code, match_distance); None without ``previous``
+    previous_match: pd.DataFrame | None = None
 
     @property
     def scheme(self) -> str:
@@ -134,11 +144,16 @@ def fit_scheme(
     config: SchemeConfig | str,
     model_id: str,
     run_metadata: dict[str, Any] | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> FitResult:
     """Fit ``config`` on ``frame`` (``customer_id`` + the config's inputs, eligible rows only).
 
     ``run_metadata`` (e.g. ``{'as_of_date': '2024-06-28', 'vars': {...}}``) is stored as is in
-    the ``model_run`` artifact. Raises ``SegmentationInputError`` on degenerate input.
+    the ``model_run`` artifact. ``previous`` is the previous model of the same scheme as its
+    artifact frame (the rows of ``segment_model_artifacts`` of ONE model_id; it needs
+    ``cluster_profile`` and ``segment_naming``) or None: where the naming rule is ambiguous,
+    the codes follow that model (``continuity``); with None the rule alone names. Raises
+    ``SegmentationInputError`` on degenerate input or a ``previous`` of another scheme.
     """
     started = time.perf_counter()
     config = get_scheme(config)
@@ -243,7 +258,16 @@ def fit_scheme(
 
     # Name clusters from their raw profiles, then put centres in display order; assignment
     # ties go to the first centre in that order (as in SQL).
-    naming = name_clusters(raw.groupby(first_labels).mean(), config.naming_rule)
+    cluster_profile = raw.groupby(first_labels).mean()
+    naming = name_clusters(cluster_profile, config.naming_rule, config.naming_ambiguity_margin)
+    previous_model_id, codes_matched, previous_match = None, 0, None
+    if previous is None:
+        naming = continuity.rule_only(naming)
+    else:
+        kept = continuity.apply_previous(naming, cluster_profile, previous, config, mean_s, std_s)
+        naming, previous_match = kept.naming, kept.match
+        previous_model_id, codes_matched = kept.previous_model_id, kept.codes_matched
+        notes.extend(kept.notes)
     naming = naming.sort_values("sort_order", kind="mergesort")
     cluster_numbers = naming.index.to_numpy()
     codes = naming["segment_code"].tolist()
@@ -336,4 +360,7 @@ def fit_scheme(
         kmeans_label_mismatches=mismatches,
         fit_seconds=time.perf_counter() - started,
         warnings=notes,
+        previous_model_id=previous_model_id,
+        codes_matched_to_previous=codes_matched,
+        previous_match=previous_match,
     )

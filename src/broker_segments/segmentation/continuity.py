@@ -1,0 +1,303 @@
+"""Group codes that stay stable across refits: the naming rule, and the previous model where
+the rule is ambiguous.
+
+The naming rule (``naming``) looks only at the cluster profiles, so a refit that finds the same
+groups gets the same codes whatever K-means' numbering. Where a rule step is *ambiguous*
+(another cluster within ``SchemeConfig.naming_ambiguity_margin`` of the chosen one on the
+step's criterion, precise definition in ``naming``), a refit on slightly different data could
+flip the rule's choice and swap two groups' codes, so that customers who did not change
+appear to migrate. ``fit_scheme(..., previous=...)`` avoids that:
+
+1. Name every cluster by the rule (as without ``previous``), flagging ambiguity groups.
+2. Put the new and the previous cluster profiles (mean raw inputs, artifact
+   ``cluster_profile``) in the *new* model's standardised input space: the config's
+   transforms, then ``(t - mean) / std`` with the new model's mean and std, over the new
+   model's kept inputs that the previous profile also has.
+3. For each ambiguity group, match its clusters to the previous clusters holding the codes the
+   rule gave the group (Hungarian assignment, ``scipy.optimize.linear_sum_assignment``, on
+   Euclidean distance). A matched cluster takes its previous cluster's code. Clusters left
+   unmatched (the previous model lacks some of the group's codes) keep their rule code when it
+   is still free, else take the group's codes left over, in naming-step order.
+
+So codes are only ever permuted *within* an ambiguity group: no code is duplicated, the set of
+codes is the rule's, and every cluster outside an ambiguity group keeps the rule's code.
+
+A previous model that does not fit this model (documented choice: *match what can be
+matched*, with a ``PreviousModelWarning`` and a note in ``model_run.warnings``):
+
+* another k: only codes both models have can be matched (a group's codes the previous model
+  lacks are handed out as in step 3);
+* other inputs: the distance uses the inputs both have; with none in common the previous
+  model is ignored (every code is the rule's).
+
+A previous model of another scheme, an artifact frame holding several or no model ids, or one
+without ``cluster_profile``/``segment_naming`` is a wiring error: ``SegmentationInputError``.
+
+What is recorded (see ``artifacts``): ``segment_naming`` gets ``naming_method`` (``rule`` or
+``matched_previous``: the code was decided by the matching), ``rule_segment_code`` (the code
+the rule alone gives), ``ambiguous`` and ``ambiguity_group``; ``model_run`` gets
+``previous_model_id`` and ``codes_matched_to_previous``; artifact ``previous_model_match``
+gives, per new segment, the previous segment it continues (the matched one, else the previous
+segment with the same code) and the distance between their profiles (how far the group moved).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from .errors import SegmentationInputError
+from .transform import apply_transform, standardise
+
+if TYPE_CHECKING:
+    from .config import SchemeConfig
+
+RULE = "rule"
+MATCHED_PREVIOUS = "matched_previous"
+REQUIRED_ARTIFACTS = ("cluster_profile", "segment_naming")
+
+
+class PreviousModelWarning(UserWarning):
+    """The previous model only partly fits this one (other k or inputs); see ``continuity``."""
+
+
+@dataclass(frozen=True)
+class PreviousModel:
+    """What continuity needs of the previous model: its codes and cluster profiles."""
+
+    model_id: str
+    scheme: str
+    segment_codes: tuple[str, ...]  # display (sort) order
+    profile: pd.DataFrame  # segment_code x input: mean raw value
+
+    @classmethod
+    def from_artifacts(cls, artifacts: pd.DataFrame) -> PreviousModel:
+        """Read it from the rows of ``segment_model_artifacts`` of ONE model id."""
+        if not isinstance(artifacts, pd.DataFrame):
+            raise SegmentationInputError(
+                f"previous must be the artifact frame of the previous model, got "
+                f"{type(artifacts).__name__}"
+            )
+        needed = ("model_id", "scheme", "artifact", "row_key", "column_key", "value")
+        missing = [c for c in needed if c not in artifacts.columns]
+        if missing:
+            raise SegmentationInputError(
+                f"previous model artifacts lack column(s) {missing}; pass the rows of "
+                "segment_model_artifacts for the previous model_id"
+            )
+        ids = sorted(map(str, artifacts["model_id"].dropna().unique()))
+        if len(ids) != 1:
+            raise SegmentationInputError(
+                f"previous model artifacts must hold exactly one model_id, found {len(ids)}"
+                + (f" {ids[:5]}" if ids else "")
+            )
+        present = set(artifacts["artifact"])
+        lacking = [a for a in REQUIRED_ARTIFACTS if a not in present]
+        if lacking:
+            raise SegmentationInputError(
+                f"previous model {ids[0]!r} lacks artifact(s) {lacking}; continuity needs "
+                f"{list(REQUIRED_ARTIFACTS)}"
+            )
+
+        def table(name: str) -> pd.DataFrame:
+            part = artifacts[(artifacts["artifact"] == name) & artifacts["value"].notna()]
+            return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
+
+        naming = table("segment_naming").sort_values("sort_order", kind="mergesort")
+        codes = tuple(str(code) for code in naming.index)
+        profile = table("cluster_profile").reindex(list(codes)).astype(float)
+        schemes = artifacts["scheme"].dropna().unique()
+        return cls(
+            model_id=ids[0],
+            scheme=str(schemes[0]) if len(schemes) else "",
+            segment_codes=codes,
+            profile=profile,
+        )
+
+
+@dataclass(frozen=True)
+class Continuity:
+    """Outcome of :func:`apply_previous`."""
+
+    naming: pd.DataFrame  # like name_clusters' frame (by cluster label), codes revised
+    match: pd.DataFrame  # segment_code -> previous_segment_code, match_distance
+    previous_model_id: str | None
+    codes_matched: int
+    notes: list[str]
+
+
+def as_previous_model(previous: Any) -> PreviousModel:
+    """A :class:`PreviousModel` from an artifact frame, a FitResult or a PreviousModel."""
+    if isinstance(previous, PreviousModel):
+        return previous
+    if hasattr(previous, "to_artifacts") and not isinstance(previous, pd.DataFrame):
+        previous = previous.to_artifacts(include_assignments=False)
+    return PreviousModel.from_artifacts(previous)
+
+
+def rule_only(naming: pd.DataFrame) -> pd.DataFrame:
+    """The rule's naming with the continuity columns (``naming_method`` = ``rule``)."""
+    result = naming.copy()
+    result["naming_method"] = RULE
+    result["rule_segment_code"] = result["segment_code"]
+    return result
+
+
+def standardised_profiles(
+    profile: pd.DataFrame,
+    inputs: list[str],
+    transforms: dict[str, str],
+    mean: pd.Series,
+    std: pd.Series,
+) -> np.ndarray:
+    """Cluster profiles (mean raw inputs) in a model's standardised input space."""
+    transformed = np.column_stack(
+        [
+            apply_transform(profile[name].to_numpy(dtype=float), transforms[name], name)
+            for name in inputs
+        ]
+    )
+    return standardise(transformed, mean[inputs].to_numpy(), std[inputs].to_numpy())
+
+
+def _warn(notes: list[str], message: str) -> None:
+    warnings.warn(message, PreviousModelWarning, stacklevel=4)
+    notes.append(message)
+
+
+def apply_previous(
+    naming: pd.DataFrame,
+    profile: pd.DataFrame,
+    previous: Any,
+    config: SchemeConfig,
+    mean: pd.Series,
+    std: pd.Series,
+) -> Continuity:
+    """Revise the rule's codes of the ambiguous clusters by matching them to ``previous``.
+
+    ``naming`` is :func:`naming.name_clusters`' frame and ``profile`` the cluster profiles it
+    was computed from (both indexed by cluster label); ``mean``/``std`` are the new model's
+    standardisation of its kept inputs. See the module docstring for the procedure.
+    """
+    prev = as_previous_model(previous)
+    if prev.scheme and prev.scheme != config.scheme:
+        raise SegmentationInputError(
+            f"previous model {prev.model_id!r} is of scheme {prev.scheme}, not {config.scheme}; "
+            "pass the previous model of the same scheme"
+        )
+    notes: list[str] = []
+    result = rule_only(naming)
+    if len(prev.segment_codes) != len(naming):
+        _warn(
+            notes,
+            f"scheme {config.scheme}: previous model {prev.model_id!r} has k="
+            f"{len(prev.segment_codes)}, this one k={len(naming)}; only codes both have can be "
+            "matched",
+        )
+    inputs = [
+        name
+        for name in mean.index
+        if name in prev.profile.columns and prev.profile[name].notna().all()
+    ]
+    absent = [name for name in mean.index if name not in inputs]
+    if not inputs:
+        _warn(
+            notes,
+            f"scheme {config.scheme}: previous model {prev.model_id!r} shares no input with this "
+            f"one ({list(mean.index)}); it is ignored and every code is the naming rule's",
+        )
+        return Continuity(result, _empty_match(), prev.model_id, 0, notes)
+    if absent:
+        _warn(
+            notes,
+            f"scheme {config.scheme}: previous model {prev.model_id!r} lacks input(s) {absent}; "
+            f"clusters are matched on the {len(inputs)} input(s) both have",
+        )
+
+    transforms = config.transform_by_input
+    new_points = pd.DataFrame(
+        standardised_profiles(profile.loc[result.index], inputs, transforms, mean, std),
+        index=result.index,
+    )
+    prev_points = pd.DataFrame(
+        standardised_profiles(prev.profile, inputs, transforms, mean, std),
+        index=list(prev.segment_codes),
+    )
+
+    def distance(label: object, code: str) -> float:
+        return float(np.sqrt(((new_points.loc[label] - prev_points.loc[code]) ** 2).sum()))
+
+    partner: dict[object, str] = {}  # new cluster label -> previous code it continues
+    ambiguous = result[result["ambiguous"]]
+    for _, group in ambiguous.groupby("ambiguity_group", sort=True):
+        group = group.sort_values("naming_step", kind="mergesort")
+        labels = list(group.index)
+        codes = list(group["segment_code"])  # the rule's codes of the group, naming order
+        candidates = [code for code in prev.segment_codes if code in codes]
+        if not candidates:
+            continue
+        cost = np.array([[distance(label, code) for code in candidates] for label in labels])
+        rows, columns = linear_sum_assignment(cost)
+        assigned: dict[object, str] = {}
+        for i, j in zip(rows, columns, strict=True):
+            assigned[labels[i]] = candidates[j]
+            partner[labels[i]] = candidates[j]
+        taken = set(assigned.values())
+        unmatched = [label for label in labels if label not in assigned]
+        free = [code for code in codes if code not in taken]
+        keep = [label for label in unmatched if result.loc[label, "segment_code"] in free]
+        for label in keep:
+            free.remove(result.loc[label, "segment_code"])
+        displaced = [label for label in unmatched if label not in keep]
+        for label, code in zip(displaced, free, strict=True):
+            assigned[label] = code
+        for label, code in assigned.items():
+            rule_code = result.loc[label, "rule_segment_code"]
+            result.loc[label, "segment_code"] = code
+            result.loc[label, "naming_method"] = MATCHED_PREVIOUS
+            if label in partner:
+                result.loc[label, "criterion"] = (
+                    f"matched to the previous model's {code} (profile distance "
+                    f"{distance(label, code):.3g}); the rule gave {rule_code} but was ambiguous "
+                    f"within a margin of {config.naming_ambiguity_margin:g}"
+                )
+            else:
+                result.loc[label, "criterion"] = (
+                    f"left over when its ambiguity group was matched to the previous model "
+                    f"(the rule gave {rule_code})"
+                )
+
+    # Step and display order belong to the code; re-derive them for the revised codes.
+    by_code = naming.set_index("segment_code")
+    for column in ("naming_step", "sort_order", "segment_name", "segment_name_zh"):
+        result[column] = result["segment_code"].map(by_code[column]).to_numpy()
+    result = result.astype({"naming_step": naming["naming_step"].dtype})
+    if result["segment_code"].duplicated().any():  # cannot happen: codes are permuted
+        raise AssertionError(f"duplicate codes after matching: {list(result['segment_code'])}")
+
+    rows_out = []
+    for label in result.sort_values("sort_order", kind="mergesort").index:
+        code = str(result.loc[label, "segment_code"])
+        previous_code = partner.get(label, code)
+        if previous_code in prev_points.index:
+            rows_out.append((code, previous_code, distance(label, previous_code)))
+    match = pd.DataFrame(
+        rows_out, columns=["segment_code", "previous_segment_code", "match_distance"]
+    ).set_index("segment_code")
+    matched = int((result["naming_method"] == MATCHED_PREVIOUS).sum())
+    return Continuity(result, match, prev.model_id, matched, notes)
+
+
+def _empty_match() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "previous_segment_code": pd.Series(dtype=object),
+            "match_distance": pd.Series(dtype=float),
+        },
+        index=pd.Index([], name="segment_code"),
+    )
