@@ -108,7 +108,7 @@ def test_a_degenerate_fit_stops_the_build_with_the_reason(clean_build, warehouse
         clean_build.raw_dir,
         warehouse_copy,
         tmp_path,
-        {"scheme_b_k": 100000},
+        {"scheme_b_k": 100000, "segmentation_refit": True},
     )
     assert result.returncode != 0
     assert "customers are in the fitting sample" in result.stdout
@@ -123,7 +123,7 @@ def test_a_bad_segmentation_var_names_the_setting(clean_build, warehouse_copy, t
         clean_build.raw_dir,
         warehouse_copy,
         tmp_path,
-        {"scheme_a_n_factors": 99},
+        {"scheme_a_n_factors": 99, "segmentation_refit": True},
     )
     assert result.returncode != 0
     assert "n_factors is 99" in result.stdout

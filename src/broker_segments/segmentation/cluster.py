@@ -17,9 +17,17 @@ from .errors import SegmentationInputError
 
 
 def fit_kmeans(
-    x: np.ndarray, k: int, n_init: int, seed: int, restart_sample_size: int | None = None
+    x: np.ndarray,
+    k: int,
+    n_init: int,
+    seed: int,
+    restart_sample_size: int | None = None,
+    init_centres: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """K-means (k-means++, ``n_init`` restarts, fixed seed): ``(centres, labels, inertia)``.
+
+    With ``init_centres`` (k rows), one Lloyd run starts from them instead (a refit's warm
+    start from the previous model's groups).
 
     With ``restart_sample_size`` below the rows of ``x``, the ``n_init`` restarts run on the
     first ``restart_sample_size`` rows (a deterministic sample when ``x`` is in canonical
@@ -34,7 +42,9 @@ def fit_kmeans(
     x = np.ascontiguousarray(x, dtype=np.float64)
     init: str | np.ndarray = "k-means++"
     restarts = n_init
-    if restart_sample_size is not None and restart_sample_size < x.shape[0]:
+    if init_centres is not None:
+        init, restarts = np.ascontiguousarray(init_centres, dtype=np.float64), 1
+    elif restart_sample_size is not None and restart_sample_size < x.shape[0]:
         sample = x[: max(restart_sample_size, k)]
         seeding = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
         init = seeding.fit(sample).cluster_centers_

@@ -126,6 +126,37 @@ class FitResult:
         return self.scoring_model().classify(frame)
 
 
+def previous_group_centres(
+    previous: pd.DataFrame | None, ids: pd.Series, model_all: np.ndarray, k: int
+) -> np.ndarray | None:
+    """Warm-start centres for a refit: for each group of the previous model, the mean position
+    in the new model space of the customers it held (from its ``fitted_assignment`` rows).
+
+    None (k-means++ restarts as usual) without a previous model, when it has another k or no
+    assignments, or when one of its groups has no customer in the new data.
+    """
+    if (
+        previous is None
+        or not isinstance(previous, pd.DataFrame)
+        or len(set(previous["model_id"])) != 1  # malformed: continuity says what is wrong
+    ):
+        return None
+    assigned = previous[
+        (previous["artifact"] == "fitted_assignment") & (previous["column_key"] == "segment_code")
+    ]
+    if assigned.empty or assigned["text_value"].nunique() != k:
+        return None
+    previous_groups = assigned.set_index("row_key")["text_value"]
+    groups = pd.Series(ids.to_numpy()).map(previous_groups)
+    known = groups.notna().to_numpy()
+    if not known.any():
+        return None
+    means = pd.DataFrame(model_all[known]).groupby(groups[known].to_numpy()).mean()
+    if len(means) != k:
+        return None
+    return means.sort_index().to_numpy()
+
+
 def canonical_order(ids: pd.Series, seed: int) -> np.ndarray:
     """Row positions ordered by a seeded 64-bit hash of ``str(customer_id)``.
 
@@ -237,10 +268,19 @@ def fit_scheme(
         model_all = z_all
         model_variables = list(inputs)
 
-    # K-means on the fit sample in canonical order.
+    # K-means on the fit sample in canonical order; a refit starts from the previous model's
+    # groups, so similar data keeps its partition (and its customers their groups).
     x_fit = np.ascontiguousarray(model_all[fit_rows])
+    warm_start = previous_group_centres(previous, ids, model_all, k)
+    if warm_start is not None:
+        notes.append("K-means started from the previous model's groups (warm start)")
     centres, kmeans_labels, inertia = cluster.fit_kmeans(
-        x_fit, k, config.n_init, config.random_seed, config.restart_sample_size
+        x_fit,
+        k,
+        config.n_init,
+        config.random_seed,
+        config.restart_sample_size,
+        init_centres=warm_start,
     )
     d2 = cluster.squared_distances(model_all, centres)
     first_labels = d2.argmin(axis=1)

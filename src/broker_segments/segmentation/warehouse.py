@@ -122,7 +122,8 @@ def fit_model(
             )
         if refit == "false" or (refit == "auto" and fitted):
             return no_new_model()
-        artifacts = fit_for_warehouse(indicators, scheme, settings)
+        previous = latest_model(existing, scheme) if fitted else None
+        artifacts = fit_for_warehouse(indicators, scheme, settings, previous)
         if artifacts["model_id"].iloc[0] in fitted:
             return no_new_model()  # the same model is already stored
         return artifacts
@@ -134,6 +135,20 @@ def fit_model(
         ) from None
     except SegmentationError as error:
         raise error.with_traceback(None) from None
+
+
+def latest_model(existing: Any, scheme: str) -> pd.DataFrame:
+    """The artifacts of the scheme's latest stored model (latest as-of date, then fit time),
+    without the per-customer rows a refit does not need (only each customer's group is kept,
+    for the warm start)."""
+    runs = existing.filter(
+        f"scheme = '{scheme}' and artifact = 'model_run' and column_key = 'fitted_at_utc'"
+    ).order("as_of_date desc, text_value desc, model_id desc")
+    model_id = runs.limit(1).project("model_id").fetchall()[0][0]
+    return existing.filter(
+        f"model_id = '{model_id}' and "
+        "(artifact != 'fitted_assignment' or column_key = 'segment_code')"
+    ).df()
 
 
 def existing_model_ids(existing: Any, scheme: str) -> set[str]:
@@ -148,12 +163,17 @@ def existing_model_ids(existing: Any, scheme: str) -> set[str]:
 
 
 def fit_for_warehouse(
-    indicators: Any, scheme: str, settings: Mapping[str, Any] | None = None
+    indicators: Any,
+    scheme: str,
+    settings: Mapping[str, Any] | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fit ``scheme`` on the fitting sample of ``indicators`` and return the artifact frame.
 
     ``indicators`` is the ``customer_indicators`` relation (a DuckDB relation, as
-    ``dbt.ref()`` gives in dbt-duckdb) or a pandas frame with its columns.
+    ``dbt.ref()`` gives in dbt-duckdb) or a pandas frame with its columns. ``previous`` is the
+    scheme's latest stored model (its artifact rows): the refit starts K-means from its groups
+    and keeps its codes where the naming rule is ambiguous.
     """
     settings = settings_from_config(settings)
     config = config_from_vars(scheme, settings)
@@ -190,6 +210,7 @@ def fit_for_warehouse(
             config,
             model_id=model_id,
             run_metadata={"as_of_date": as_of_date, "vars": settings},
+            previous=previous,
         )
     artifacts = result.to_artifacts()
     artifacts.insert(2, "as_of_date", pd.Timestamp(as_of_date).date())

@@ -1,0 +1,152 @@
+"""Run it every day: a first build, new days of data, a daily build (score only) and a monthly
+build (refit), as an orchestrator runs the project."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+from conftest import assert_dbt_ok, run_dbt
+
+from broker_segments.datagen import append_days, generate
+
+CUSTOMERS = 1200
+
+
+def query(path, sql):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def invocation_id(work_dir) -> str:
+    return json.loads((work_dir / "target" / "run_results.json").read_text())["metadata"][
+        "invocation_id"
+    ]
+
+
+def appended_rows(raw_dir, table: str) -> int:
+    files = sorted((raw_dir / table).glob("append-*.parquet"))
+    return duckdb.sql(f"select count(*) from read_parquet({[str(f) for f in files]})").fetchall()[
+        0
+    ][0]
+
+
+@pytest.fixture(scope="module")
+def operation(tmp_path_factory):
+    """Three builds on one warehouse: first, daily (2 new days), monthly refit (3 more days)."""
+    root = tmp_path_factory.mktemp("daily")
+    raw, warehouse = root / "raw", root / "warehouse.duckdb"
+    generate(raw, customers=CUSTOMERS, seed=21)
+    runs = {}
+
+    first = run_dbt(["build"], raw, warehouse, root / "first")
+    assert_dbt_ok(first)
+    runs["first"] = query(warehouse, "select max(as_of_date) from segment_runs")[0][0]
+
+    append_days(raw, 2)
+    daily = run_dbt(["build"], raw, warehouse, root / "daily")
+    assert_dbt_ok(daily)
+    runs["daily"] = query(warehouse, "select max(as_of_date) from segment_runs")[0][0]
+    runs["daily_invocation"] = invocation_id(root / "daily")
+    runs["daily_new_balances"] = appended_rows(raw, "daily_balances")
+    runs["daily_new_trades"] = appended_rows(raw, "trades")
+    runs["daily_segments"] = dict(
+        ((c, s), g)
+        for c, s, g in query(
+            warehouse, "select customer_id, scheme, segment_code from customer_segments"
+        )
+    )
+
+    append_days(raw, 3)
+    monthly = run_dbt(["build"], raw, warehouse, root / "monthly", {"segmentation_refit": True})
+    assert_dbt_ok(monthly)
+    runs["monthly"] = query(warehouse, "select max(as_of_date) from segment_runs")[0][0]
+    return warehouse, runs
+
+
+def test_daily_build_reads_only_the_new_days(operation):
+    warehouse, runs = operation
+    loaded = query(
+        warehouse,
+        f"""
+        select
+            (select count(*) from int_daily_balances_validated
+             where loaded_by_invocation_id = '{runs["daily_invocation"]}'),
+            (select count(*) from int_trades_validated
+             where loaded_by_invocation_id = '{runs["daily_invocation"]}')
+        """,
+    )[0]
+    assert loaded == (runs["daily_new_balances"], runs["daily_new_trades"])
+    assert runs["daily_new_balances"] > 0
+
+
+def test_daily_build_scores_with_the_first_model_and_monthly_refits(operation):
+    warehouse, runs = operation
+    assert runs["first"] < runs["daily"] < runs["monthly"]
+    models = query(
+        warehouse,
+        "select as_of_date, scheme, model_as_of_date from segment_runs order by all",
+    )
+    # The daily run did not fit: it scored with the model fitted at the first as-of date.
+    assert (runs["daily"], "A", runs["first"]) in models
+    assert (runs["daily"], "B", runs["first"]) in models
+    # The monthly run refitted both schemes at its own as-of date.
+    assert (runs["monthly"], "A", runs["monthly"]) in models
+    assert (runs["monthly"], "B", runs["monthly"]) in models
+    fitted = query(
+        warehouse, "select scheme, count(*) from segment_model_runs group by 1 order by 1"
+    )
+    assert fitted == [("A", 2), ("B", 2)]
+
+
+def test_codes_stay_stable_across_the_refit(operation):
+    warehouse, runs = operation
+    now = dict(
+        ((c, s), g)
+        for c, s, g in query(
+            warehouse, "select customer_id, scheme, segment_code from customer_segments"
+        )
+    )
+    for scheme in ("A", "B"):
+        before = {k: v for k, v in runs["daily_segments"].items() if k[1] == scheme}
+        same = sum(now.get(key) == code for key, code in before.items()) / len(before)
+        print(f"scheme {scheme}: {same:.3f} of customers keep their group across the refit")
+        assert same > 0.85
+
+
+def test_history_and_migrations(operation):
+    warehouse, runs = operation
+    customers = query(warehouse, "select count(*) from customer_indicators")[0][0]
+    # previous_segment_code is the group at the daily as-of date.
+    mismatched = query(
+        warehouse,
+        f"""
+        select count(*) from customer_segments as s
+        inner join int_segment_history as h
+            on s.customer_id = h.customer_id and s.scheme = h.scheme
+            and h.valid_from_as_of_date <= '{runs["daily"]}'
+            and (h.valid_to_as_of_date is null or h.valid_to_as_of_date > '{runs["daily"]}')
+        where s.previous_segment_code is distinct from h.segment_code
+        """,
+    )[0][0]
+    assert mismatched == 0
+    assert (
+        query(
+            warehouse, "select count(*) from customer_segments where previous_segment_code is null"
+        )[0][0]
+        == 0
+    )
+    migrations = query(
+        warehouse,
+        "select scheme, from_as_of_date, to_as_of_date, sum(customers), "
+        "sum(customers) filter (where from_segment_code = to_segment_code) "
+        "from segment_migrations group by all order by 1",
+    )
+    assert [m[:3] for m in migrations] == [
+        ("A", runs["daily"], runs["monthly"]),
+        ("B", runs["daily"], runs["monthly"]),
+    ]
+    for _, _, _, total, stayed in migrations:
+        assert total == customers
+        assert stayed < total  # someone moved
