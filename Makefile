@@ -22,7 +22,7 @@ export BROKER_RAW_DIR := $(RAW_DIR)
 export BROKER_DUCKDB_PATH ?= data/broker_segments.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install data build summary lint pytest clean
+.PHONY: run test install data build summary report docs docs-check chromium lint pytest clean
 
 run: install
 ifeq ($(GENERATE_DEMO),yes)
@@ -30,7 +30,7 @@ ifeq ($(GENERATE_DEMO),yes)
 endif
 	@$(MAKE) --no-print-directory build summary
 
-test: install lint pytest
+test: install chromium lint pytest docs-check
 
 install: $(VENV)/.installed
 
@@ -38,7 +38,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration]'
 	@touch $@
 
 # Demo data: CUSTOMERS customers (default 20,000), deterministic for SEED.
@@ -46,11 +46,41 @@ data: install
 	$(BIN)/python -m broker_segments.datagen --customers $(CUSTOMERS) --seed $(SEED) --out $(DEMO_RAW_DIR)
 
 build: install
-	@mkdir -p $(dir $(BROKER_DUCKDB_PATH))
+	@$(BIN)/python -m broker_segments.preflight
 	$(BIN)/dbt build
 
 summary: install
 	@$(BIN)/python -m broker_segments.summary
+
+# The segment report, one static HTML page of the warehouse's charts.
+report: install
+	$(BIN)/python -m broker_segments.report --out reports/segment_report.html
+
+# dbt's documentation site of the project and the warehouse (models, exposures, lineage, column
+# types); `$(BIN)/dbt docs serve --target-path target/docs` shows it.
+docs: install
+	$(BIN)/dbt docs generate --target-path target/docs
+
+# make test: the docs generate (every node compiles, the catalog query runs), on an in-memory
+# warehouse and a few generated customers, all in a throwaway folder.
+docs-check: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/python -m broker_segments.datagen --customers 200 --seed 1 --out "$$tmp/raw" >/dev/null && \
+	BROKER_RAW_DIR="$$tmp/raw" BROKER_DUCKDB_PATH=:memory: $(BIN)/dbt --quiet docs generate \
+		--target ci --target-path "$$tmp/docs" --log-path "$$tmp/logs" && \
+	test -s "$$tmp/docs/index.html" && test -s "$$tmp/docs/catalog.json" && \
+	echo "dbt docs generate: ok"
+
+# The report test opens the page in headless Chromium: Debian's package (and a Chinese font
+# for the group names), installed once, as root.
+CHROMIUM_PACKAGES := chromium fonts-wqy-zenhei
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
+		sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			$(CHROMIUM_PACKAGES) >/dev/null; \
+	fi
 
 lint: install
 	BROKER_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models
