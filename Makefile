@@ -2,6 +2,7 @@
 #   make run    install, generate demo data, dbt build the warehouse, print what was built
 #   make test   install, lint (SQLFluff, ruff), pytest (which builds generated data with dbt)
 # Everything else here is a step of those two.
+#   make bench SIZE=1000000   benchmark a full and a one-day dbt build (docs/benchmarks.md)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -89,6 +90,12 @@ lint: install
 
 pytest: install
 	$(BIN)/python -m pytest
+
+# Benchmark (issue 7): SIZE customers (default 100,000), data and warehouses in data/bench;
+# writes the SIZE section of docs/benchmarks.md.
+SIZE ?= 100000
+bench: install
+	$(BIN)/python -m broker_segments.bench --size $(SIZE) --seed $(SEED)
 
 clean:
 	rm -rf target logs data

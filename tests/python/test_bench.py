@@ -1,0 +1,316 @@
+"""The benchmark harness (``broker_segments.bench``) on tiny data: its memory sampling, how it
+reads dbt's artifacts, the data reuse and run copies, the report file, and that the floor
+query computes the same indicators as the warehouse. Nothing here is timed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from broker_segments import bench
+from broker_segments.datagen import append_days, generate
+
+# ---------------------------------------------------------------------------------------------
+# Memory of a process tree
+
+
+def test_run_monitored_samples_the_whole_process_tree(tmp_path):
+    """A parent holding ~100 MB starts a child holding ~150 MB: the tree's peak counts both."""
+    script = (
+        "import subprocess, sys, time\n"
+        "held = bytearray(100 * 2**20)\n"
+        "child = subprocess.Popen([sys.executable, '-c', "
+        "'import time; b = bytearray(150 * 2**20); time.sleep(1.0)'])\n"
+        "child.wait()\n"
+        "sys.exit(3)\n"
+    )
+    measured = bench.run_monitored([sys.executable, "-c", script], tmp_path / "out.log")
+    assert measured.returncode == 3
+    assert measured.peak_rss_bytes > 250 * 2**20
+    assert measured.max_rss_bytes > 100 * 2**20
+    assert measured.wall_seconds >= 1.0
+    assert len(measured.samples) >= 5
+    times = [t for t, _ in measured.samples]
+    assert times == sorted(times) and times[0] >= measured.started_at - 1
+
+
+def test_tree_pids_and_rss_of_this_process():
+    assert bench.tree_pids(os.getpid())[0] == os.getpid()
+    assert bench.rss_bytes(os.getpid()) > 10 * 2**20
+    assert bench.rss_bytes(2**22 + 12345) == 0  # no such process
+
+
+def test_peak_between_takes_the_samples_inside_else_the_last_before():
+    samples = [(1.0, 10), (2.0, 50), (3.0, 20), (4.0, 30)]
+    assert bench.peak_between(samples, 1.5, 3.5) == 50
+    assert bench.peak_between(samples, 3.2, 3.4) == 20  # shorter than the sampling interval
+    assert bench.peak_between(samples, 0.0, 0.5) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# dbt's artifacts
+
+
+def _result(unique_id: str, start: str, end: str, seconds: float, status: str = "success"):
+    return {
+        "unique_id": unique_id,
+        "status": status,
+        "execution_time": seconds,
+        "timing": [
+            {"name": "compile", "started_at": f"2026-01-01T00:00:{start}Z",
+             "completed_at": f"2026-01-01T00:00:{start}Z"},
+            {"name": "execute", "started_at": f"2026-01-01T00:00:{start}Z",
+             "completed_at": f"2026-01-01T00:00:{end}Z"},
+        ],
+    }  # fmt: skip
+
+
+MANIFEST = {
+    "sources": {
+        "source.p.broker.daily_balances": {"name": "daily_balances", "identifier": "daily_balances"}
+    },
+    "nodes": {
+        "model.p.stg": {
+            "resource_type": "model", "name": "stg", "schema": "main",
+            "original_file_path": "models/staging/broker/stg.sql",
+            "config": {"materialized": "view"},
+            "depends_on": {"nodes": ["source.p.broker.daily_balances"]},
+        },
+        "model.p.validated": {
+            "resource_type": "model", "name": "validated", "schema": "main",
+            "original_file_path": "models/intermediate/validation/validated.sql",
+            "config": {"materialized": "incremental"},
+            "depends_on": {"nodes": ["model.p.stg"]},
+        },
+        "model.p.agg": {
+            "resource_type": "model", "name": "agg", "schema": "main",
+            "original_file_path": "models/intermediate/indicators/agg.sql",
+            "config": {"materialized": "table"},
+            "depends_on": {"nodes": ["model.p.validated", "model.p.stg"]},
+        },
+        "model.p.fit": {
+            "resource_type": "model", "name": "fit", "schema": "main",
+            "original_file_path": "python_models/segmentation/fit.py",
+            "config": {"materialized": "table"},
+            "depends_on": {"nodes": ["model.p.agg"]},
+        },
+        "test.p.not_null_agg": {
+            "resource_type": "test", "name": "not_null_agg",
+            "depends_on": {"nodes": ["model.p.agg"]},
+        },
+    },
+    "unit_tests": {"unit_test.p.agg.checks": {"resource_type": "unit_test", "name": "checks"}},
+}  # fmt: skip
+
+
+def test_layers_and_input_rows_follow_the_manifest():
+    layers = {u: bench.layer_of(bench.manifest_node(MANIFEST, u)) for u in MANIFEST["nodes"]}
+    assert layers == {
+        "model.p.stg": "staging",
+        "model.p.validated": "validation",
+        "model.p.agg": "indicators",
+        "model.p.fit": "segmentation fit",
+        "test.p.not_null_agg": "tests",
+    }
+    assert bench.layer_of(bench.manifest_node(MANIFEST, "unit_test.p.agg.checks")) == "tests"
+    assert bench.layer_of(bench.manifest_node(MANIFEST, "operation.p.p-on-run-start-0")) == "hooks"
+
+    summary = {"tables": {"daily_balances": {"rows_written": 1000}}}
+    sources = bench.source_rows(MANIFEST, summary)
+    assert sources == {"source.p.broker.daily_balances": 1000}
+    counts = {"model.p.validated": 990, "model.p.agg": 10}
+    # a view is not counted: its rows are its own parents'
+    assert bench.input_rows("model.p.stg", MANIFEST, counts, sources) == 1000
+    assert bench.input_rows("model.p.validated", MANIFEST, counts, sources) == 1000
+    assert bench.input_rows("model.p.agg", MANIFEST, counts, sources) == 990 + 1000
+    assert bench.input_rows("model.p.fit", MANIFEST, counts, sources) == 10
+
+
+def test_summarise_build_per_node_seconds_memory_and_rows():
+    run_results = {
+        "elapsed_time": 9.0,
+        "results": [
+            _result("operation.p.p-on-run-start-0", "00", "01", 1.0),
+            _result("model.p.stg", "01", "01", 0.1),
+            _result("model.p.validated", "01", "05", 4.0),
+            _result("model.p.agg", "05", "07", 2.0),
+            _result("test.p.not_null_agg", "07", "08", 1.0, status="fail"),
+            _result("unit_test.p.agg.checks", "08", "09", 0.5, status="pass"),
+        ],
+    }
+    t0 = bench.parse_time("2026-01-01T00:00:00Z")
+    samples = [(t0 + i + 0.5, (i + 1) * 2**20) for i in range(9)]
+    measured = bench.Measured(0, 10.0, 9 * 2**20, 9 * 2**20, samples, t0, Path("x.log"))
+    sources = {"source.p.broker.daily_balances": 1000}
+    after = {"model.p.validated": 1100, "model.p.agg": 10}
+    build = bench.summarise_build(
+        "daily", measured, run_results, MANIFEST, after, {"model.p.validated": 1000}, sources
+    )
+    nodes = {n["unique_id"]: n for n in build.nodes}
+    assert not build.ok  # a failing test
+    assert nodes["model.p.validated"]["rows_in"] == 100  # incremental: the rows it added
+    assert nodes["model.p.validated"]["rows_per_second"] == pytest.approx(25.0)
+    assert nodes["model.p.validated"]["peak_rss_bytes"] == 5 * 2**20  # samples at 1.5..4.5 s
+    assert nodes["model.p.agg"]["rows_in"] == 1100 + 1000
+    assert nodes["model.p.agg"]["rows_out"] == 10
+    assert nodes["model.p.stg"]["peak_rss_bytes"] == 1 * 2**20  # the last sample before it
+    assert nodes["test.p.not_null_agg"]["rows_in"] is None
+    assert bench.layer_seconds(build.nodes) == {
+        "hooks": 1.0, "staging": 0.1, "validation": 4.0, "indicators": 2.0, "tests": 1.5,
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: reuse and run copies
+
+
+def test_data_is_reused_and_a_run_copy_leaves_it_untouched(tmp_path):
+    base = bench.base_data_dir(tmp_path, 300, 4)
+    assert not bench.reusable(base, 300, 4)
+    raw, seconds = bench.ensure_data(tmp_path, 300, 4, jobs=1, log=lambda _: None)
+    assert raw == base and seconds is not None
+    assert bench.reusable(base, 300, 4)
+    assert not bench.reusable(base, 300, 5) and not bench.reusable(base, 301, 4)
+    assert bench.ensure_data(tmp_path, 300, 4, jobs=1, log=lambda _: None) == (base, None)
+
+    before = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
+    run = tmp_path / "run" / "raw"
+    bench.link_tree(base, run)
+    part = run / "trades" / "part-00000.parquet"
+    assert part.stat().st_ino == (base / "trades" / "part-00000.parquet").stat().st_ino
+    summary = run / "_generator" / "summary.json"
+    assert summary.stat().st_ino != (base / "_generator" / "summary.json").stat().st_ino
+    append_days(run, 1)
+    assert {p: p.read_bytes() for p in base.rglob("*") if p.is_file()} == before
+    assert bench.reusable(base, 300, 4) and not bench.reusable(run, 300, 4)
+    bench.link_tree(base, run)  # a second run starts from the data as generated again
+    assert not list(run.rglob("append-*.parquet"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def _results(size: int) -> dict:
+    node = {
+        "unique_id": "model.p.agg", "name": "agg", "resource_type": "model",
+        "layer": "indicators", "materialized": "table", "status": "success", "seconds": 2.0,
+        "peak_rss_bytes": 2**30, "rows_in": 4000, "rows_out": 10, "rows_per_second": 2000.0,
+    }  # fmt: skip
+    fit = dict(node, unique_id="model.p.fit", name="fit", layer="segmentation fit", seconds=3.0)
+    test = dict(node, unique_id="test.p.t", name="t", resource_type="test", layer="tests",
+                seconds=0.5, rows_in=None, rows_out=None, rows_per_second=None)  # fmt: skip
+    build = {"ok": True, "wall_seconds": 8.0, "peak_rss_bytes": 2**31, "max_rss_bytes": 2**31,
+             "elapsed_dbt": 6.0, "log": "x", "nodes": [node, fit, test]}  # fmt: skip
+    daily = dict(build, wall_seconds=0.4, nodes=[dict(node, seconds=0.1)])
+    return {
+        "size": size, "seed": 42, "command": f"make bench SIZE={size}", "dbt_target": None,
+        "project": "commit abc", "finished_at": "2026-01-01 00:00 UTC",
+        "machine": {"nproc": 2, "cpu": "cpu", "memory_bytes": 24 * 2**30, "kernel": "6",
+                    "versions": {"python": "3.11", "duckdb": "2.0.0"}},
+        "data": {"rows_text": "customers 10", "generated_seconds": None,
+                 "appended_day": "2026-01-02", "appended_rows_text": "trades 1"},
+        "builds": {"full": build, "daily": daily},
+        "floor": {"seconds": 1.0, "wall_seconds": 1.5, "peak_rss_bytes": 2**30,
+                  "input_rows": 5000},
+        "segmentation_quality": {"A": {"fitting_sample": 900, "sample_size": 200,
+                                       "full_fit_seconds": 1.0, "sample_fit_seconds": 0.5,
+                                       "adjusted_rand_index": 0.97,
+                                       "same_segment_share": 0.99}},
+    }  # fmt: skip
+
+
+def test_headline_and_section_state_the_targets():
+    results = _results(1_000_000)
+    figures = bench.headline(results)
+    assert figures["indicator_floor_ratio"] == pytest.approx(2.0)
+    assert figures["daily_share"] == pytest.approx(0.05)
+    assert figures["segmentation_seconds"] == pytest.approx(3.0)
+    section = bench.render_section(results)
+    assert section.startswith("## 1,000,000 customers")
+    assert "2.00x | <= 1.5x | **not met** |" in section
+    assert "0.4 s = 5% | < 10% | met |" in section or "0.40 s = 5% | < 10% | met |" in section
+    assert "0.9700" in section and "| agg | indicators | table | 2.00 |" in section
+    small = bench.render_section(_results(1000))
+    assert "met" not in small  # the targets are about 1M customers
+    no_dbt = dict(_results(1_000_000), builds={}, segmentation_quality_source="the floor")
+    section = bench.render_section(no_dbt)
+    assert "No dbt build in this run" in section and "on the fitting sample of the floor" in section
+    assert "1.0 s (process wall" in section and "| 0.9700" in section
+
+
+def test_update_doc_replaces_its_own_section_in_size_order_and_keeps_the_rest(tmp_path):
+    doc = tmp_path / "docs" / "benchmarks.md"
+    bench.update_doc(doc, 1_000_000, "## big\n")
+    bench.update_doc(doc, 100_000, "## small\n")
+    text = doc.read_text()
+    assert text.startswith(bench.DOC_HEADER)
+    assert text.index("## small") < text.index("## big")
+    doc.write_text(text.replace("# Benchmarks\n", "# Benchmarks\n\nNotes by hand.\n"))
+    bench.update_doc(doc, 100_000, "## small, again\n")
+    text = doc.read_text()
+    assert "Notes by hand." in text and "## small, again" in text and "## small\n" not in text
+    assert text.count("<!-- bench:100000:start -->") == 1 and "## big" in text
+
+
+def test_command_line_renders_from_saved_results(tmp_path):
+    run = tmp_path / "run-1000"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps(_results(1000)))
+    doc = tmp_path / "b.md"
+    argv = ["--size", "1000", "--work", str(tmp_path), "--doc", str(doc), "--render-only"]
+    assert bench.main(argv) == 0
+    assert "## 1,000 customers" in doc.read_text()
+
+
+def test_machine_facts_name_the_versions():
+    facts = bench.machine_facts()
+    assert facts["nproc"] >= 1 and facts["memory_bytes"] > 0
+    assert {"python", "dbt-core", "dbt-duckdb", "duckdb"} <= set(facts["versions"])
+    assert facts["versions"]["duckdb"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The floor computes what the warehouse computes
+
+
+def test_floor_query_gives_the_warehouse_indicators(clean_build, tmp_path):
+    import duckdb
+
+    database = tmp_path / "floor.duckdb"
+    bench.run_floor(clean_build.raw_dir, database, "2GB", 2)
+    with duckdb.connect(str(database), read_only=True) as con:
+        floor = con.execute("select * from floor_indicators order by customer_id").df()
+    mart = clean_build.query("select * from customer_indicators order by customer_id")
+    assert len(floor) == len(mart) > 0
+    assert list(floor["customer_id"]) == list(mart["customer_id"])
+    for column in ("as_of_date", "open_date", "close_date"):
+        assert floor[column].equals(mart[column]), column
+    for column in floor.columns.drop(["customer_id", "as_of_date", "open_date", "close_date"]):
+        expected = mart[column].astype("float64").to_numpy()
+        actual = floor[column].astype("float64").to_numpy()
+        assert np.allclose(actual, expected, rtol=1e-9, atol=1e-6, equal_nan=True), column
+
+
+def test_floor_fitting_sample_is_the_warehouse_fitting_sample(clean_build, tmp_path):
+    import duckdb
+
+    database = tmp_path / "floor.duckdb"
+    bench.run_floor(clean_build.raw_dir, database, "2GB", 2)
+    with duckdb.connect(str(database), read_only=True) as con:
+        floor = con.execute(bench.floor_fitting_sample_sql(["customer_id"])).fetchall()
+    mart = clean_build.query(bench.warehouse_fitting_sample_sql(["customer_id"]))
+    assert sorted(c for (c,) in floor) == sorted(mart["customer_id"])
+    assert 0 < len(floor) < len(clean_build.query("select * from customer_indicators"))
+
+
+def test_floor_only_entry_point_prints_its_seconds(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    generate(raw, 200, seed=3)
+    assert bench.main(["--floor-only", str(raw), str(tmp_path / "f.duckdb")]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["seconds"] > 0
