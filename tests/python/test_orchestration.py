@@ -1,0 +1,140 @@
+"""The Dagster definitions: they load, schedule what the README says, and build the project.
+
+Dagster is the optional extra `orchestration` (`make test` installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytest.importorskip(
+    "dagster_dbt", reason="the orchestration extra: pip install -e '.[dev,orchestration]'"
+)
+
+import dagster as dg  # noqa: E402
+from conftest import TEST_CUSTOMERS  # noqa: E402
+
+from broker_segments.datagen import generate  # noqa: E402
+from broker_segments.orchestration import definitions  # noqa: E402
+
+# dagster-dbt 0.29 itself still calls the deprecated AssetExecutionContext.op.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:AssetExecutionContext.op is deprecated:DeprecationWarning"
+)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """Where the definitions parse the manifest and the run builds: never the repository's."""
+    return tmp_path_factory.mktemp("orchestration")
+
+
+@pytest.fixture(scope="module")
+def defs(workspace) -> dg.Definitions:
+    return definitions.build_definitions(
+        target_path=workspace / "target",
+        target="ci",
+        warehouse=definitions.BrokerWarehouse(
+            duckdb_path=str(workspace / "warehouse.duckdb"), raw_dir=str(workspace / "raw")
+        ),
+    )
+
+
+def test_definitions_load_with_every_dbt_model_as_an_asset(defs):
+    dg.Definitions.validate_loadable(defs)
+    keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    assert {"customer_indicators", "customer_segments", "customer_points"} <= keys
+    assert "segment_service_plan" in keys and "segment_model_runs" in keys
+
+
+def test_the_module_loads_as_a_code_location(workspace, defs):
+    """What `dagster dev -m ...` loads, from the environment (the manifest is already parsed)."""
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dagster")),
+            "definitions",
+            "validate",
+            "-m",
+            "broker_segments.orchestration.definitions",
+        ],
+        env={**os.environ, "DBT_TARGET_PATH": str(workspace / "target"), "DBT_TARGET": "ci"},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=workspace,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_daily_schedule_builds_with_default_vars_and_monthly_refits(defs):
+    daily = defs.resolve_schedule_def("daily_build_schedule")
+    monthly = defs.resolve_schedule_def("monthly_refit_schedule")
+    assert (daily.job_name, daily.cron_schedule) == ("daily_build_job", "0 19 2-31 * *")
+    assert (monthly.job_name, monthly.cron_schedule) == ("monthly_refit_job", "0 19 1 * *")
+    assert daily.execution_timezone == monthly.execution_timezone == "Asia/Shanghai"
+
+    def dbt_args(job_name: str) -> list[str]:
+        run_config = defs.resolve_job_def(job_name).run_config
+        op_config = run_config["ops"][definitions.DBT_ASSETS_NAME]["config"]
+        return definitions.dbt_build_args(op_config["segmentation_refit"])
+
+    assert dbt_args("daily_build_job") == ["build"]
+    assert dbt_args("monthly_refit_job") == ["build", "--vars", '{"segmentation_refit": true}']
+    assert definitions.dbt_build_args("false")[-1] == '{"segmentation_refit": false}'
+
+
+def test_warehouse_paths_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("BROKER_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("BROKER_RAW_DIR", "exports/latest")
+    environment = definitions.BrokerWarehouse.from_environment().dbt_environment(tmp_path)
+    assert environment == {
+        "BROKER_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+        "BROKER_RAW_DIR": str(tmp_path / "exports/latest"),
+    }
+
+
+def _run_vars(workspace: Path, run_id: str) -> dict:
+    run_results = workspace / "target" / f"dagster-{run_id[:8]}" / "run_results.json"
+    return json.loads(run_results.read_text())["args"].get("vars", {})
+
+
+def test_the_jobs_materialise_the_dbt_assets(defs, workspace):
+    """The daily job builds and tests everything; the monthly job passes the refit var."""
+    generate(workspace / "raw", customers=TEST_CUSTOMERS, seed=7)
+    (assets,) = defs.assets  # unbound: materialize binds the DbtCliResource and the warehouse
+
+    daily = dg.materialize(
+        [assets],
+        resources=defs.resources,
+        run_config=defs.resolve_job_def("daily_build_job").run_config,
+    )
+    assert daily.success
+    materialised = {e.asset_key.to_user_string() for e in daily.get_asset_materialization_events()}
+    assert {"customer_segments", "segment_model_runs", "customer_points"} <= materialised
+    checks = daily.get_asset_check_evaluations()
+    assert checks and all(check.passed for check in checks)
+    assert _run_vars(workspace, daily.run_id) == {}
+
+    with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as con:
+        per_scheme = dict(
+            con.execute("select scheme, count(*) from customer_segments group by all").fetchall()
+        )
+    assert per_scheme == {"A": TEST_CUSTOMERS, "B": TEST_CUSTOMERS}
+
+    # The monthly job's config reaches dbt (a seed alone keeps the second build short).
+    monthly = dg.materialize(
+        [assets],
+        resources=defs.resources,
+        run_config=defs.resolve_job_def("monthly_refit_job").run_config,
+        selection=["segment_catalogue"],
+    )
+    assert monthly.success
+    assert _run_vars(workspace, monthly.run_id) == {"segmentation_refit": True}
