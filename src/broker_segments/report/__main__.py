@@ -1,0 +1,3 @@
+from broker_segments.report.build import main
+
+main()
