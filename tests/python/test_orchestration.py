@@ -138,3 +138,40 @@ def test_the_jobs_materialise_the_dbt_assets(defs, workspace):
     )
     assert monthly.success
     assert _run_vars(workspace, monthly.run_id) == {"segmentation_refit": True}
+
+
+def test_a_run_on_a_held_warehouse_stops_with_the_reason(defs, workspace, tmp_path):
+    """The preflight runs before dbt: another process writing the file fails the run clearly."""
+    held = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', "
+            "flush=True); time.sleep(120)",
+            str(held),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        (assets,) = defs.assets
+        result = dg.materialize(
+            [assets],
+            resources={
+                **defs.resources,
+                "warehouse": definitions.BrokerWarehouse(
+                    duckdb_path=str(held), raw_dir=str(workspace / "raw")
+                ),
+            },
+            run_config=defs.resolve_job_def("daily_build_job").run_config,
+            raise_on_error=False,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert failure.cause.cls_name == "WarehouseInUseError"
+    assert f"The warehouse {held} is in use by process {holder.pid}" in failure.cause.message

@@ -16,8 +16,10 @@
   scores everyone with the new models.
 
 Both jobs build the one DuckDB file, which takes a single writer: the two crons never meet,
-and both runs carry the tag `broker_segments/warehouse` so that a run queue limit of 1 on it
-(`run_queue: tag_concurrency_limits` in dagster.yaml) also holds manual launches back.
+both runs carry the tag `broker_segments/warehouse` so that a run queue limit of 1 on it
+(`run_queue: tag_concurrency_limits` in dagster.yaml) also holds manual launches back, and a
+run that finds the file held stops before dbt with the preflight's message
+(broker_segments.preflight).
 
 Where dbt reads and writes comes from the code location's environment, as for a plain
 `dbt build`: BROKER_DUCKDB_PATH (default data/broker_segments.duckdb) and BROKER_RAW_DIR
@@ -39,6 +41,8 @@ from typing import Literal, Self
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from broker_segments.preflight import check_warehouse_free
 
 DEFAULT_DUCKDB_PATH = "data/broker_segments.duckdb"
 DEFAULT_RAW_DIR = "data/raw"
@@ -152,6 +156,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         args = dbt_build_args(config.segmentation_refit)
         environment = warehouse.dbt_environment(project.project_dir)
         context.log.info(f"dbt {' '.join(args)} with {environment}")
+        # A second build on the held DuckDB file fails with a message that says so.
+        check_warehouse_free(Path(environment["BROKER_DUCKDB_PATH"]))
         # Each run's artifacts and logs in their own folder of the project's target path.
         run_folder = f"dagster-{context.run.run_id[:8]}"
         target_path = project.project_dir / project.target_path / run_folder
