@@ -68,12 +68,13 @@ checked as (
                     || cast(resolved.last_trading_date as varchar)
                     || '): set it to a day the data covers, or null for the last one.'"
                 ) }}
-            when not exists (
-                select 1 from trading_days
-                where
-                    trading_days.trading_date >= resolved.window_start_date
-                    and trading_days.trading_date <= resolved.as_of_date
-            )
+            when
+                not exists (
+                    select 1 from trading_days
+                    where
+                        trading_days.trading_date >= resolved.window_start_date
+                        and trading_days.trading_date <= resolved.as_of_date
+                )
                 then {{ sql_error(
                     "'vars as_of_date and lookback_days: the window from '
                     || cast(resolved.window_start_date as varchar) || ' to '
