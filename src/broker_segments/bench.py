@@ -21,7 +21,8 @@ One run:
    (read from the manifest), compared over the fitting sample (the customers K-means assigns;
    the rule-assigned ones do not depend on the fit).
 5. **Daily build.** Appends one trading day (``broker_segments.datagen.append_days``) and runs
-   the same ``dbt build`` on the same warehouse.
+   the same ``dbt build`` on the same warehouse, with the full build's target folder (so dbt
+   parses partially, as a scheduled daily run does; the full build parses from cold).
 
 Measured per node (from dbt's ``run_results.json``: ``execution_time``, and the node's start
 and end), and per build (the harness's clock):
@@ -60,6 +61,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SAMPLE_SECONDS = 0.1
@@ -126,21 +129,46 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, with_children: bool = False) -> float:
+    """User + system CPU seconds of one process (and of its waited-for children), 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # fields[0] is the state (field 3 of stat): utime, stime, cutime, cstime are fields 14-17
+    ticks = int(fields[11]) + int(fields[12])
+    if with_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLOCK_TICKS
+
+
 class TreeMemorySampler:
-    """Samples the RSS of a process tree in a thread: ``samples`` is [(unix time, bytes)]."""
+    """Samples a process tree in a thread: ``samples`` is [(unix time, RSS bytes)] and
+    ``cpu_samples`` [(unix time, CPU seconds so far)], both summed over the tree."""
 
     def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
         self.pid = pid
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
+        self.cpu_samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = sum(rss_bytes(p) for p in tree_pids(self.pid))
+            pids = tree_pids(self.pid)
+            now = time.time()
+            total = sum(rss_bytes(p) for p in pids)
             if total:
-                self.samples.append((time.time(), total))
+                self.samples.append((now, total))
+                cpu = cpu_seconds(pids[0], with_children=True) + sum(
+                    cpu_seconds(p) for p in pids[1:]
+                )
+                self.cpu_samples.append((now, cpu))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeMemorySampler:
@@ -166,9 +194,23 @@ def peak_between(samples: Sequence[tuple[float, int]], start: float, end: float)
     return before[-1] if before else None
 
 
+def cpu_between(samples: Sequence[tuple[float, float]], start: float, end: float) -> float | None:
+    """CPU seconds the tree used in [start, end], interpolating the cumulative samples."""
+    if len(samples) < 2 or end < samples[0][0] or start > samples[-1][0]:
+        return None
+    times = [t for t, _ in samples]
+    values = [c for _, c in samples]
+
+    def at(moment: float) -> float:
+        return float(np.interp(moment, times, values))
+
+    return max(at(end) - at(start), 0.0)
+
+
 @dataclasses.dataclass
 class Measured:
-    """One monitored process: exit code, wall seconds, sampled tree peak, kernel max RSS."""
+    """One monitored process: exit code, wall seconds, sampled tree peak, kernel max RSS, CPU
+    seconds (kernel's count for the process and its waited-for children) and the samples."""
 
     returncode: int
     wall_seconds: float
@@ -177,6 +219,8 @@ class Measured:
     samples: list[tuple[float, int]]
     started_at: float
     log_path: Path
+    cpu_seconds: float | None = None
+    cpu_samples: list[tuple[float, float]] = dataclasses.field(default_factory=list)
 
 
 def run_monitored(
@@ -207,6 +251,8 @@ def run_monitored(
         samples=sampler.samples,
         started_at=started_at,
         log_path=log_path,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        cpu_samples=sampler.cpu_samples,
     )
 
 
@@ -288,9 +334,11 @@ def dbt_environment(raw: Path, warehouse: Path) -> dict[str, str]:
     }
 
 
-def dbt_command(folder: Path, target: str | None, extra: Sequence[str] = ()) -> list[str]:
-    command = [dbt_executable(), "build", "--target-path", str(folder / "target"),
-               "--log-path", str(folder / "logs")]  # fmt: skip
+def dbt_command(
+    target_dir: Path, log_dir: Path, target: str | None, extra: Sequence[str] = ()
+) -> list[str]:
+    command = [dbt_executable(), "build", "--target-path", str(target_dir),
+               "--log-path", str(log_dir)]  # fmt: skip
     if target:
         command += ["--target", target]
     return [*command, *extra]
@@ -432,6 +480,7 @@ def summarise_build(
         seconds = float(result.get("execution_time") or 0.0)
         interval = node_interval(result)
         peak = peak_between(measured.samples, *interval) if interval else None
+        cpu = cpu_between(measured.cpu_samples, *interval) if interval else None
         rows_out = counts_after.get(unique_id)
         if kind in ("model", "seed", "snapshot"):
             if materialized == "incremental" and counts_before is not None:
@@ -452,6 +501,7 @@ def summarise_build(
                 "materialized": materialized,
                 "status": result.get("status"),
                 "seconds": seconds,
+                "cpu_seconds": cpu,
                 "peak_rss_bytes": peak,
                 "rows_in": rows_in,
                 "rows_out": rows_out,
@@ -462,10 +512,11 @@ def summarise_build(
     return BuildResult(name, measured, nodes, run_results.get("elapsed_time"), ok)
 
 
-def layer_seconds(nodes: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+def layer_seconds(nodes: Iterable[Mapping[str, Any]], key: str = "seconds") -> dict[str, float]:
+    """Per layer, the sum of the nodes' ``key`` (``seconds``, or ``cpu_seconds``)."""
     totals: dict[str, float] = {}
     for node in nodes:
-        totals[node["layer"]] = totals.get(node["layer"], 0.0) + node["seconds"]
+        totals[node["layer"]] = totals.get(node["layer"], 0.0) + (node.get(key) or 0.0)
     return totals
 
 
@@ -481,16 +532,18 @@ def run_build(
 ) -> BuildResult:
     log(f"{name}: dbt build ...")
     measured = run_monitored(
-        dbt_command(folder, target, extra_args),
+        dbt_command(folder.parent / "target", folder / "logs", target, extra_args),
         folder / "dbt-output.log",
         env=dbt_environment(raw, warehouse),
         cwd=PROJECT_DIR,
     )
-    results_path = folder / "target" / "run_results.json"
+    results_path = folder.parent / "target" / "run_results.json"
     if not results_path.is_file():
         raise RuntimeError(f"{name}: dbt wrote no run_results.json, see {measured.log_path}")
     run_results = json.loads(results_path.read_text())
-    manifest = json.loads((folder / "target" / "manifest.json").read_text())
+    manifest = json.loads((folder.parent / "target" / "manifest.json").read_text())
+    for artifact in ("run_results.json", "manifest.json"):  # kept per build
+        shutil.copy2(folder.parent / "target" / artifact, folder / artifact)
     raw_summary = json.loads((raw / "_generator" / "summary.json").read_text())
     counts = count_rows(warehouse, manifest)
     sources = source_rows(manifest, raw_summary)
@@ -664,8 +717,10 @@ def warehouse_fitting_sample_sql(columns: Sequence[str]) -> str:
     return f"select {', '.join(columns)} from customer_indicators where is_in_fitting_sample"
 
 
-def run_floor(raw: Path, database: Path, memory_limit: str, threads: int) -> float:
-    """Run the floor query into database (replaced); return its wall seconds."""
+def run_floor(raw: Path, database: Path, memory_limit: str, threads: int) -> dict[str, float]:
+    """Run the floor query into database (replaced); return its wall and CPU seconds."""
+    import resource
+
     import duckdb
 
     for path in (database, database.with_name(database.name + ".wal")):
@@ -674,9 +729,13 @@ def run_floor(raw: Path, database: Path, memory_limit: str, threads: int) -> flo
         con.execute(f"set memory_limit = '{memory_limit}'")
         con.execute(f"set threads = {int(threads)}")
         con.execute("set preserve_insertion_order = false")
+        before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         con.execute(floor_sql(raw))
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"seconds": seconds, "cpu_seconds": cpu}
 
 
 # --------------------------------------------------------------------------------------------
@@ -862,13 +921,23 @@ def headline(results: Mapping[str, Any]) -> dict[str, Any]:
         figures["full_peak_rss_bytes"] = max(full["peak_rss_bytes"], full["max_rss_bytes"])
         figures["indicator_seconds"] = sum(layers.get(x, 0.0) for x in INDICATOR_LAYERS)
         figures["segmentation_seconds"] = sum(layers.get(x, 0.0) for x in SEGMENTATION_LAYERS)
+        cpu = layer_seconds(full["nodes"], "cpu_seconds")
+        figures["indicator_cpu_seconds"] = sum(cpu.get(x, 0.0) for x in INDICATOR_LAYERS)
+        figures["full_cpu_seconds"] = full.get("cpu_seconds")
     floor = results.get("floor")
     if floor and full:
         figures["floor_seconds"] = floor["seconds"]
         figures["indicator_floor_ratio"] = figures["indicator_seconds"] / floor["seconds"]
+        if floor.get("cpu_seconds") and figures["indicator_cpu_seconds"]:
+            figures["floor_cpu_seconds"] = floor["cpu_seconds"]
+            figures["indicator_floor_cpu_ratio"] = (
+                figures["indicator_cpu_seconds"] / floor["cpu_seconds"]
+            )
     if daily and full:
         figures["daily_seconds"] = daily["wall_seconds"]
         figures["daily_share"] = daily["wall_seconds"] / full["wall_seconds"]
+        if daily.get("cpu_seconds") and full.get("cpu_seconds"):
+            figures["daily_cpu_share"] = daily["cpu_seconds"] / full["cpu_seconds"]
     ari = (results.get("segmentation_quality") or {}).get("A")
     if ari:
         figures["ari_a"] = ari["adjusted_rand_index"]
@@ -933,17 +1002,28 @@ def render_section(results: Mapping[str, Any]) -> str:
             figures["full_peak_rss_bytes"] < TARGET_PEAK_BYTES,
         )
     if "indicator_floor_ratio" in figures:
+        cpu_ratio = (
+            f" (CPU {figures['indicator_cpu_seconds']:.1f} s / "
+            f"{figures['floor_cpu_seconds']:.1f} s = {figures['indicator_floor_cpu_ratio']:.2f}x)"
+            if "indicator_floor_cpu_ratio" in figures
+            else ""
+        )
         row(
             "indicator layer / hand-written query",
             f"{figures['indicator_seconds']:.1f} s / {figures['floor_seconds']:.1f} s = "
-            f"{figures['indicator_floor_ratio']:.2f}x",
+            f"{figures['indicator_floor_ratio']:.2f}x" + cpu_ratio,
             "<= 1.5x",
             figures["indicator_floor_ratio"] <= TARGET_INDICATOR_RATIO,
         )
     if "daily_share" in figures:
         row(
             "daily build (one appended day) / full build",
-            f"{fmt_seconds(figures['daily_seconds'])} s = {figures['daily_share']:.0%}",
+            f"{fmt_seconds(figures['daily_seconds'])} s = {figures['daily_share']:.0%}"
+            + (
+                f" (CPU {figures['daily_cpu_share']:.0%})"
+                if figures.get("daily_cpu_share") is not None
+                else ""
+            ),
             "< 10%",
             figures["daily_share"] < TARGET_DAILY_SHARE,
         )
@@ -988,32 +1068,46 @@ def render_section(results: Mapping[str, Any]) -> str:
             "No dbt build in this run (`--skip-dbt`): the figures above need no warehouse."
         )
         return "\n".join(lines).rstrip() + "\n"
-    lines += ["Per layer (seconds, sum of dbt's `execution_time`):", ""]
+    lines += [
+        "Per layer: wall seconds (sum of dbt's `execution_time`) and CPU seconds (the dbt "
+        "process tree's user + system time while the layer's nodes ran; 2 cores, so up to 2x "
+        "wall; less affected by other load on the machine than wall time):",
+        "",
+    ]
     names = [n for n in ("full", "daily") if n in builds]
-    lines.append("| layer | " + " | ".join(f"{n} s" for n in names) + " | full share |")
-    lines.append("|---|" + "---:|" * (len(names) + 1))
+    lines.append("| layer | " + " | ".join(f"{n} s | {n} CPU s" for n in names) + " | full share |")
+    lines.append("|---|" + "---:|" * (2 * len(names) + 1))
     per_layer = {n: layer_seconds(builds[n]["nodes"]) for n in names}
+    per_layer_cpu = {n: layer_seconds(builds[n]["nodes"], "cpu_seconds") for n in names}
     full_total = sum(per_layer["full"].values()) if "full" in per_layer else None
     order = sorted(per_layer.get("full", {}), key=lambda k: -per_layer["full"][k])
     for layer in order + sorted({k for n in names for k in per_layer[n]} - set(order)):
-        cells = [fmt_seconds(per_layer[n].get(layer)) for n in names]
-        share = per_layer["full"].get(layer, 0) / full_total if full_total else None
+        cells = [
+            f"{fmt_seconds(per_layer[n].get(layer))} | {fmt_seconds(per_layer_cpu[n].get(layer))}"
+            for n in names
+        ]
+        share = per_layer["full"].get(layer, 0) / full_total if full_total else 0.0
         lines.append(f"| {layer} | " + " | ".join(cells) + f" | {share:.0%} |")
     lines.append(
         "| dbt start-up, parsing, between nodes (harness clock - sum of nodes) | "
         + " | ".join(
-            fmt_seconds(builds[n]["wall_seconds"] - sum(per_layer[n].values())) for n in names
+            fmt_seconds(builds[n]["wall_seconds"] - sum(per_layer[n].values())) + " | "
+            for n in names
         )
         + " | |"
     )
     for n in names:
         b = builds[n]
+        cells = [
+            f"{fmt_seconds(b['wall_seconds'])} | {fmt_seconds(b.get('cpu_seconds'))}"
+            if m == n
+            else " | "
+            for m in names
+        ]
         lines.append(
             f"| **{n} total** (harness clock; dbt elapsed {fmt_seconds(b['elapsed_dbt'])} s; "
             f"peak RSS {gib(b['peak_rss_bytes'])} sampled, {gib(b['max_rss_bytes'])} "
-            f"ru_maxrss) | "
-            + " | ".join(fmt_seconds(builds[m]["wall_seconds"]) if m == n else "" for m in names)
-            + " | |"
+            f"ru_maxrss) | " + " | ".join(cells) + " | |"
         )
     lines.append("")
 
@@ -1022,9 +1116,9 @@ def render_section(results: Mapping[str, Any]) -> str:
         "direct parents (an incremental model on the daily build: the rows it added); rows/s = "
         "rows in / s; peak RSS = the process tree's highest sample while the node ran.",
         "",
-        "| model | layer | materialized | full s | full % | peak RSS | rows in | rows/s | "
-        "rows out | daily s | daily rows in | daily rows/s |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | layer | materialized | full s | full CPU s | full % | peak RSS | rows in | "
+        "rows/s | rows out | daily s | daily rows in | daily rows/s |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     full_nodes = {n["unique_id"]: n for n in builds.get("full", {}).get("nodes", [])}
     daily_nodes = {n["unique_id"]: n for n in builds.get("daily", {}).get("nodes", [])}
@@ -1038,7 +1132,8 @@ def render_section(results: Mapping[str, Any]) -> str:
         d = daily_nodes.get(node["unique_id"], {})
         lines.append(
             f"| {node['name']} | {node['layer']} | {node['materialized'] or ''} | "
-            f"{fmt_seconds(node['seconds'])} | {node['seconds'] / full_sum:.1%} | "
+            f"{fmt_seconds(node['seconds'])} | {fmt_seconds(node.get('cpu_seconds'))} | "
+            f"{node['seconds'] / full_sum:.1%} | "
             f"{gib(node['peak_rss_bytes'])} | {fmt_int(node['rows_in'])} | "
             f"{fmt_rate(node['rows_per_second'])} | {fmt_int(node['rows_out'])} | "
             f"{fmt_seconds(d.get('seconds'))} | {fmt_int(d.get('rows_in'))} | "
@@ -1124,6 +1219,7 @@ def as_dict(build: BuildResult) -> dict[str, Any]:
         "wall_seconds": build.measured.wall_seconds,
         "peak_rss_bytes": build.measured.peak_rss_bytes,
         "max_rss_bytes": build.measured.max_rss_bytes,
+        "cpu_seconds": build.measured.cpu_seconds,
         "elapsed_dbt": build.elapsed_dbt,
         "log": str(build.measured.log_path),
         "nodes": build.nodes,
@@ -1142,6 +1238,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     warehouse = run_dir / "warehouse.duckdb"
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)
+    shutil.rmtree(run_dir / "target", ignore_errors=True)  # the full build parses from cold
     summary = json.loads((raw / "_generator" / "summary.json").read_text())
     results: dict[str, Any] = {
         "size": size,
@@ -1173,7 +1270,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     else:
         full = run_build("full", run_dir / "full", raw, warehouse, args.target, None, log)
         results["builds"]["full"] = as_dict(full)
-        manifest = json.loads((run_dir / "full" / "target" / "manifest.json").read_text())
+        manifest = json.loads((run_dir / "full" / "manifest.json").read_text())
 
     log("floor: the hand-written indicator query ...")
     floor_db = run_dir / "floor.duckdb"
@@ -1184,9 +1281,11 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     )  # fmt: skip
     if measured.returncode != 0:
         raise RuntimeError(f"the floor query failed, see {measured.log_path}")
-    floor_seconds = float(json.loads(measured.log_path.read_text().splitlines()[-1])["seconds"])
+    floor_times = json.loads(measured.log_path.read_text().splitlines()[-1])
+    floor_seconds = float(floor_times["seconds"])
     results["floor"] = {
         "seconds": floor_seconds,
+        "cpu_seconds": float(floor_times["cpu_seconds"]),
         "wall_seconds": measured.wall_seconds,
         "peak_rss_bytes": max(measured.peak_rss_bytes, measured.max_rss_bytes),
         "input_rows": sum(summary["tables"][t]["rows_written"] for t in RAW_TABLES),
@@ -1281,14 +1380,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_text(args: argparse.Namespace) -> str:
+    """How to repeat the run: the make target when it is one, else the module's flags that
+    change what is measured."""
+    flags = [
+        flag
+        for flag, on in (
+            ("--skip-dbt", args.skip_dbt),
+            ("--no-daily", args.no_daily),
+            ("--no-ari", args.no_ari),
+        )  # fmt: skip
+        if on
+    ]
+    if args.ari_sample:
+        flags.append(f"--ari-sample {args.ari_sample}")
+    if args.target:
+        flags.append(f"--target {args.target}")
+    if flags:
+        return f"python -m broker_segments.bench --size {args.size} --seed {args.seed} " + " ".join(
+            flags
+        )
+    seed = "" if args.seed == DEFAULT_SEED else f" SEED={args.seed}"
+    return f"make bench SIZE={args.size}{seed}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.floor_only:
-        seconds = run_floor(
+        times = run_floor(
             Path(args.floor_only[0]), Path(args.floor_only[1]), args.memory_limit, args.threads
         )
-        print(json.dumps({"seconds": seconds}))
+        print(json.dumps(times))
         return 0
     if args.size < 100:
         parser.error("--size must be at least 100 customers")
@@ -1300,11 +1423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = json.loads((args.work / f"run-{args.size}" / "results.json").read_text())
         update_doc(args.doc, args.size, render_section(results))
         return 0
-    args.command_text = (
-        f"make bench SIZE={args.size}"
-        if args.seed == DEFAULT_SEED
-        else f"make bench SIZE={args.size} SEED={args.seed}"
-    )
+    args.command_text = command_text(args)
     results = run(args, log)
     if str(args.doc) != "-":
         update_doc(args.doc, args.size, render_section(results))

@@ -24,6 +24,8 @@ def test_run_monitored_samples_the_whole_process_tree(tmp_path):
     script = (
         "import subprocess, sys, time\n"
         "held = bytearray(100 * 2**20)\n"
+        "start = time.time()\n"
+        "while time.time() - start < 0.6: pass\n"
         "child = subprocess.Popen([sys.executable, '-c', "
         "'import time; b = bytearray(150 * 2**20); time.sleep(1.0)'])\n"
         "child.wait()\n"
@@ -37,6 +39,20 @@ def test_run_monitored_samples_the_whole_process_tree(tmp_path):
     assert len(measured.samples) >= 5
     times = [t for t, _ in measured.samples]
     assert times == sorted(times) and times[0] >= measured.started_at - 1
+    assert measured.cpu_seconds >= 0.5  # the busy loop
+    cpu = [c for _, c in measured.cpu_samples]
+    assert cpu == sorted(cpu) and cpu[-1] >= 0.4
+    busy = bench.cpu_between(measured.cpu_samples, times[0], times[0] + 0.5)
+    assert 0.2 <= busy <= 0.6
+
+
+def test_cpu_between_interpolates_the_cumulative_samples():
+    samples = [(0.0, 0.0), (1.0, 2.0), (2.0, 2.0), (3.0, 3.0)]
+    assert bench.cpu_between(samples, 0.5, 1.0) == pytest.approx(1.0)
+    assert bench.cpu_between(samples, 1.0, 2.0) == pytest.approx(0.0)
+    assert bench.cpu_between(samples, 0.0, 3.0) == pytest.approx(3.0)
+    assert bench.cpu_between(samples, 4.0, 5.0) is None
+    assert bench.cpu_between(samples[:1], 0.0, 1.0) is None
 
 
 def test_tree_pids_and_rss_of_this_process():
@@ -313,4 +329,75 @@ def test_floor_only_entry_point_prints_its_seconds(tmp_path, capsys):
     raw = tmp_path / "raw"
     generate(raw, 200, seed=3)
     assert bench.main(["--floor-only", str(raw), str(tmp_path / "f.duckdb")]) == 0
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["seconds"] > 0
+    times = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert times["seconds"] > 0 and times["cpu_seconds"] > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# A whole run, with a stand-in for dbt (the real builds are what the benchmark measures)
+
+FAKE_DBT = """#!{python}
+import json, os, sys, time
+from datetime import datetime, timezone
+
+import duckdb
+
+args = sys.argv[1:]
+assert args[0] == "build", args
+target = args[args.index("--target-path") + 1]
+os.makedirs(target, exist_ok=True)
+started = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+with duckdb.connect(os.environ["BROKER_DUCKDB_PATH"]) as con:
+    con.execute("create table if not exists t (x int)")
+    con.execute("insert into t values (1)")
+time.sleep(0.3)
+ended = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+manifest = {{
+    "sources": {{"source.p.broker.daily_balances": {{"name": "daily_balances"}}}},
+    "nodes": {{"model.p.t": {{
+        "resource_type": "model", "name": "t", "schema": "main",
+        "original_file_path": "models/intermediate/indicators/t.sql",
+        "config": {{"materialized": "incremental"}},
+        "depends_on": {{"nodes": ["source.p.broker.daily_balances"]}},
+    }}}},
+}}
+timing = [{{"name": "execute", "started_at": started, "completed_at": ended}}]
+results = {{"elapsed_time": 0.3, "results": [
+    {{"unique_id": "model.p.t", "status": "success", "execution_time": 0.3, "timing": timing}},
+]}}
+with open(os.path.join(target, "manifest.json"), "w") as handle:
+    json.dump(manifest, handle)
+with open(os.path.join(target, "run_results.json"), "w") as handle:
+    json.dump(results, handle)
+print("raw", os.environ["BROKER_RAW_DIR"])
+"""
+
+
+def test_a_whole_run_with_a_stand_in_for_dbt(tmp_path, monkeypatch):
+    fake = tmp_path / "fake-dbt"
+    fake.write_text(FAKE_DBT.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(bench, "dbt_executable", lambda: str(fake))
+    work, doc = tmp_path / "work", tmp_path / "docs" / "benchmarks.md"
+    argv = ["--size", "300", "--seed", "3", "--work", str(work), "--doc", str(doc), "--no-ari"]
+    assert bench.main(argv) == 0
+
+    results = json.loads((work / "run-300" / "results.json").read_text())
+    assert results["command"] == "python -m broker_segments.bench --size 300 --seed 3 --no-ari"
+    full, daily = results["builds"]["full"], results["builds"]["daily"]
+    assert full["ok"] and daily["ok"]
+    base = bench.base_data_dir(work, 300, 3)
+    summary = json.loads((base / "_generator" / "summary.json").read_text())
+    balances = summary["tables"]["daily_balances"]["rows_written"]
+    assert full["nodes"][0]["rows_in"] == balances  # its parent: the balances source
+    assert daily["nodes"][0]["rows_in"] == 1  # an incremental model: the rows it added
+    assert full["peak_rss_bytes"] > 0 and full["nodes"][0]["peak_rss_bytes"] > 0
+    assert results["floor"]["seconds"] > 0 and results["data"]["appended_day"]
+    assert (work / "run-300" / "full" / "run_results.json").is_file()
+    assert (
+        "raw " + str(work / "run-300" / "raw")
+        in (work / "run-300" / "daily" / "dbt-output.log").read_text()
+    )
+    assert bench.reusable(base, 300, 3)  # the base data stays as generated
+    text = doc.read_text()
+    assert "## 300 customers" in text and "| t | indicators | incremental |" in text
