@@ -19,7 +19,7 @@
     {%- set start = var('reprocess_from_date') -%}
     {%- set end = var('reprocess_to_date') -%}
     {%- for name, value in [('reprocess_from_date', start), ('reprocess_to_date', end)] -%}
-        {%- if value is not none and not modules.re.match('^\d{4}-\d{2}-\d{2}$', value | string) -%}
+        {%- if value is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) -%}
             {{ exceptions.raise_compiler_error(
                 "var " ~ name ~ " must be a date written 'YYYY-MM-DD' (or null), got '" ~ value ~ "'."
             ) }}

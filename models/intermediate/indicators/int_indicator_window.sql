@@ -4,7 +4,7 @@
 -#}
 {%- set as_of_date = var('as_of_date') -%}
 {%- if as_of_date is not none
-    and not modules.re.match('^\d{4}-\d{2}-\d{2}$', as_of_date | string) -%}
+    and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of_date | string) -%}
     {{ exceptions.raise_compiler_error(
         "var as_of_date must be a date written 'YYYY-MM-DD' (or null for the last trading day "
         ~ "in the data), got '" ~ as_of_date ~ "'."

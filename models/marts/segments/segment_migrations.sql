@@ -4,7 +4,7 @@
 -- from_segment_code; one without a group at the to date (gone) a null to_segment_code.
 {%- for name in ['migration_from_date', 'migration_to_date'] %}
     {%- set value = var(name) %}
-    {%- if value is not none and not modules.re.match('^\d{4}-\d{2}-\d{2}$', value | string) %}
+    {%- if value is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) %}
         {{ exceptions.raise_compiler_error(
             "var " ~ name ~ " must be a date written 'YYYY-MM-DD' (or null), got '" ~ value ~ "'."
         ) }}
