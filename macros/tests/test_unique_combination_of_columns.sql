@@ -3,13 +3,33 @@
 
     Arguments:
     - combination_of_columns: list of column names that together form the grain.
+    - latest_load_date_column (optional): for a per-day incremental model whose grain
+      includes this date column, check only the days of the latest load (its rows with the
+      highest loaded_through_date) against everything held for those days. A first build or
+      full refresh is one load, so it checks everything; a daily build checks the new days
+      instead of re-reading the whole history. Rows of older days were checked when loaded.
 #}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
+{% test unique_combination_of_columns(model, combination_of_columns, latest_load_date_column=none) %}
+
+    with
+
+    checked_rows as (
+
+        select * from {{ model }}
+        {% if latest_load_date_column %}
+            where {{ latest_load_date_column }} >= (
+                select min({{ latest_load_date_column }})
+                from {{ model }}
+                where loaded_through_date = (select max(loaded_through_date) from {{ model }})
+            )
+        {% endif %}
+
+    )
 
     select
         {{ combination_of_columns | join(', ') }},
         count(*) as occurrences
-    from {{ model }}
+    from checked_rows
     group by {{ combination_of_columns | join(', ') }}
     having count(*) > 1
 

@@ -1,3 +1,6 @@
+-- A view: the filter of a table that is already built costs less than a copy of it.
+{{ config(materialized='view') }}
+
 with
 
 validated as (
@@ -11,7 +14,7 @@ final as (
     select
         * exclude (
             quarantine_reason, row_copies, key_versions, source_file, source_row_number,
-            loaded_through_date, loaded_by_invocation_id
+            loaded_by_invocation_id
         )
     from validated
     where quarantine_reason is null

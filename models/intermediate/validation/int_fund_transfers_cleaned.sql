@@ -1,3 +1,6 @@
+-- A view: the filter of a table that is already built costs less than a copy of it.
+{{ config(materialized='view') }}
+
 with
 
 validated as (

@@ -4,7 +4,8 @@
 -- from_segment_code; one without a group at the to date (gone) a null to_segment_code.
 {%- for name in ['migration_from_date', 'migration_to_date'] %}
     {%- set value = var(name) %}
-    {%- if value is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) %}
+    {%- set is_date = modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) %}
+    {%- if value is not none and not is_date %}
         {{ exceptions.raise_compiler_error(
             "var " ~ name ~ " must be a date written 'YYYY-MM-DD' (or null), got '" ~ value ~ "'."
         ) }}
