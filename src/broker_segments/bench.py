@@ -459,6 +459,7 @@ class BuildResult:
     nodes: list[dict[str, Any]]
     elapsed_dbt: float | None
     ok: bool
+    project: str = ""
 
 
 def summarise_build(
@@ -505,7 +506,10 @@ def summarise_build(
                 "peak_rss_bytes": peak,
                 "rows_in": rows_in,
                 "rows_out": rows_out,
-                "rows_per_second": rows_in / seconds if rows_in and seconds > 0 else None,
+                # a view processes no row when it is built
+                "rows_per_second": rows_in / seconds
+                if rows_in and seconds > 0 and materialized != "view"
+                else None,
             }
         )
     ok = measured.returncode == 0 and all(n["status"] in OK_STATUSES for n in nodes)
@@ -531,6 +535,7 @@ def run_build(
     extra_args: Sequence[str] = (),
 ) -> BuildResult:
     log(f"{name}: dbt build ...")
+    project = project_state()  # others may change the project between two builds
     measured = run_monitored(
         dbt_command(folder.parent / "target", folder / "logs", target, extra_args),
         folder / "dbt-output.log",
@@ -548,6 +553,7 @@ def run_build(
     counts = count_rows(warehouse, manifest)
     sources = source_rows(manifest, raw_summary)
     build = summarise_build(name, measured, run_results, manifest, counts, counts_before, sources)
+    build.project = project
     log(
         f"{name}: {'ok' if build.ok else 'FAILED'} in {measured.wall_seconds:.1f} s, peak RSS "
         f"{gib(measured.peak_rss_bytes)} (log {measured.log_path})"
@@ -877,7 +883,9 @@ def project_state() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     if changed:
-        return f"commit {commit} with uncommitted changes to {len(changed.splitlines())} file(s)"
+        files = [line[3:] for line in changed.splitlines()]
+        shown = ", ".join(f"`{f}`" for f in files[:4]) + (" ..." if len(files) > 4 else "")
+        return f"commit {commit} with uncommitted changes to {len(files)} file(s): {shown}"
     return f"commit {commit}"
 
 
@@ -1109,6 +1117,9 @@ def render_section(results: Mapping[str, Any]) -> str:
             f"peak RSS {gib(b['peak_rss_bytes'])} sampled, {gib(b['max_rss_bytes'])} "
             f"ru_maxrss) | " + " | ".join(cells) + " | |"
         )
+    for n in names:
+        if builds[n].get("project") and builds[n]["project"] != results.get("project"):
+            lines.append(f"The {n} build ran on the project at {builds[n]['project']}.")
     lines.append("")
 
     lines += [
@@ -1221,6 +1232,7 @@ def as_dict(build: BuildResult) -> dict[str, Any]:
         "max_rss_bytes": build.measured.max_rss_bytes,
         "cpu_seconds": build.measured.cpu_seconds,
         "elapsed_dbt": build.elapsed_dbt,
+        "project": build.project,
         "log": str(build.measured.log_path),
         "nodes": build.nodes,
     }
