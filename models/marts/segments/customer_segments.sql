@@ -46,19 +46,7 @@ previous_dates as (
 
 previous_segments as (
 
-    select
-        history.customer_id,
-        history.scheme,
-        history.segment_code as previous_segment_code
-    from history
-    inner join previous_dates
-        on
-            history.scheme = previous_dates.scheme
-            and history.valid_from_as_of_date <= previous_dates.previous_as_of_date
-            and (
-                history.valid_to_as_of_date is null
-                or history.valid_to_as_of_date > previous_dates.previous_as_of_date
-            )
+    {{ segments_valid_at('history', 'previous_dates', 'previous_as_of_date') }}
 
 ),
 
@@ -76,7 +64,7 @@ final as (
         assignments.assignment_rule,
         assignments.distance_to_centre,
         assignments.factor_scores,
-        previous_segments.previous_segment_code
+        previous_segments.segment_code as previous_segment_code
     from assignments
     left join previous_segments
         on

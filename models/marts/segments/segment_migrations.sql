@@ -56,37 +56,13 @@ date_pairs as (
 
 segments_at_from as (
 
-    select
-        history.customer_id,
-        history.scheme,
-        history.segment_code
-    from history
-    inner join date_pairs
-        on
-            history.scheme = date_pairs.scheme
-            and history.valid_from_as_of_date <= date_pairs.from_as_of_date
-            and (
-                history.valid_to_as_of_date is null
-                or history.valid_to_as_of_date > date_pairs.from_as_of_date
-            )
+    {{ segments_valid_at('history', 'date_pairs', 'from_as_of_date') }}
 
 ),
 
 segments_at_to as (
 
-    select
-        history.customer_id,
-        history.scheme,
-        history.segment_code
-    from history
-    inner join date_pairs
-        on
-            history.scheme = date_pairs.scheme
-            and history.valid_from_as_of_date <= date_pairs.to_as_of_date
-            and (
-                history.valid_to_as_of_date is null
-                or history.valid_to_as_of_date > date_pairs.to_as_of_date
-            )
+    {{ segments_valid_at('history', 'date_pairs', 'to_as_of_date') }}
 
 ),
 
