@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,6 +25,29 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 # Small enough for a quick build, large enough for every profile and for segmentation.
 TEST_CUSTOMERS = 1500
+
+# The indicators of shared/domain.md, in its order (the SQL side's list is the macro
+# indicator_columns()).
+INDICATORS = [
+    "open_trading_days",
+    "avg_daily_cash",
+    "avg_daily_market_value",
+    "avg_daily_assets",
+    "end_assets",
+    "asset_growth",
+    "annual_commission",
+    "annual_trade_volume",
+    "trade_count",
+    "active_trading_days",
+    "active_months",
+    "product_breadth",
+    "net_fund_inflow",
+    "interest_margin_contribution",
+    "customer_contribution",
+    "annual_turnover",
+    "account_age_years",
+    "days_since_last_trade",
+]
 
 
 @dataclass
@@ -112,3 +136,11 @@ def defects_build(tmp_path_factory) -> Build:
     )
     assert_dbt_ok(built.result)
     return built
+
+
+@pytest.fixture()
+def warehouse_copy(clean_build, tmp_path) -> Path:
+    """A copy of the clean build's warehouse, for a test that builds or breaks something."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(clean_build.duckdb_path, path)
+    return path

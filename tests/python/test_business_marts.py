@@ -13,31 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 import yaml
-from conftest import PROJECT_DIR, Build
+from conftest import INDICATORS, PROJECT_DIR, Build
 
 VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
 SEEDS = PROJECT_DIR / "seeds"
-
-PROFILED_INDICATORS = [
-    "open_trading_days",
-    "avg_daily_cash",
-    "avg_daily_market_value",
-    "avg_daily_assets",
-    "end_assets",
-    "asset_growth",
-    "annual_commission",
-    "annual_trade_volume",
-    "trade_count",
-    "active_trading_days",
-    "active_months",
-    "product_breadth",
-    "net_fund_inflow",
-    "interest_margin_contribution",
-    "customer_contribution",
-    "annual_turnover",
-    "account_age_years",
-    "days_since_last_trade",
-]
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +35,7 @@ def test_every_indicator_of_customer_indicators_is_profiled(clean_build: Build) 
     columns = set(clean_build.query("select * from customer_indicators limit 0").columns)
     not_indicators = {"customer_id", "as_of_date", "window_start_date", "open_date", "close_date"}
     flags = {column for column in columns if column.startswith(("is_", "has_"))}
-    assert sorted(columns - not_indicators - flags - {"outlier_rule"}) == sorted(
-        PROFILED_INDICATORS
-    )
+    assert sorted(columns - not_indicators - flags - {"outlier_rule"}) == sorted(INDICATORS)
 
 
 def test_service_plan_matches_pandas(clean_build: Build, segmented: pd.DataFrame) -> None:
@@ -155,7 +132,7 @@ def test_profiles_match_pandas(clean_build: Build, segmented: pd.DataFrame) -> N
     profiles = clean_build.query("select * from segment_profiles").set_index(
         ["scheme", "segment_code"]
     )
-    values = segmented[PROFILED_INDICATORS].astype(float)
+    values = segmented[INDICATORS].astype(float)
     keys = [segmented["scheme"], segmented["segment_code"]]
     means = values.groupby(keys).mean()
     medians = values.groupby(keys).median()
@@ -165,7 +142,7 @@ def test_profiles_match_pandas(clean_build: Build, segmented: pd.DataFrame) -> N
         assert profiles.loc[key, "customers"] == customers
     empty = profiles.index.difference(sizes.index)
     assert (profiles.loc[empty, "customers"] == 0).all()
-    for indicator in PROFILED_INDICATORS:
+    for indicator in INDICATORS:
         for stat, frame in (("mean", means), ("median", medians)):
             expected = frame[indicator]
             actual = profiles.loc[expected.index, f"{indicator}_{stat}"]

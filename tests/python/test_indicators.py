@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import PROJECT_DIR, Build, assert_dbt_ok, run_dbt
+from conftest import INDICATORS, PROJECT_DIR, Build, assert_dbt_ok, run_dbt
 
 VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
 
@@ -50,26 +50,6 @@ FLAG_COLUMNS = [
     "is_in_fitting_sample",
 ]
 DATE_COLUMNS = ["as_of_date", "window_start_date", "open_date", "close_date"]
-ALL_INDICATORS = [
-    "open_trading_days",
-    "avg_daily_cash",
-    "avg_daily_market_value",
-    "avg_daily_assets",
-    "end_assets",
-    "asset_growth",
-    "annual_commission",
-    "annual_trade_volume",
-    "trade_count",
-    "active_trading_days",
-    "active_months",
-    "product_breadth",
-    "net_fund_inflow",
-    "interest_margin_contribution",
-    "customer_contribution",
-    "annual_turnover",
-    "account_age_years",
-    "days_since_last_trade",
-]
 
 
 # ---------------------------------------------------------------- reading the raw export
@@ -306,8 +286,8 @@ def shifted_window_build(clean_build, tmp_path_factory) -> tuple[Build, str, int
 
 def test_mart_has_every_indicator_of_the_domain(clean_build):
     columns = set(read_mart(clean_build).columns)
-    assert set(ALL_INDICATORS) <= columns
-    assert set(MONEY_COLUMNS + COUNT_COLUMNS + DOUBLE_COLUMNS) == set(ALL_INDICATORS)
+    assert set(INDICATORS) <= columns
+    assert set(MONEY_COLUMNS + COUNT_COLUMNS + DOUBLE_COLUMNS) == set(INDICATORS)
 
 
 def test_indicators_match_independent_recomputation(clean_build):

@@ -3,7 +3,6 @@ holds the warehouse, an as_of_date past the data, a window without a trading day
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -60,13 +59,6 @@ def test_make_build_stops_before_dbt_when_the_warehouse_is_held(held_warehouse):
     assert "another build is probably still running" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert time.monotonic() - started < 30
-
-
-@pytest.fixture()
-def warehouse_copy(clean_build, tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(clean_build.duckdb_path, path)
-    return path
 
 
 def test_an_as_of_date_past_the_data_names_the_var(clean_build, warehouse_copy, tmp_path):

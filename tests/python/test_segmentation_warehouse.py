@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-
+import duckdb
 import pandas as pd
 import pytest
 from conftest import run_dbt
 from sklearn.metrics import adjusted_rand_score
 
 from broker_segments.segmentation import segment_catalogue
-from broker_segments.segmentation.errors import SegmentationInputError
-from broker_segments.segmentation.warehouse import fit_for_warehouse, fit_model, model_id_for
+from broker_segments.segmentation.errors import SegmentationConfigError, SegmentationInputError
+from broker_segments.segmentation.warehouse import (
+    fit_for_warehouse,
+    fit_model,
+    model_id_for,
+    no_new_model,
+)
 
 PROJECT_SEEDS = __import__("pathlib").Path(__file__).resolve().parents[2] / "seeds"
 
@@ -95,13 +99,6 @@ def test_groups_recover_the_planted_profiles(clean_build):
     assert sleeping_share > 0.9
 
 
-@pytest.fixture()
-def warehouse_copy(clean_build, tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(clean_build.duckdb_path, path)
-    return path
-
-
 def test_a_degenerate_fit_stops_the_build_with_the_reason(clean_build, warehouse_copy, tmp_path):
     result = run_dbt(
         ["run", "--select", "segmentation_fit_scheme_b"],
@@ -128,3 +125,21 @@ def test_a_bad_segmentation_var_names_the_setting(clean_build, warehouse_copy, t
     assert result.returncode != 0
     assert "n_factors is 99" in result.stdout
     assert "scheme_a_n_factors" in result.stdout
+
+
+def test_refit_choices_decide_whether_a_run_fits(indicators):
+    """auto fits only a scheme without a model; true refits (the same data adds nothing, its
+    model is already stored); false never fits and says so when there is no model yet."""
+    con = duckdb.connect()
+    first = fit_model(indicators, "B", {"refit": "auto"}, existing=None)
+    assert len(first) > 0 and set(first["scheme"]) == {"B"}
+    stored = con.from_df(first)
+    assert fit_model(indicators, "B", {"refit": "auto"}, existing=stored).empty
+    assert fit_model(indicators, "B", {"refit": "true"}, existing=stored).empty
+    refit = fit_model(indicators, "B", {"refit": "true", "random_seed": 5}, existing=stored)
+    assert set(refit["model_id"]) and set(refit["model_id"]) != set(first["model_id"])
+    assert list(refit.columns) == list(first.columns) == list(no_new_model().columns)
+    with pytest.raises(SegmentationConfigError, match="segmentation_refit is false"):
+        fit_model(indicators, "B", {"refit": "false"}, existing=None)
+    with pytest.raises(SegmentationConfigError, match="segmentation_refit is 'sometimes'"):
+        fit_model(indicators, "B", {"refit": "sometimes"}, existing=stored)

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from .artifacts import ARTIFACT_COLUMNS
 from .config import config_from_vars
 from .errors import SegmentationConfigError, SegmentationError, SegmentationInputError
 from .fit import fit_scheme
@@ -34,31 +35,15 @@ FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
 
 
 REFIT_CHOICES = ("auto", "true", "false")
-ARTIFACT_FRAME_COLUMNS = [
-    "model_id",
-    "scheme",
-    "as_of_date",
-    "artifact",
-    "row_key",
-    "column_key",
-    "value",
-    "text_value",
-]
+# The artifact frame as the warehouse stores it: the package's columns plus the as-of date.
+WAREHOUSE_ARTIFACT_COLUMNS = (*ARTIFACT_COLUMNS[:2], "as_of_date", *ARTIFACT_COLUMNS[2:])
 
 
 def no_new_model() -> pd.DataFrame:
     """An empty artifact frame, typed like a real one, for a run that does not fit."""
+    types = {"as_of_date": "datetime64[us]", "value": "float64"}
     return pd.DataFrame(
-        {
-            "model_id": pd.Series(dtype="object"),
-            "scheme": pd.Series(dtype="object"),
-            "as_of_date": pd.Series(dtype="datetime64[us]"),
-            "artifact": pd.Series(dtype="object"),
-            "row_key": pd.Series(dtype="object"),
-            "column_key": pd.Series(dtype="object"),
-            "value": pd.Series(dtype="float64"),
-            "text_value": pd.Series(dtype="object"),
-        }
+        {name: pd.Series(dtype=types.get(name, "object")) for name in WAREHOUSE_ARTIFACT_COLUMNS}
     )
 
 
@@ -152,14 +137,12 @@ def latest_model(existing: Any, scheme: str) -> pd.DataFrame:
 
 
 def existing_model_ids(existing: Any, scheme: str) -> set[str]:
-    """The ids of the models of ``scheme`` already stored (a DuckDB relation or a frame)."""
+    """The ids of the models of ``scheme`` already stored in ``existing`` (the model's own
+    table as a DuckDB relation, or None on a first build)."""
     if existing is None:
         return set()
-    if hasattr(existing, "filter"):
-        rows = existing.filter(f"scheme = '{scheme}'").project("model_id").distinct().fetchall()
-        return {row[0] for row in rows}
-    frame = pd.DataFrame(existing)
-    return set(frame.loc[frame["scheme"] == scheme, "model_id"])
+    rows = existing.filter(f"scheme = '{scheme}'").project("model_id").distinct().fetchall()
+    return {row[0] for row in rows}
 
 
 def fit_for_warehouse(
@@ -213,5 +196,5 @@ def fit_for_warehouse(
             previous=previous,
         )
     artifacts = result.to_artifacts()
-    artifacts.insert(2, "as_of_date", pd.Timestamp(as_of_date).date())
-    return artifacts
+    artifacts["as_of_date"] = pd.Timestamp(as_of_date).date()
+    return artifacts[list(WAREHOUSE_ARTIFACT_COLUMNS)]
