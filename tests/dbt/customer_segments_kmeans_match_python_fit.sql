@@ -1,7 +1,7 @@
 -- Scoring in SQL from the stored parameters gives every fitted customer the group the Python
 -- fit gave (K-means' own labels), and the fitted customers are exactly the kmeans rows.
--- Checked when the current model was fitted at the segments' as_of_date (a fitting run);
--- on a scoring-only day the fitting sample has moved on from the model's.
+-- Checked for a model fitted at the segments' as_of_date (a fitting run); on a scoring-only
+-- day the fitting sample has moved on from the model's.
 with
 
 artifacts as (
@@ -16,36 +16,43 @@ segments as (
 
 ),
 
+current_models as (
+
+    select * from {{ ref('int_segment_current_models') }}
+
+),
+
+fitting_models as (
+
+    select current_models.model_id
+    from current_models
+    where current_models.as_of_date in (select segments.as_of_date from segments)
+
+),
+
 fitted as (
 
     select
-        model_id,
-        row_key as customer_id,
-        text_value as segment_code
+        artifacts.model_id,
+        artifacts.row_key as customer_id,
+        artifacts.text_value as segment_code
     from artifacts
-    where artifact = 'fitted_assignment' and column_key = 'segment_code'
+    inner join fitting_models
+        on artifacts.model_id = fitting_models.model_id
+    where artifacts.artifact = 'fitted_assignment' and artifacts.column_key = 'segment_code'
 
 ),
 
 scored as (
 
     select
-        model_id,
-        customer_id,
-        segment_code
+        segments.model_id,
+        segments.customer_id,
+        segments.segment_code
     from segments
-    where assignment_method = 'kmeans'
-
-),
-
-fitting_runs as (
-
-    select distinct segments.model_id
-    from segments
-    inner join {{ ref('int_segment_current_models') }} as current_models
-        on
-            segments.model_id = current_models.model_id
-            and segments.as_of_date = current_models.as_of_date
+    inner join fitting_models
+        on segments.model_id = fitting_models.model_id
+    where segments.assignment_method = 'kmeans'
 
 )
 
@@ -55,14 +62,8 @@ select
     fitted.segment_code as python_segment_code,
     scored.segment_code as sql_segment_code
 from fitted
-inner join {{ ref('int_segment_current_models') }} as current_models
-    on fitted.model_id = current_models.model_id
 full outer join scored
     on
         fitted.model_id = scored.model_id
         and fitted.customer_id = scored.customer_id
-where
-    fitted.segment_code is distinct from scored.segment_code
-    and coalesce(fitted.model_id, scored.model_id) in (
-        select fitting_runs.model_id from fitting_runs
-    )
+where fitted.segment_code is distinct from scored.segment_code

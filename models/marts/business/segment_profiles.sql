@@ -1,27 +1,6 @@
-{#-
-    The indicators of domain.md, in its order: each gets a mean and a median per group, as
-    DOUBLE. A new indicator of customer_indicators is profiled by adding it here.
--#}
-{%- set indicators = [
-    'open_trading_days',
-    'avg_daily_cash',
-    'avg_daily_market_value',
-    'avg_daily_assets',
-    'end_assets',
-    'asset_growth',
-    'annual_commission',
-    'annual_trade_volume',
-    'trade_count',
-    'active_trading_days',
-    'active_months',
-    'product_breadth',
-    'net_fund_inflow',
-    'interest_margin_contribution',
-    'customer_contribution',
-    'annual_turnover',
-    'account_age_years',
-    'days_since_last_trade',
-] -%}
+{#- Every indicator of domain.md (macro indicator_columns) gets a mean and a median per group,
+    as DOUBLE. -#}
+{%- set indicators = indicator_columns() -%}
 
 with
 
