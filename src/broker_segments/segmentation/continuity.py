@@ -68,12 +68,14 @@ class PreviousModelWarning(UserWarning):
 
 @dataclass(frozen=True)
 class PreviousModel:
-    """What continuity needs of the previous model: its codes and cluster profiles."""
+    """What a refit needs of the previous model: its codes, cluster profiles (continuity of
+    the codes) and its customers' groups (the warm start of K-means)."""
 
     model_id: str
     scheme: str
     segment_codes: tuple[str, ...]  # display (sort) order
     profile: pd.DataFrame  # segment_code x input: mean raw value
+    assignments: pd.Series  # customer_id -> segment_code; empty without fitted_assignment rows
 
     @classmethod
     def from_artifacts(cls, artifacts: pd.DataFrame) -> PreviousModel:
@@ -112,11 +114,21 @@ class PreviousModel:
         codes = tuple(str(code) for code in naming.index)
         profile = table("cluster_profile").reindex(list(codes)).astype(float)
         schemes = artifacts["scheme"].dropna().unique()
+        assigned = artifacts[
+            (artifacts["artifact"] == "fitted_assignment")
+            & (artifacts["column_key"] == "segment_code")
+        ]
+        assignments = (
+            assigned.set_index("row_key")["text_value"]
+            if "text_value" in artifacts.columns
+            else pd.Series(dtype="object")
+        )
         return cls(
             model_id=ids[0],
             scheme=str(schemes[0]) if len(schemes) else "",
             segment_codes=codes,
             profile=profile,
+            assignments=assignments,
         )
 
 
@@ -131,13 +143,21 @@ class Continuity:
     notes: list[str]
 
 
-def as_previous_model(previous: Any) -> PreviousModel:
-    """A :class:`PreviousModel` from an artifact frame, a FitResult or a PreviousModel."""
+def as_previous_model(previous: Any, scheme: str | None = None) -> PreviousModel:
+    """A :class:`PreviousModel` from an artifact frame, a FitResult or a PreviousModel,
+    checked to be of ``scheme`` when given."""
     if isinstance(previous, PreviousModel):
-        return previous
-    if hasattr(previous, "to_artifacts") and not isinstance(previous, pd.DataFrame):
-        previous = previous.to_artifacts(include_assignments=False)
-    return PreviousModel.from_artifacts(previous)
+        prev = previous
+    else:
+        if hasattr(previous, "to_artifacts") and not isinstance(previous, pd.DataFrame):
+            previous = previous.to_artifacts(include_assignments=False)
+        prev = PreviousModel.from_artifacts(previous)
+    if scheme and prev.scheme and prev.scheme != scheme:
+        raise SegmentationInputError(
+            f"previous model {prev.model_id!r} is of scheme {prev.scheme}, not {scheme}; "
+            "pass the previous model of the same scheme"
+        )
+    return prev
 
 
 def rule_only(naming: pd.DataFrame) -> pd.DataFrame:
@@ -184,12 +204,7 @@ def apply_previous(
     was computed from (both indexed by cluster label); ``mean``/``std`` are the new model's
     standardisation of its kept inputs. See the module docstring for the procedure.
     """
-    prev = as_previous_model(previous)
-    if prev.scheme and prev.scheme != config.scheme:
-        raise SegmentationInputError(
-            f"previous model {prev.model_id!r} is of scheme {prev.scheme}, not {config.scheme}; "
-            "pass the previous model of the same scheme"
-        )
+    prev = as_previous_model(previous, config.scheme)
     notes: list[str] = []
     result = rule_only(naming)
     if len(prev.segment_codes) != len(naming):

@@ -127,27 +127,17 @@ class FitResult:
 
 
 def previous_group_centres(
-    previous: pd.DataFrame | None, ids: pd.Series, model_all: np.ndarray, k: int
+    previous: continuity.PreviousModel | None, ids: pd.Series, model_all: np.ndarray, k: int
 ) -> np.ndarray | None:
     """Warm-start centres for a refit: for each group of the previous model, the mean position
-    in the new model space of the customers it held (from its ``fitted_assignment`` rows).
+    in the new model space of the customers it held (its ``fitted_assignment`` rows).
 
     None (k-means++ restarts as usual) without a previous model, when it has another k or no
     assignments, or when one of its groups has no customer in the new data.
     """
-    if (
-        previous is None
-        or not isinstance(previous, pd.DataFrame)
-        or len(set(previous["model_id"])) != 1  # malformed: continuity says what is wrong
-    ):
+    if previous is None or previous.assignments.nunique() != k:
         return None
-    assigned = previous[
-        (previous["artifact"] == "fitted_assignment") & (previous["column_key"] == "segment_code")
-    ]
-    if assigned.empty or assigned["text_value"].nunique() != k:
-        return None
-    previous_groups = assigned.set_index("row_key")["text_value"]
-    groups = pd.Series(ids.to_numpy()).map(previous_groups)
+    groups = pd.Series(ids.to_numpy()).map(previous.assignments)
     known = groups.notna().to_numpy()
     if not known.any():
         return None
@@ -190,6 +180,9 @@ def fit_scheme(
     config = get_scheme(config)
     if not str(model_id):
         raise SegmentationInputError("model_id must be a non-empty string")
+    # Read (and check) the previous model once, before any work: the warm start and the
+    # naming continuity both use it.
+    previous = None if previous is None else continuity.as_previous_model(previous, config.scheme)
     notes: list[str] = []
     k = config.k
 
