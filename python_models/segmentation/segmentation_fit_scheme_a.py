@@ -11,7 +11,12 @@ from broker_segments.segmentation.warehouse import fit_model
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
     indicators = dbt.ref("customer_indicators")
+    invocation = dbt.ref("int_dbt_invocation")
     existing = session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None
     return fit_model(
-        indicators, scheme="A", settings=dbt.config.get("segmentation"), existing=existing
+        indicators,
+        scheme="A",
+        settings=dbt.config.get("segmentation"),
+        existing=existing,
+        invocation=invocation,
     )

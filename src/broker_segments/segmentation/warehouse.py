@@ -87,10 +87,14 @@ def fit_model(
     scheme: str,
     settings: Mapping[str, Any] | None = None,
     existing: Any = None,
+    invocation: Any = None,
 ) -> pd.DataFrame:
     """What a scheme's dbt Python model calls: fit when ``refit`` says so, with clear errors.
 
     ``existing`` is the model's own table (``dbt.this``) on an incremental run, else None.
+    ``invocation`` is ``int_dbt_invocation``: on ``dbt build --empty`` (every ref read as zero
+    rows) nothing is fitted and the model's schema is built from an empty frame; a real build
+    whose fitting sample is empty still stops with the reason.
     dbt-duckdb prints the full traceback of any error a Python model raises; a segmentation
     error (a bad var, degenerate data) is the operator's to fix, so it is raised again without
     the package's internal frames: the message is what they need to read. (The model itself
@@ -99,6 +103,8 @@ def fit_model(
     try:
         settings = dict(settings or {})
         refit = refit_choice(settings.pop("refit", "auto"))
+        if is_empty_build(invocation, indicators):
+            return no_new_model()
         fitted = existing_model_ids(existing, scheme)
         if refit == "false" and not fitted:
             raise SegmentationConfigError(
@@ -120,6 +126,20 @@ def fit_model(
         ) from None
     except SegmentationError as error:
         raise error.with_traceback(None) from None
+
+
+def is_empty_build(invocation: Any, indicators: Any) -> bool:
+    """True on ``dbt build --empty``: ``int_dbt_invocation`` says so and the indicators are
+    empty. Both, because a partial build that does not rebuild the invocation view may read
+    the flag of an earlier ``--empty`` run; real indicators are never skipped."""
+    if invocation is None:
+        return False
+    flags = invocation.df() if hasattr(invocation, "df") else pd.DataFrame(invocation)
+    if not bool(flags["is_empty_build"].any()):
+        return False
+    if hasattr(indicators, "limit"):
+        return not indicators.limit(1).fetchall()
+    return len(indicators) == 0
 
 
 def latest_model(existing: Any, scheme: str) -> pd.DataFrame:
