@@ -23,7 +23,7 @@ export BROKER_RAW_DIR := $(RAW_DIR)
 export BROKER_DUCKDB_PATH ?= data/broker_segments.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install data build summary report docs docs-check chromium lint pytest clean
+.PHONY: run test install install-dev orchestration data build refit summary report docs docs-check chromium lint pytest clean
 
 run: install
 ifeq ($(GENERATE_DEMO),yes)
@@ -31,24 +31,41 @@ ifeq ($(GENERATE_DEMO),yes)
 endif
 	@$(MAKE) --no-print-directory build summary
 
-test: install chromium lint pytest docs-check
+test: install-dev chromium lint pytest docs-check
 
+# make run needs only the runtime; make test adds the linters, pytest and Dagster (its tests
+# load the orchestration); `make orchestration` adds Dagster alone, to run the project from it.
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+orchestration: $(VENV)/.installed-orchestration
 
-# Re-install when the pinned dependencies change.
+# Each re-installs when the pinned dependencies change.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration]'
+	@touch $@ $(VENV)/.installed-orchestration
+
+$(VENV)/.installed-orchestration: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[orchestration]'
 	@touch $@
 
 # Demo data: CUSTOMERS customers (default 20,000), deterministic for SEED.
 data: install
 	$(BIN)/python -m broker_segments.datagen --customers $(CUSTOMERS) --seed $(SEED) --out $(DEMO_RAW_DIR)
 
+# The daily run and the monthly refit: the selectors `daily` and `monthly_refit` (selectors.yml).
 build: install
 	@$(BIN)/python -m broker_segments.preflight
-	$(BIN)/dbt build
+	$(BIN)/dbt build --selector daily
+
+refit: install
+	@$(BIN)/python -m broker_segments.preflight
+	$(BIN)/dbt build --selector monthly_refit --vars '{segmentation_refit: true}'
 
 summary: install
 	@$(BIN)/python -m broker_segments.summary
@@ -83,12 +100,12 @@ chromium:
 			$(CHROMIUM_PACKAGES) >/dev/null; \
 	fi
 
-lint: install
+lint: install-dev
 	BROKER_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-pytest: install
+pytest: install-dev
 	$(BIN)/python -m pytest
 
 # Benchmark (issue 7): SIZE customers (default 100,000), data and warehouses in data/bench;

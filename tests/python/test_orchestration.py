@@ -91,6 +91,21 @@ def test_daily_schedule_builds_with_default_vars_and_monthly_refits(defs):
     assert definitions.dbt_build_args("false")[-1] == '{"segmentation_refit": false}'
 
 
+def test_each_job_builds_the_assets_of_its_dbt_selector(defs):
+    """daily: every asset; monthly_refit: the fits and what reads them, not the quarantine."""
+
+    def job_assets(job_name: str) -> set[str]:
+        selection = defs.resolve_job_def(job_name).asset_layer.selected_asset_keys
+        return {key.to_user_string() for key in selection}
+
+    (assets,) = defs.assets
+    every_dbt_asset = {key.to_user_string() for key in assets.keys}
+    assert job_assets("daily_build_job") == every_dbt_asset
+    monthly = job_assets("monthly_refit_job")
+    assert {"segmentation_fit_scheme_a", "customer_segments", "customer_points"} <= monthly
+    assert "quarantined_rows" not in monthly
+
+
 def test_warehouse_paths_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("BROKER_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("BROKER_RAW_DIR", "exports/latest")

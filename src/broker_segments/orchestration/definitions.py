@@ -8,11 +8,13 @@
   `target/`) and made with `dbt parse` when it is missing or under `dagster dev`; a deployment
   that ships a manifest does not parse at start-up.
 - `daily_build_job`, on `daily_build_schedule` (19:00 Asia/Shanghai, after the day's export,
-  every day but the 1st): `dbt build` with the default vars, so new customers and new days
+  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml), built with
+  the default vars, so new customers and new days
   are scored with the latest fitted model (`segmentation_refit: auto` fits a scheme only when
   it has no model yet).
 - `monthly_refit_job`, on `monthly_refit_schedule` (19:00 on the 1st, in place of that day's
-  daily build): `dbt build --vars '{segmentation_refit: true}'`, which refits both schemes and
+  daily build): the assets of the selector `monthly_refit`, built with
+  `--vars '{segmentation_refit: true}'`, which refits both schemes and
   scores everyone with the new models.
 
 Both jobs build the one DuckDB file, which takes a single writer: the two crons never meet,
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtCliResource, DbtProject, build_dbt_asset_selection, dbt_assets
 
 from broker_segments.preflight import check_warehouse_free
 
@@ -50,6 +52,9 @@ DEFAULT_RAW_DIR = "data/raw"
 DBT_ASSETS_NAME = "broker_segments_dbt"
 DAILY_JOB = "daily_build_job"
 MONTHLY_JOB = "monthly_refit_job"
+# The dbt selectors (selectors.yml) each job builds.
+DAILY_SELECTOR = "daily"
+MONTHLY_SELECTOR = "monthly_refit"
 SCHEDULE_TIMEZONE = "Asia/Shanghai"
 # After the A-share close (15:00) and the evening export; the daily build skips the 1st, when
 # the monthly refit builds (and scores) instead: two builds cannot share the DuckDB file.
@@ -189,18 +194,17 @@ def build_definitions(
     )
     prepare_project(project, dbt)
     assets = build_dbt_assets(project)
-    selection = dg.AssetSelection.assets(assets)
 
     daily_job = dg.define_asset_job(
         DAILY_JOB,
-        selection=selection,
+        selection=build_dbt_asset_selection([assets], dbt_selector=DAILY_SELECTOR),
         description="Daily: dbt build with the default vars (score with the latest model).",
         config=dg.RunConfig(ops={DBT_ASSETS_NAME: DbtBuildConfig(segmentation_refit="auto")}),
         tags=WAREHOUSE_TAG,
     )
     monthly_job = dg.define_asset_job(
         MONTHLY_JOB,
-        selection=selection,
+        selection=build_dbt_asset_selection([assets], dbt_selector=MONTHLY_SELECTOR),
         description="Monthly: dbt build --vars '{segmentation_refit: true}' (refit, then score).",
         config=dg.RunConfig(ops={DBT_ASSETS_NAME: DbtBuildConfig(segmentation_refit="true")}),
         tags=WAREHOUSE_TAG,
