@@ -108,7 +108,7 @@ lint: install-dev
 pytest: install-dev
 	$(BIN)/python -m pytest
 
-# Benchmark (issue 7): SIZE customers (default 100,000), data and warehouses in data/bench;
+# Benchmark at scale: SIZE customers (default 100,000), data and warehouses in data/bench;
 # writes the SIZE section of docs/benchmarks.md.
 SIZE ?= 100000
 bench: install

@@ -1,5 +1,5 @@
 {#
-    The numeric indicators of customer_indicators (shared/domain.md), in the domain's order:
+    The numeric indicators of customer_indicators (docs/domain.md), in the domain's order:
     the columns a segmentation scheme may take as inputs and a profile describes.
 #}
 {% macro indicator_columns() %}

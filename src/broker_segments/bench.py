@@ -1,4 +1,4 @@
-"""Benchmark the project at a broker's scale (issue 7): ``make bench SIZE=1000000``, i.e.
+"""Benchmark the project at a broker's scale: ``make bench SIZE=1000000``, i.e.
 
     python -m broker_segments.bench --size 1000000 [--seed 42] [--work data/bench]
         [--doc docs/benchmarks.md] [--ari-sample 200000] [--no-daily] [--no-ari]
@@ -71,7 +71,7 @@ DEFAULT_ARI_SAMPLE = 200_000
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 RAW_TABLES = ("customers", "trades", "daily_balances", "fund_transfers")
 
-# Issue 7's targets at 1M customers on this 2-core, 24 GB machine.
+# The targets at 1M customers on this 2-core, 24 GB machine.
 TARGET_FULL_SECONDS = 600
 TARGET_PEAK_BYTES = 12 * 1024**3
 TARGET_INDICATOR_RATIO = 1.5
@@ -919,7 +919,7 @@ def verdict(ok: bool | None) -> str:
 
 
 def headline(results: Mapping[str, Any]) -> dict[str, Any]:
-    """The figures issue 7's targets are about, from a results dict."""
+    """The figures the targets are about, from a results dict."""
     full = results["builds"].get("full")
     daily = results["builds"].get("daily")
     figures: dict[str, Any] = {}
@@ -987,7 +987,7 @@ def render_section(results: Mapping[str, Any]) -> str:
         )
         + ".",
         "",
-        "| figure | measured | issue 7 target (at 1M) | |",
+        "| figure | measured | target (at 1M) | |",
         "|---|---:|---|---|",
     ]
     is_million = size >= 1_000_000

@@ -26,7 +26,7 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 # Small enough for a quick build, large enough for every profile and for segmentation.
 TEST_CUSTOMERS = 1500
 
-# The indicators of shared/domain.md, in its order (the SQL side's list is the macro
+# The indicators of docs/domain.md, in its order (the SQL side's list is the macro
 # indicator_columns()).
 INDICATORS = [
     "open_trading_days",

@@ -458,7 +458,7 @@ def test_profiles_are_recoverable_by_clustering_the_indicators(indicators):
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
-    # the fitting sample of domain.md: open, enough history, not an outlier
+    # the fitting sample of docs/domain.md: open, enough history, not an outlier
     sample = indicators[
         ~indicators.closed
         & (indicators.open_days >= 60)

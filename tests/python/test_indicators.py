@@ -1,7 +1,7 @@
 """customer_indicators, recomputed independently in pandas from the generated Parquet files.
 
 dbt builds the mart from the raw files; this test recomputes every indicator of
-shared/domain.md from the same files (never from a dbt model) and compares them for every
+docs/domain.md from the same files (never from a dbt model) and compares them for every
 customer: counts, dates, flags and cent amounts exactly, doubles to 1e-9 relative. Clean
 generated data keeps the raw data contract, so no quarantine rule needs repeating here.
 The recomputation takes another route than the SQL on purpose: open trading days by binary
@@ -80,7 +80,7 @@ def read_raw(raw_dir: Path, table: str) -> pd.DataFrame:
 def recompute_indicators(
     raw_dir: Path, as_of_date: str | None = None, lookback_days: int | None = None
 ) -> pd.DataFrame:
-    """Every indicator of domain.md per customer, from the raw files, in pandas."""
+    """Every indicator of docs/domain.md per customer, from the raw files, in pandas."""
     lookback_days = VARS["lookback_days"] if lookback_days is None else lookback_days
     customers = read_raw(raw_dir, "customers").set_index("customer_id").sort_index()
     balances = read_raw(raw_dir, "daily_balances")

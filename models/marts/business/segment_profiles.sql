@@ -1,5 +1,5 @@
-{#- Every indicator of domain.md (macro indicator_columns) gets a mean and a median per group,
-    as DOUBLE. -#}
+{#- Every indicator of docs/domain.md (macro indicator_columns) gets a mean and a median per
+    group, as DOUBLE. -#}
 {%- set indicators = indicator_columns() -%}
 
 with

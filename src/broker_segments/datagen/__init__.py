@@ -1,4 +1,4 @@
-"""Demo data generator: the broker's raw exports (shared/raw-data-contract.md) with six planted
+"""Demo data generator: the broker's raw exports (docs/raw-data-contract.md) with six planted
 customer behaviour profiles, and optionally a known set of bad rows.
 
 Usage::

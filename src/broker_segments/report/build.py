@@ -35,7 +35,7 @@ SCHEME_TITLES = {
 }
 METHOD_COLOURS = {"kmeans": "#2b6cb0", "discriminant": "#dd6b20", "rule": "#a0aec0"}
 
-# The indicators of segment_profiles, in the order of shared/domain.md, with their Chinese terms.
+# The indicators of segment_profiles (docs/domain.md), value first, with their Chinese terms.
 INDICATORS = [
     ("customer_contribution", "客户贡献"),
     ("annual_commission", "年佣金收入"),
