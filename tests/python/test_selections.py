@@ -60,7 +60,7 @@ def test_upstream_of_the_indicator_mart_builds_on_an_empty_warehouse(small_raw_d
 def test_an_empty_build_checks_the_schema_without_fitting(small_raw_dir, tmp_path):
     build_on_empty_warehouse(["--empty"], small_raw_dir, tmp_path)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        models = con.sql("select count(*) from segment_model_artifacts").fetchone()[0]
-        columns = {row[0] for row in con.sql("describe customer_segments").fetchall()}
+        models = con.execute("select count(*) from segment_model_artifacts").fetchone()[0]
+        columns = {row[0] for row in con.execute("describe customer_segments").fetchall()}
     assert models == 0
     assert {"customer_id", "scheme", "segment_code"} <= columns
