@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from factor_analyzer import FactorAnalyzer
+from factor_analyzer import FactorAnalyzer, Rotator
 from scipy import stats
 
 from .errors import SegmentationInputError
@@ -102,7 +102,12 @@ def fit_factor_model(
             f"n_factors={m} but only {n_vars} input(s) are left in the model ({names})"
         )
     unrotated = _principal_loadings(r, m)
-    rotated = _fit_factor_analyzer(r, m, "varimax" if rotation == "varimax" and m > 1 else None)
+    rotated = _fit_factor_analyzer(r, m)
+    if rotation == "varimax" and m > 1:
+        # The rotator's default stop (relative criterion gain < 1e-5) leaves loadings ~1e-3 off
+        # the varimax optimum; a tight tolerance costs microseconds on a p x m matrix.
+        rotated = Rotator(method="varimax", tol=1e-12, max_iter=5000).fit_transform(rotated)
+    rotated = _positive_column_sums(rotated)
     factors = [f"factor_{j + 1}" for j in range(m)]
     coefficients = np.linalg.solve(r, rotated)
     extraction = (rotated**2).sum(axis=1)
@@ -146,38 +151,40 @@ def correlation_design(r: np.ndarray) -> np.ndarray:
     correlation matrix is ``r``. Principal-component extraction depends on the data only
     through the correlation matrix, so factor_analyzer fitted on this design gives the same
     loadings as on the million rows the correlation came from, in microseconds instead of
-    seconds (its principal method runs a randomized SVD and 65 Pearson correlations over every
-    row). Tests compare the result with an eigen-decomposition of the data's correlation.
+    seconds (its principal method runs an SVD and p^2 Pearson correlations over every row).
+    Tests compare the result with an eigen-decomposition of the data's correlation.
     """
     eigenvalues, eigenvectors = np.linalg.eigh(r)
     root = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
     return np.vstack([root, -root])
 
 
-def _fit_factor_analyzer(r: np.ndarray, m: int, rotation: str | None) -> np.ndarray:
-    # svd_method='randomized' is the one that honours n_factors for method='principal'
-    # (with 'lapack' factor_analyzer keeps every component). With p <= 13 inputs and its
-    # 10 oversamples the randomized range finder spans the whole column space, so the result
-    # is the exact eigen-decomposition; the shape check guards the n_factors contract.
-    # The rotator's default stop (relative criterion gain < 1e-5) leaves loadings ~1e-3 off
-    # the varimax optimum; a tight tolerance costs microseconds on a p x m matrix.
-    analyzer = FactorAnalyzer(
-        n_factors=m,
-        method="principal",
-        rotation=rotation,
-        svd_method="randomized",
-        rotation_kwargs={"tol": 1e-12, "max_iter": 5000} if rotation else {},
-    )
+def _fit_factor_analyzer(r: np.ndarray, m: int) -> np.ndarray:
+    """factor_analyzer's unrotated principal-component loadings of ``r``, first ``m``."""
+    # svd_method='lapack' is the full SVD of the 2p x p design: exact for every m. The default
+    # 'randomized' (scikit-learn's randomized SVD with 10 oversamples) is exact only when
+    # m + 10 >= p, when its m + 10 random directions span the whole column space; with p = 13
+    # inputs and m <= 2 its error would depend on the eigenvalue gaps. With 'lapack'
+    # factor_analyzer returns every component, largest first, whatever n_factors says, so the
+    # first m are kept here; the rotation is applied to them afterwards.
+    analyzer = FactorAnalyzer(n_factors=m, method="principal", rotation=None, svd_method="lapack")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*force_all_finite.*", category=FutureWarning)
         analyzer.fit(correlation_design(r))
     loadings = np.asarray(analyzer.loadings_, dtype=np.float64)
-    if loadings.shape != (r.shape[0], m):
+    if loadings.shape[0] != r.shape[0] or loadings.shape[1] < m:
         raise RuntimeError(
             f"factor_analyzer returned loadings of shape {loadings.shape}, expected "
-            f"{(r.shape[0], m)}"
+            f"{r.shape[0]} rows and at least {m} columns"
         )
-    return loadings
+    return loadings[:, :m]
+
+
+def _positive_column_sums(loadings: np.ndarray) -> np.ndarray:
+    """``loadings`` with each column's sign chosen so that it sums to a positive number."""
+    signs = np.sign(loadings.sum(axis=0))
+    signs[signs == 0] = 1.0
+    return loadings * signs
 
 
 def _principal_loadings(r: np.ndarray, m: int) -> np.ndarray:
@@ -185,6 +192,4 @@ def _principal_loadings(r: np.ndarray, m: int) -> np.ndarray:
     eigenvalues, eigenvectors = np.linalg.eigh(r)
     order = np.argsort(eigenvalues)[::-1][:m]
     loadings = eigenvectors[:, order] * np.sqrt(np.clip(eigenvalues[order], 0.0, None))
-    signs = np.sign(loadings.sum(axis=0))
-    signs[signs == 0] = 1.0
-    return loadings * signs
+    return _positive_column_sums(loadings)
