@@ -131,11 +131,13 @@ def test_communalities_and_variance_table(z):
     names = [f"v{i}" for i in range(z.shape[1])]
     model = fit_factor_model(z, names, 3)
     loadings = model.loadings.to_numpy()
+    # The same sums of squares, rounding at most.
     np.testing.assert_allclose(
         model.communalities["extraction"], (loadings**2).sum(axis=1), atol=1e-12
     )
     assert (model.communalities["initial"] == 1.0).all()
-    # Rotation redistributes but keeps the explained variance of the kept factors.
+    # Rotation redistributes but keeps the explained variance of the kept factors: orthogonal
+    # rotations keep row lengths to rounding, and the two extractions agree to ~1e-14.
     np.testing.assert_allclose(
         model.communalities["extraction"],
         (model.unrotated_loadings.to_numpy() ** 2).sum(axis=1),
@@ -146,6 +148,8 @@ def test_communalities_and_variance_table(z):
     np.testing.assert_allclose(table["initial_pct_variance"].sum(), 100.0)
     np.testing.assert_allclose(table["initial_cum_pct"].iloc[-1], 100.0)
     kept = table.iloc[:3]
+    # Column sums of squares of V sqrt(lambda) are lambda, and rotation keeps their total:
+    # rounding only, so the default rtol (1e-7) is far from tight.
     np.testing.assert_allclose(kept["extraction_ss_loadings"], kept["initial_eigenvalue"])
     np.testing.assert_allclose(
         kept["rotation_cum_pct"].iloc[-1], kept["extraction_cum_pct"].iloc[-1]
@@ -158,6 +162,7 @@ def test_factor_scores_are_z_times_regression_coefficients(z):
     model = fit_factor_model(z, names, 3)
     r = np.corrcoef(z, rowvar=False)
     w = np.linalg.inv(r) @ model.loadings.to_numpy()
+    # inv vs solve of a correlation matrix with condition number 11: ~1e-15.
     np.testing.assert_allclose(model.score_coefficients.to_numpy(), w, atol=1e-9)
     np.testing.assert_allclose(model.scores(z), z @ w, atol=1e-9)
 
@@ -179,6 +184,7 @@ def test_kmo_matches_factor_analyzer_and_partial_correlation_by_regression(z):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fa_per_variable, fa_overall = calculate_kmo(z)
+    # R^-1 by two routes (condition number 11): ~1e-15.
     np.testing.assert_allclose(per_variable, fa_per_variable, atol=1e-10)
     assert overall == pytest.approx(fa_overall, abs=1e-10)
 
@@ -195,6 +201,7 @@ def test_kmo_matches_factor_analyzer_and_partial_correlation_by_regression(z):
     r2 = r**2
     np.fill_diagonal(r2, 0)
     expected = r2.sum(axis=0) / (r2.sum(axis=0) + (q**2).sum(axis=0))
+    # Least squares on well-conditioned z-scores instead of R^-1: ~1e-14.
     np.testing.assert_allclose(per_variable, expected, atol=1e-10)
 
 
@@ -202,6 +209,7 @@ def test_bartlett_matches_formula_and_factor_analyzer(z):
     n, p = z.shape
     result = bartlett(correlation(z), n)
     chi_square = -(n - 1 - (2 * p + 5) / 6) * np.log(np.linalg.det(np.corrcoef(z, rowvar=False)))
+    # log|R| by slogdet vs log(det) of a well-conditioned R: ~1e-15 relative.
     assert result["chi_square"] == pytest.approx(chi_square, rel=1e-10)
     assert result["df"] == p * (p - 1) / 2
     assert result["p_value"] == pytest.approx(stats.chi2.sf(chi_square, p * (p - 1) / 2))
