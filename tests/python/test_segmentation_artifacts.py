@@ -169,6 +169,7 @@ def test_score_from_artifacts_equals_fit(fitted, customers):
     result, artifacts = fitted
     from_artifacts = score(customers, artifacts)
     assert (from_artifacts["segment_code"] == result.assignments["segment_code"]).all()
+    # The parameters round-trip exactly and the arithmetic is the same: rounding at most.
     np.testing.assert_allclose(
         from_artifacts["distance_to_centre"], result.assignments["distance_to_centre"]
     )
@@ -178,7 +179,7 @@ def test_score_and_classify_new_rows_same_from_result_and_artifacts(fitted, new_
     result, artifacts = fitted
     pd.testing.assert_frame_equal(score(new_customers, result), score(new_customers, artifacts))
     a, b = classify(new_customers, result), classify(new_customers, artifacts)
-    pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    pd.testing.assert_frame_equal(a, b, rtol=1e-12)  # same parameters, same arithmetic
     agreement = (score(new_customers, result)["segment_code"] == a["segment_code"]).mean()
     assert agreement > 0.85  # discriminant functions approximate the K-means partition
 

@@ -164,6 +164,7 @@ def test_continuity_keeps_the_previous_codes(refit_2, fit_1, month_2):
     assert refit_2.codes_matched_to_previous == 2
     match = refit_2.previous_match
     assert (match["previous_segment_code"] == match.index).all()
+    # H's customers did not change: the same profile standardised twice, 0 but for rounding.
     assert match.loc["high_contribution", "match_distance"] == pytest.approx(0.0, abs=1e-12)
     assert match.loc["high_activity", "match_distance"] < 0.3  # Y did not move
     profile = refit_2.profile
@@ -183,6 +184,7 @@ def test_refit_of_the_same_data_with_itself_as_previous(month_1, fit_1, previous
     assert again.segment_codes == fit_1.segment_codes
     assert (again.assignments["segment_code"] == fit_1.assignments["segment_code"]).all()
     assert (again.naming["rule_segment_code"] == again.naming.index).all()
+    # Same data: each profile against itself, 0 but for rounding of O(1) z-scores.
     np.testing.assert_allclose(again.previous_match["match_distance"], 0.0, atol=1e-12)
 
 
