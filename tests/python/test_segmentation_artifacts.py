@@ -91,6 +91,7 @@ def test_artifact_set_per_scheme(fitted):
         "centre_distance",
         "anova",
         "classification_function",
+        "assignment_function",
         "hit_rate",
         "k_selection",
         "model_run",

@@ -17,6 +17,7 @@ from broker_segments.segmentation import (
     DroppedInputWarning,
     LowAdequacyWarning,
     SegmentationInputError,
+    classify,
     fit_scheme,
 )
 from broker_segments.segmentation.synthetic import make_customers
@@ -150,11 +151,28 @@ def test_classification_functions(customers, fit_a):
     functions = fit_a.classification_functions
     np.testing.assert_allclose(functions[fit_a.inputs].to_numpy(), coefficients, atol=1e-8)
     np.testing.assert_allclose(functions["constant"].to_numpy(), constants, atol=1e-8)
-    classified = fit_a.classify(customers)
+    classified = fit_a.classify(customers, "fisher")
     assert (classified["segment_code"] == y).mean() == pytest.approx(
         hit.loc["resubstitution", "overall"]
     )
     assert classified["posterior_probability"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("scheme", ["A", "B"])
+def test_assignment_functions_agree_with_kmeans(customers, fit_a, fit_b, scheme):
+    """The functions that place new customers reproduce the nearest-centre rule on the fitted
+    customers (Fisher's functions need not: they are the SPSS diagnostic)."""
+    fit = fit_a if scheme == "A" else fit_b
+    classified = fit.classify(customers)
+    agreement = (classified["segment_code"] == fit.assignments["segment_code"]).mean()
+    assert agreement >= 0.999
+    # c_g'x - ||c_g||^2 / 2 on the model variables, read back from the artifacts alike
+    functions = fit.assignment_functions
+    centres = fit.centres.to_numpy()
+    np.testing.assert_array_equal(functions[fit.model_variables].to_numpy(), centres)
+    np.testing.assert_allclose(functions["constant"], -0.5 * (centres**2).sum(axis=1))
+    stored = classify(customers, fit.to_artifacts(include_assignments=False))
+    assert (stored["segment_code"] == classified["segment_code"]).all()
 
 
 def test_scheme_b(customers, fit_b):

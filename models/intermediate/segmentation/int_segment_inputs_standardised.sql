@@ -1,11 +1,42 @@
 -- Each customer's model inputs for each scheme, transformed and standardised with the stored
 -- parameters of the current model: exactly what the Python fit did, so that scoring here
 -- gives the fit's segments and a new customer is scored without a refit.
+--
+-- A new customer (placed by the classification functions: open, not an outlier, fewer open
+-- trading days than min_open_trading_days) has window totals over a short history, not
+-- comparable with a full window's. With var new_customer_annualise (docs/domain.md) they are
+-- scaled to a full window: total x window trading days / open trading days (active months
+-- capped at the window's months); ratios and averages are kept, and so are net_fund_inflow
+-- (an opening deposit is no yearly rate), tenure and recency. Fitted customers get factor 1.
+{%- set annualise = var('new_customer_annualise') %}
+{%- if annualise is not sameas true and annualise is not sameas false %}
+    {{ exceptions.raise_compiler_error(
+        "var new_customer_annualise must be true or false, got '" ~ annualise ~ "'."
+    ) }}
+{%- endif %}
+{%- set factor = 'annualisation.annualisation_factor' %}
+{%- set comparable = {
+    'annual_commission': 'cast(indicators.annual_commission as double) * ' ~ factor,
+    'annual_trade_volume': 'cast(indicators.annual_trade_volume as double) * ' ~ factor,
+    'trade_count': 'cast(indicators.trade_count as double) * ' ~ factor,
+    'active_trading_days': 'cast(indicators.active_trading_days as double) * ' ~ factor,
+    'active_months': 'least(cast(indicators.active_months as double) * ' ~ factor
+        ~ ', annualisation.window_months)',
+    'customer_contribution': 'indicators.customer_contribution'
+        ~ ' + cast(indicators.annual_commission as double) * (' ~ factor ~ ' - 1)',
+    'annual_turnover': 'indicators.annual_turnover * ' ~ factor,
+} %}
 with
 
 indicators as (
 
     select * from {{ ref('customer_indicators') }}
+
+),
+
+trading_calendar as (
+
+    select * from {{ ref('int_trading_calendar') }}
 
 ),
 
@@ -31,6 +62,35 @@ standardisation as (
 
 ),
 
+window_size as (
+
+    select
+        count(*) as window_trading_days,
+        count(distinct date_trunc('month', trading_date)) as window_months
+    from trading_calendar
+
+),
+
+annualisation as (
+
+    select
+        indicators.customer_id,
+        window_size.window_months,
+        case
+            when
+                {{ 'true' if annualise else 'false' }}
+                and not indicators.is_closed
+                and indicators.outlier_rule is null
+                and indicators.has_short_history
+                and indicators.open_trading_days > 0
+                then cast(window_size.window_trading_days as double) / indicators.open_trading_days
+            else 1.0
+        end as annualisation_factor
+    from indicators
+    cross join window_size
+
+),
+
 raw_inputs as (
 
     select
@@ -41,15 +101,20 @@ raw_inputs as (
         standardisation.mean_value,
         standardisation.std_value,
         standardisation.transform_name,
+        annualisation.annualisation_factor,
         coalesce(
             case standardisation.input_name
                 {% for column in indicator_columns() %}
-                    when '{{ column }}' then cast(indicators.{{ column }} as double)
+                    when '{{ column }}' then {{ comparable.get(
+                        column, 'cast(indicators.' ~ column ~ ' as double)'
+                    ) }}
                 {% endfor %}
             end,
             standardisation.null_fill
         ) as input_value
     from indicators
+    inner join annualisation
+        on indicators.customer_id = annualisation.customer_id
     cross join standardisation
 
 ),
@@ -74,6 +139,7 @@ final as (
         scheme,
         model_id,
         input_name,
+        annualisation_factor,
         input_value,
         transformed_value,
         (transformed_value - mean_value) / std_value as z_score

@@ -65,6 +65,17 @@ def functions_from_statistics(
     return coefficients, constants
 
 
+def nearest_centre_functions(centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Linear functions that reproduce the nearest-centre rule in the clustering space.
+
+    ``score_g(x) = c_g' x - ||c_g||^2 / 2``: since ``||x - c_g||^2 = ||x||^2 - 2 score_g(x)``,
+    the highest score is the nearest centre (up to floating-point near-ties). Returns
+    ``(coefficients (G, m), constants (G,))`` on the model variables.
+    """
+    centres = np.asarray(centres, dtype=np.float64)
+    return centres.copy(), -0.5 * np.einsum("gm,gm->g", centres, centres)
+
+
 def classification_scores(
     x: np.ndarray, coefficients: np.ndarray, constants: np.ndarray
 ) -> np.ndarray:

@@ -83,7 +83,10 @@ class FitResult:
     naming: pd.DataFrame
     centre_distances: pd.DataFrame
     anova: pd.DataFrame
-    classification_functions: pd.DataFrame  # segment_code x (inputs..., constant)
+    classification_functions: pd.DataFrame  # Fisher: segment_code x (inputs..., constant)
+    # nearest centre as linear functions: segment_code x (model variables..., constant); these
+    # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
+    assignment_functions: pd.DataFrame
     hit_rates: pd.DataFrame  # method x (overall, <segment codes>, n_folds)
     k_selection: pd.DataFrame
     assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
@@ -121,9 +124,9 @@ class FitResult:
         """Nearest-centre segment of new rows (see ``artifacts.score``)."""
         return self.scoring_model().score(frame)
 
-    def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Discriminant-function segment of new rows (see ``artifacts.classify``)."""
-        return self.scoring_model().classify(frame)
+    def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
+        """Segment of new rows by classification functions (see ``artifacts.classify``)."""
+        return self.scoring_model().classify(frame, function_set)
 
 
 def previous_group_centres(
@@ -332,6 +335,9 @@ def fit_scheme(
         z_all[order], segment[order], k, config.cv_folds, config.random_seed
     )
     functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
+    assignment_functions = discriminant.functions_frame(
+        *discriminant.nearest_centre_functions(ordered_centres), codes, list(model_variables)
+    )
     hit_rates = pd.DataFrame(
         [
             [resub["overall"], *resub["per_group"], resub["n_folds"]],
@@ -384,6 +390,7 @@ def fit_scheme(
         centre_distances=cluster.centre_distances(centres_frame),
         anova=anova,
         classification_functions=functions,
+        assignment_functions=assignment_functions,
         hit_rates=hit_rates,
         k_selection=k_table,
         assignments=assignments,
