@@ -11,21 +11,35 @@ artifacts as (
 
 ),
 
-final as (
+priors as (
 
     select
         model_id,
-        scheme,
-        as_of_date,
-        case artifact
+        json_extract_string(text_value, '$.priors') as priors
+    from artifacts
+    where artifact = 'model_run' and column_key = 'config'
+
+),
+
+final as (
+
+    select
+        artifacts.model_id,
+        artifacts.scheme,
+        artifacts.as_of_date,
+        case artifacts.artifact
             when 'classification_function' then 'fisher'
             when 'assignment_function' then 'nearest_centre'
         end as function_set,
-        row_key as segment_code,
-        column_key as term,
-        value as coefficient
+        case when artifacts.artifact = 'classification_function' then priors.priors end
+            as priors,
+        artifacts.row_key as segment_code,
+        artifacts.column_key as term,
+        artifacts.value as coefficient
     from artifacts
-    where artifact in ('classification_function', 'assignment_function')
+    left join priors
+        on artifacts.model_id = priors.model_id
+    where artifacts.artifact in ('classification_function', 'assignment_function')
 
 )
 

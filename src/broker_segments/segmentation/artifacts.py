@@ -95,9 +95,10 @@ assignment_function       segment_code            the nearest-centre rule as lin
                                                   model variable -> centre coordinate c_g;
                                                   ``constant`` -> -||c_g||^2 / 2
 hit_rate                  ``resubstitution`` or   ``overall`` (share correct, 0..1), a
-                          ``cross_validated``     segment_code (share correct within that
-                                                  true segment), ``n_folds`` (CV folds;
-                                                  NaN for resubstitution, 0 if CV impossible)
+                          ``leave_one_out``       segment_code (share correct within that
+                                                  true segment); Fisher's functions; leave-
+                                                  one-out is exact (SPSS's cross-validated),
+                                                  NaN when a group has one row
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
                                                   ``sample_size``, ``silhouette_sample_size``
@@ -114,7 +115,7 @@ fitted_assignment         customer_id             ``segment_code`` -> text_value
 ``n_factors`` (NaN without factor step), ``k``, ``kmo`` (NaN without factor step),
 ``low_adequacy`` (1 if KMO below the threshold, else 0; NaN without factor step),
 ``cumulative_variance_pct`` (rotation cumulative % of the kept factors; NaN without factor
-step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate``,
+step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate`` (leave-one-out),
 ``resubstitution_hit_rate``, ``random_seed``, ``n_init``, ``fit_seconds``,
 ``kmeans_label_mismatches`` (fit-sample rows whose K-means label differs from the
 nearest-centre rule; 0 except on exact ties), ``codes_matched_to_previous`` (segments whose
@@ -420,7 +421,7 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "low_adequacy": float(result.kmo_overall < config.kmo_warning_threshold) if fm else np.nan,
         "cumulative_variance_pct": cumulative,
         "inertia": result.inertia,
-        "cv_hit_rate": result.hit_rates.loc["cross_validated", "overall"],
+        "cv_hit_rate": result.hit_rates.loc["leave_one_out", "overall"],
         "resubstitution_hit_rate": result.hit_rates.loc["resubstitution", "overall"],
         "random_seed": config.random_seed,
         "n_init": config.n_init,

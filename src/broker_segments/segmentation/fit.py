@@ -87,7 +87,7 @@ class FitResult:
     # nearest centre as linear functions: segment_code x (model variables..., constant); these
     # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
     assignment_functions: pd.DataFrame
-    hit_rates: pd.DataFrame  # method x (overall, <segment codes>, n_folds)
+    hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
     k_selection: pd.DataFrame
     assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
     n_rows: int
@@ -329,10 +329,9 @@ def fit_scheme(
     naming = naming.set_index("segment_code")
 
     anova = cluster.anova(model_all, segment, model_variables)
-    # In canonical order, so the cross-validation folds hold the same customers whatever
-    # order the rows arrive in (the functions themselves do not depend on the order).
-    coefficients, constants, resub, cv = discriminant.fit_and_validate(
-        z_all[order], segment[order], k, config.cv_folds, config.random_seed
+    # Exact leave-one-out: the rates do not depend on the row order.
+    coefficients, constants, resub, loo = discriminant.fit_and_validate(
+        z_all[order], segment[order], k, config.priors
     )
     functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
     assignment_functions = discriminant.functions_frame(
@@ -340,11 +339,11 @@ def fit_scheme(
     )
     hit_rates = pd.DataFrame(
         [
-            [resub["overall"], *resub["per_group"], resub["n_folds"]],
-            [cv["overall"], *cv["per_group"], cv["n_folds"]],
+            [resub["overall"], *resub["per_group"]],
+            [loo["overall"], *loo["per_group"]],
         ],
-        index=pd.Index(["resubstitution", "cross_validated"], name="method"),
-        columns=["overall", *codes, "n_folds"],
+        index=pd.Index(["resubstitution", "leave_one_out"], name="method"),
+        columns=["overall", *codes],
     )
 
     n_selection = min(n_fit, config.k_selection_sample_size)
