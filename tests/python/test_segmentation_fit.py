@@ -429,3 +429,22 @@ def test_k_selection_skips_k_the_sample_cannot_support():
     x = np.random.default_rng(0).normal(size=(40, 2))
     table = k_selection(x, (2, 3, 50), n_init=1, seed=0, silhouette_sample_size=30)
     assert list(table.index) == [2, 3]
+
+
+def test_spss_conventions(customers, fit_a, fit_b):
+    # rotated factors in decreasing order of their rotation sums of squared loadings
+    ss = fit_a.factor_model.variance_explained["rotation_ss_loadings"].dropna().to_numpy()
+    assert (np.diff(ss) <= 1e-12).all()
+    np.testing.assert_allclose(ss, (fit_a.factor_model.loadings.to_numpy() ** 2).sum(axis=0))
+    for fit in (fit_a, fit_b):
+        a = fit.assignments
+        # final centres are exactly the members' means (the whole frame is the fit sample)
+        means = a.groupby("segment_code")[fit.model_variables].mean().loc[fit.segment_codes]
+        np.testing.assert_allclose(fit.centres.to_numpy(), means.to_numpy(), atol=1e-12)
+        # the k-selection row at the chosen k is the fitted model
+        if fit.config.k not in fit.k_selection.index:
+            continue
+        row = fit.k_selection.loc[fit.config.k]
+        assert row["sample_size"] == len(a)
+        assert row["inertia"] == pytest.approx((a["distance_to_centre"] ** 2).sum(), rel=1e-9)
+        assert row["inertia"] == pytest.approx(fit.inertia, rel=1e-9)

@@ -103,6 +103,8 @@ def fit_factor_model(
         )
     unrotated = _principal_loadings(r, m)
     rotated = _fit_factor_analyzer(r, m, "varimax" if rotation == "varimax" and m > 1 else None)
+    # SPSS lists the rotated factors by their rotation sums of squared loadings, largest first.
+    rotated = rotated[:, np.argsort(-(rotated**2).sum(axis=0), kind="stable")]
     factors = [f"factor_{j + 1}" for j in range(m)]
     coefficients = np.linalg.solve(r, rotated)
     extraction = (rotated**2).sum(axis=1)

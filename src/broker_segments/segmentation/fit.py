@@ -353,6 +353,7 @@ def fit_scheme(
         config.k_selection_n_init,
         config.random_seed,
         config.silhouette_sample_size,
+        fitted_centres=ordered_centres,
     )
 
     in_fit = np.zeros(n_rows, dtype=bool)
