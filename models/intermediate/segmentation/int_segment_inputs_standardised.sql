@@ -76,6 +76,8 @@ annualisation as (
     select
         indicators.customer_id,
         window_size.window_months,
+        -- scored by the model (K-means or the classification functions), not by a rule
+        not indicators.is_closed and indicators.outlier_rule is null as is_model_scored,
         case
             when
                 {{ 'true' if annualise else 'false' }}
@@ -102,6 +104,7 @@ raw_inputs as (
         standardisation.std_value,
         standardisation.transform_name,
         annualisation.annualisation_factor,
+        annualisation.is_model_scored,
         coalesce(
             case standardisation.input_name
                 {% for column in indicator_columns() %}
@@ -132,18 +135,92 @@ transformed as (
 
 ),
 
+-- Silent traps stop the build instead: a null input without a configured fill would drop out
+-- of the sums that score a customer, a value outside its transform's domain (log1p of a
+-- negative, or an infinite/NaN value) would give a NaN score, and a NaN row goes to the top
+-- group with a null distance. Each names the inputs and how many customers (of those the
+-- model scores: closed accounts and outliers get their segment by rule).
+problem_counts as (
+
+    select
+        scheme,
+        input_name,
+        transform_name,
+        count(distinct case when input_value is null then customer_id end) as null_customers,
+        count(
+            distinct case
+                when isnan(input_value) or isinf(input_value) then customer_id
+                when transform_name = 'log1p' and input_value < 0 then customer_id
+            end
+        ) as domain_customers
+    from transformed
+    where is_model_scored
+    group by scheme, input_name, transform_name
+
+),
+
+problems as (
+
+    select
+        string_agg(
+            case
+                when null_customers > 0
+                    then
+                        'scheme ' || scheme || ' input ' || input_name || ': '
+                        || cast(null_customers as varchar) || ' customer(s)'
+            end,
+            '; ' order by scheme, input_name
+        ) as null_inputs,
+        string_agg(
+            case
+                when domain_customers > 0
+                    then
+                        'scheme ' || scheme || ' input ' || input_name || ' (' || transform_name
+                        || '): ' || cast(domain_customers as varchar) || ' customer(s)'
+            end,
+            '; ' order by scheme, input_name
+        ) as domain_inputs
+    from problem_counts
+
+),
+
+checked as (
+
+    select
+        case
+            when problems.null_inputs is not null
+                then {{ sql_error(
+                    "'segment scoring: null model input(s) with no configured null fill, '
+                    || 'which would drop out of the score: ' || problems.null_inputs
+                    || '. Fix the indicator or configure a fill for the input.'"
+                ) }}
+            when problems.domain_inputs is not null
+                then {{ sql_error(
+                    "'segment scoring: model input(s) outside their transform''s domain '
+                    || '(log1p of a negative, or not finite), which would give NaN scores: '
+                    || problems.domain_inputs || '. Fix the indicator or the transform.'"
+                ) }}
+        end as input_error
+    from problems
+
+),
+
 final as (
 
     select
-        customer_id,
-        scheme,
-        model_id,
-        input_name,
-        annualisation_factor,
-        input_value,
-        transformed_value,
-        (transformed_value - mean_value) / std_value as z_score
+        transformed.customer_id,
+        transformed.scheme,
+        transformed.model_id,
+        transformed.input_name,
+        transformed.annualisation_factor,
+        transformed.input_value,
+        transformed.transformed_value,
+        (transformed.transformed_value - transformed.mean_value) / transformed.std_value
+            as z_score
     from transformed
+    cross join checked
+    -- input_error is null unless the check above stops the query
+    where checked.input_error is null
 
 )
 
