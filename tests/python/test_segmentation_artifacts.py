@@ -68,7 +68,6 @@ def test_every_cell_has_a_number_or_a_text_or_is_a_documented_gap(fitted):
     neither = artifacts[artifacts["value"].isna() & artifacts["text_value"].isna()]
     allowed = {
         ("standardisation", "null_fill"),  # inputs without a fill
-        ("hit_rate", "n_folds"),  # resubstitution has no folds
         ("model_run", "n_factors"),
         ("model_run", "kmo"),
         ("model_run", "low_adequacy"),
@@ -91,6 +90,7 @@ def test_artifact_set_per_scheme(fitted):
         "centre_distance",
         "anova",
         "classification_function",
+        "assignment_function",
         "hit_rate",
         "k_selection",
         "model_run",

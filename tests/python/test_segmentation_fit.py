@@ -17,6 +17,7 @@ from broker_segments.segmentation import (
     DroppedInputWarning,
     LowAdequacyWarning,
     SegmentationInputError,
+    classify,
     fit_scheme,
 )
 from broker_segments.segmentation.synthetic import make_customers
@@ -136,8 +137,7 @@ def test_anova_matches_scipy(customers, fit_a):
 def test_classification_functions(customers, fit_a):
     hit = fit_a.hit_rates
     assert hit.loc["resubstitution", "overall"] > 0.97
-    assert hit.loc["cross_validated", "overall"] > 0.97
-    assert hit.loc["cross_validated", "n_folds"] == 5
+    assert hit.loc["leave_one_out", "overall"] > 0.97
     # Fisher functions by hand from the definition.
     z = fit_a.score(customers)  # model space only; recompute z below
     assert (z["segment_code"] == fit_a.assignments["segment_code"]).all()
@@ -150,7 +150,7 @@ def test_classification_functions(customers, fit_a):
         for c, m in zip(fit_a.segment_codes, means, strict=True)
     ) / (len(zz) - 6)
     coefficients = np.linalg.solve(within, means.T).T
-    prior = fit_a.sizes["n"].to_numpy() / len(zz)
+    prior = np.full(6, 1 / 6)  # equal priors, SPSS's default
     constants = -0.5 * np.einsum("gp,gp->g", coefficients, means) + np.log(prior)
     functions = fit_a.classification_functions
     # Two routes to S^-1 m (centred sums here, x'x - sum n m m' in the fit) differ by
@@ -161,11 +161,28 @@ def test_classification_functions(customers, fit_a):
         (functions["constant"].to_numpy(), constants),
     ):
         np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-8 * np.abs(expected).max())
-    classified = fit_a.classify(customers)
+    classified = fit_a.classify(customers, "fisher")
     assert (classified["segment_code"] == y).mean() == pytest.approx(
         hit.loc["resubstitution", "overall"]
     )
     assert classified["posterior_probability"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("scheme", ["A", "B"])
+def test_assignment_functions_agree_with_kmeans(customers, fit_a, fit_b, scheme):
+    """The functions that place new customers reproduce the nearest-centre rule on the fitted
+    customers (Fisher's functions need not: they are the SPSS diagnostic)."""
+    fit = fit_a if scheme == "A" else fit_b
+    classified = fit.classify(customers)
+    agreement = (classified["segment_code"] == fit.assignments["segment_code"]).mean()
+    assert agreement >= 0.999
+    # c_g'x - ||c_g||^2 / 2 on the model variables, read back from the artifacts alike
+    functions = fit.assignment_functions
+    centres = fit.centres.to_numpy()
+    np.testing.assert_array_equal(functions[fit.model_variables].to_numpy(), centres)
+    np.testing.assert_allclose(functions["constant"], -0.5 * (centres**2).sum(axis=1))
+    stored = classify(customers, fit.to_artifacts(include_assignments=False))
+    assert (stored["segment_code"] == classified["segment_code"]).all()
 
 
 def test_scheme_b(customers, fit_b):
@@ -182,7 +199,7 @@ def test_scheme_b(customers, fit_b):
     rest = profile.drop(index="high_contribution")
     assert rest["annual_turnover"].idxmax() == "high_activity"
     assert rest.drop(index="high_activity")["account_age_years"].idxmax() == "loyal_retained"
-    assert fit_b.hit_rates.loc["cross_validated", "overall"] > 0.9
+    assert fit_b.hit_rates.loc["leave_one_out", "overall"] > 0.9
 
 
 def test_deterministic_and_independent_of_row_order(customers, fit_a):
@@ -358,7 +375,7 @@ def test_more_clusters_and_kaiser_factors_from_vars(customers):
     assert not artifacts.duplicated(["artifact", "row_key", "column_key"]).any()
 
 
-def test_cross_validation_needs_two_rows_per_group():
+def test_leave_one_out_needs_two_rows_per_group():
     from broker_segments.segmentation.discriminant import fit_and_validate
 
     rng = np.random.default_rng(0)
@@ -366,12 +383,56 @@ def test_cross_validation_needs_two_rows_per_group():
     groups = np.array([0] * 30 + [1] * 17 + [2] * 3)
     x[groups == 1] += 4
     x[groups == 2] -= 4
-    *_, cv = fit_and_validate(x, groups, 3, folds=5, seed=1)
-    assert cv["n_folds"] == 3  # lowered to the smallest group
+    *_, loo = fit_and_validate(x, groups, 3)
+    assert np.isfinite(loo["overall"])
     groups[-3:-1] = 1  # group 2 now has one row
-    *_, resub, cv = fit_and_validate(x, groups, 3, folds=5, seed=1)
-    assert cv["n_folds"] == 0 and np.isnan(cv["overall"])
+    *_, resub, loo = fit_and_validate(x, groups, 3)
+    assert np.isnan(loo["overall"])
     assert resub["overall"] > 0.9
+
+
+@pytest.mark.parametrize("priors", ["equal", "size"])
+def test_leave_one_out_equals_refitting_without_each_row(priors):
+    """The closed form equals n refits, each without one row, to 1e-9."""
+    from broker_segments.segmentation import discriminant
+
+    rng = np.random.default_rng(3)
+    groups = np.repeat([0, 1, 2], [9, 14, 6])
+    x = rng.normal(size=(len(groups), 4)) + 1.2 * np.eye(4)[groups] @ np.diag([3, 2, 1, 0.5])
+    fast = discriminant.leave_one_out_scores(x, groups, 3, priors)
+    brute = np.empty_like(fast)
+    for i in range(len(groups)):
+        keep = np.arange(len(groups)) != i
+        c, c0 = discriminant.functions_from_statistics(
+            *discriminant.group_statistics(x[keep], groups[keep], 3), priors
+        )
+        brute[i] = discriminant.classification_scores(x[i : i + 1], c, c0)[0]
+    np.testing.assert_allclose(fast, brute, rtol=1e-9, atol=1e-9)
+    *_, loo = discriminant.fit_and_validate(x, groups, 3, priors)
+    assert loo["overall"] == pytest.approx((brute.argmax(axis=1) == groups).mean())
+
+
+def test_priors_equal_or_group_sizes():
+    from broker_segments.segmentation import discriminant
+
+    rng = np.random.default_rng(5)
+    groups = np.repeat([0, 1], [40, 10])
+    x = rng.normal(size=(50, 2)) + np.array([[0, 0], [1, 1]])[groups]
+    stats = discriminant.group_statistics(x, groups, 2)
+    c_eq, c0_eq = discriminant.functions_from_statistics(*stats, "equal")
+    c_size, c0_size = discriminant.functions_from_statistics(*stats, "size")
+    np.testing.assert_array_equal(c_eq, c_size)  # priors move only the constants
+    np.testing.assert_allclose(c0_size - c0_eq, np.log([0.8, 0.2]) - np.log(0.5))
+    with pytest.raises(SegmentationInputError, match="priors"):
+        discriminant.functions_from_statistics(*stats, "uniform")
+    # the setting reaches the fit and its artifacts
+    customers = make_customers(600, seed=2)
+    sized = fit_scheme(customers, dataclasses.replace(SCHEME_B, priors="size"), "b-size")
+    equal = fit_scheme(customers, SCHEME_B, "b-equal")
+    delta = sized.classification_functions["constant"] - equal.classification_functions["constant"]
+    shares = sized.sizes["n"] / sized.sizes["n"].sum()
+    np.testing.assert_allclose(delta, np.log(shares) - np.log(0.25), atol=1e-9)
+    assert (sized.assignments["segment_code"] == equal.assignments["segment_code"]).all()
 
 
 def test_k_selection_skips_k_the_sample_cannot_support():
@@ -380,3 +441,22 @@ def test_k_selection_skips_k_the_sample_cannot_support():
     x = np.random.default_rng(0).normal(size=(40, 2))
     table = k_selection(x, (2, 3, 50), n_init=1, seed=0, silhouette_sample_size=30)
     assert list(table.index) == [2, 3]
+
+
+def test_spss_conventions(customers, fit_a, fit_b):
+    # rotated factors in decreasing order of their rotation sums of squared loadings
+    ss = fit_a.factor_model.variance_explained["rotation_ss_loadings"].dropna().to_numpy()
+    assert (np.diff(ss) <= 1e-12).all()
+    np.testing.assert_allclose(ss, (fit_a.factor_model.loadings.to_numpy() ** 2).sum(axis=0))
+    for fit in (fit_a, fit_b):
+        a = fit.assignments
+        # final centres are exactly the members' means (the whole frame is the fit sample)
+        means = a.groupby("segment_code")[fit.model_variables].mean().loc[fit.segment_codes]
+        np.testing.assert_allclose(fit.centres.to_numpy(), means.to_numpy(), atol=1e-12)
+        # the k-selection row at the chosen k is the fitted model
+        if fit.config.k not in fit.k_selection.index:
+            continue
+        row = fit.k_selection.loc[fit.config.k]
+        assert row["sample_size"] == len(a)
+        assert row["inertia"] == pytest.approx((a["distance_to_centre"] ** 2).sum(), rel=1e-9)
+        assert row["inertia"] == pytest.approx(fit.inertia, rel=1e-9)

@@ -1,11 +1,20 @@
--- Each customer's Fisher classification function value for every group of the current model
--- of each scheme, ranked: rank 1 is the group the discriminant analysis places the customer in
--- (how the paper assigns new customers).
+-- Each customer's classification function value for every group of the current model of each
+-- scheme, ranked: rank 1 is the group the classification functions place the customer in (how
+-- the paper assigns new customers). The functions are the nearest-centre rule written as
+-- linear functions of the model variables, score_g(x) = c_g'x - ||c_g||^2 / 2 (they agree
+-- with K-means); a model stored without them falls back to Fisher's functions on the z-scores
+-- (function_set says which).
 with
 
 standardised as (
 
     select * from {{ ref('int_segment_inputs_standardised') }}
+
+),
+
+model_scores as (
+
+    select * from {{ ref('int_segment_model_scores') }}
 
 ),
 
@@ -15,7 +24,7 @@ parameters as (
 
 ),
 
-functions as (
+assignment_functions as (
 
     select
         model_id,
@@ -23,7 +32,35 @@ functions as (
         column_key as term,
         value as coefficient
     from parameters
-    where artifact = 'classification_function'
+    where artifact = 'assignment_function'
+
+),
+
+fisher_functions as (
+
+    select
+        model_id,
+        row_key as segment_code,
+        column_key as term,
+        value as coefficient
+    from parameters
+    where
+        artifact = 'classification_function'
+        and model_id not in (select assignment_functions.model_id from assignment_functions)
+
+),
+
+functions as (
+
+    select
+        *,
+        'nearest_centre' as function_set
+    from assignment_functions
+    union all
+    select
+        *,
+        'fisher' as function_set
+    from fisher_functions
 
 ),
 
@@ -38,24 +75,48 @@ sort_orders as (
 
 ),
 
+-- The terms of each function set: model variables (nearest centre) or z-scores (Fisher).
+terms as (
+
+    select
+        customer_id,
+        scheme,
+        model_id,
+        model_variable as term,
+        model_score as term_value
+    from model_scores
+    union all
+    select
+        customer_id,
+        scheme,
+        model_id,
+        input_name as term,
+        z_score as term_value
+    from standardised
+    where model_id in (select fisher_functions.model_id from fisher_functions)
+
+),
+
 linear_parts as (
 
     select
-        standardised.customer_id,
-        standardised.scheme,
-        standardised.model_id,
+        terms.customer_id,
+        terms.scheme,
+        terms.model_id,
         functions.segment_code,
-        sum(standardised.z_score * functions.coefficient) as linear_part
-    from standardised
+        functions.function_set,
+        sum(terms.term_value * functions.coefficient) as linear_part
+    from terms
     inner join functions
         on
-            standardised.model_id = functions.model_id
-            and standardised.input_name = functions.term
+            terms.model_id = functions.model_id
+            and terms.term = functions.term
     group by
-        standardised.customer_id,
-        standardised.scheme,
-        standardised.model_id,
-        functions.segment_code
+        terms.customer_id,
+        terms.scheme,
+        terms.model_id,
+        functions.segment_code,
+        functions.function_set
 
 ),
 
@@ -66,6 +127,7 @@ final as (
         linear_parts.scheme,
         linear_parts.model_id,
         linear_parts.segment_code,
+        linear_parts.function_set,
         linear_parts.linear_part + constants.coefficient as classification_score,
         row_number() over (
             partition by linear_parts.customer_id, linear_parts.scheme

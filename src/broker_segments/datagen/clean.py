@@ -68,10 +68,18 @@ class Context:
     type_tick: np.ndarray  # price tick per product type, in 1e-4 CNY
     type_lot: np.ndarray
     type_beta: np.ndarray
+    # share of every profile opened in the last 20..55 trading days (short histories)
+    short_history_share: float = 0.0
 
 
 def build_context(
-    out_dir: Path, customers: int, seed: int, end_date: date, months: int, chunk_size: int
+    out_dir: Path,
+    customers: int,
+    seed: int,
+    end_date: date,
+    months: int,
+    chunk_size: int,
+    short_history_share: float = 0.0,
 ) -> Context:
     start = window_start(end_date, months)
     days = trading_days(start, end_date)
@@ -112,6 +120,7 @@ def build_context(
         type_tick=np.asarray([UNIVERSE[t][5] for t in PRODUCT_TYPES], dtype=np.int64),
         type_lot=np.asarray([UNIVERSE[t][6] for t in PRODUCT_TYPES], dtype=np.int64),
         type_beta=np.asarray([UNIVERSE[t][7] for t in PRODUCT_TYPES], dtype=np.float64),
+        short_history_share=float(short_history_share),
     )
 
 
@@ -164,8 +173,15 @@ def generate_chunk(ctx: Context, index: int) -> ChunkResult:
     age_days = (uniform(param("age_lo_years"), param("age_hi_years")) * 365.25).astype(np.int64)
     before = days[0] - 1 - age_days
     before -= np.maximum((before + 3) % 7 - 4, 0)  # a weekend opening moves back to Friday
+    short = np.zeros(n, dtype=bool)
+    if ctx.short_history_share > 0:
+        # new accounts of every profile (drawn only when asked, so the default data is as
+        # before): open in the last 20..55 trading days, a short history whatever the profile
+        short = rng.random(n) < ctx.short_history_share
+        in_window |= short
+        open_idx = np.where(short, n_days - rng.integers(20, 56, n), open_idx)
     open_day = np.where(in_window, days[open_idx], before).astype(np.int32)
-    closed = (rng.random(n) < param("closed_in_window")) & (open_idx < n_days - 40)
+    closed = (rng.random(n) < param("closed_in_window")) & (open_idx < n_days - 40) & ~short
     close_span = np.maximum(n_days - 21 - open_idx, 1)
     close_idx = np.where(closed, open_idx + 20 + (rng.random(n) * close_span).astype(np.int64), -1)
     last_idx = np.where(closed, close_idx, n_days - 1)

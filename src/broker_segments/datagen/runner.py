@@ -78,10 +78,15 @@ def generate(
     *,
     jobs: int = 1,
     progress: bool = False,
+    short_history_share: float = 0.0,
 ) -> dict:
     """Write the demo raw data to out_dir; return the summary (also in _generator/summary.json)
     plus ``out_dir`` and absolute ``paths``. The output depends only on the arguments before
-    ``jobs``; ``jobs`` > 1 generates that many chunks at once in worker processes."""
+    ``jobs``; ``jobs`` > 1 generates that many chunks at once in worker processes.
+
+    ``short_history_share`` (0..1, default 0: none) opens that share of every profile's
+    customers in the last 20..55 trading days, so each planted profile has new customers with
+    a short history (placed by the classification functions, not fitted)."""
     validate(customers, seed, end_date, months, chunk_size)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
@@ -91,7 +96,9 @@ def generate(
     clear_table_folders(out)
     generator_dir = out / "_generator"
     generator_dir.mkdir(exist_ok=True)
-    ctx = build_context(out, customers, seed, end_date, months, chunk_size)
+    if not 0.0 <= short_history_share <= 1.0:
+        raise ValueError(f"short_history_share must be in 0..1, got {short_history_share!r}")
+    ctx = build_context(out, customers, seed, end_date, months, chunk_size, short_history_share)
     n_chunks = -(-customers // chunk_size)
 
     profile = np.empty(customers, dtype=np.int8)

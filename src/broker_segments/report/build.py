@@ -186,7 +186,7 @@ def section_models(models: list[SchemeModel]) -> str:
         ("n_factors", "Factors"),
         ("kmo", "KMO"),
         ("cumulative_variance_pct", "Variance explained"),
-        ("cv_hit_rate", "Hit rate (cross-validated)"),
+        ("cv_hit_rate", "Hit rate (leave-one-out)"),
         ("resubstitution_hit_rate", "Hit rate (resubstitution)"),
     ]
     body = []

@@ -86,12 +86,19 @@ anova                     model variable          ``ss_between``, ``df_between``
                                                   ``ms_between``, ``ss_within``,
                                                   ``df_within``, ``ms_within``, ``f``,
                                                   ``p_value`` -> value
-classification_function   segment_code            input -> coefficient on its z-score;
-                                                  ``constant`` -> constant (includes ln prior)
+classification_function   segment_code            Fisher's functions (the SPSS
+                                                  diagnostic): input -> coefficient on its
+                                                  z-score; ``constant`` -> constant (includes
+                                                  ln prior)
+assignment_function       segment_code            the nearest-centre rule as linear
+                                                  functions (they place new customers):
+                                                  model variable -> centre coordinate c_g;
+                                                  ``constant`` -> -||c_g||^2 / 2
 hit_rate                  ``resubstitution`` or   ``overall`` (share correct, 0..1), a
-                          ``cross_validated``     segment_code (share correct within that
-                                                  true segment), ``n_folds`` (CV folds;
-                                                  NaN for resubstitution, 0 if CV impossible)
+                          ``leave_one_out``       segment_code (share correct within that
+                                                  true segment); Fisher's functions; leave-
+                                                  one-out is exact (SPSS's cross-validated),
+                                                  NaN when a group has one row
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
                                                   ``sample_size``, ``silhouette_sample_size``
@@ -108,7 +115,7 @@ fitted_assignment         customer_id             ``segment_code`` -> text_value
 ``n_factors`` (NaN without factor step), ``k``, ``kmo`` (NaN without factor step),
 ``low_adequacy`` (1 if KMO below the threshold, else 0; NaN without factor step),
 ``cumulative_variance_pct`` (rotation cumulative % of the kept factors; NaN without factor
-step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate``,
+step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate`` (leave-one-out),
 ``resubstitution_hit_rate``, ``random_seed``, ``n_init``, ``fit_seconds``,
 ``kmeans_label_mismatches`` (fit-sample rows whose K-means label differs from the
 nearest-centre rule; 0 except on exact ties), ``codes_matched_to_previous`` (segments whose
@@ -121,7 +128,8 @@ numbers in value, text (and JSON for dicts/lists, e.g. ``vars``) in text_value; 
 as ISO text.
 
 Scoring (``score``/``classify``) reads only: standardisation, factor_score_coefficient,
-cluster_centre, segment_naming (sort order), classification_function and model_run
+cluster_centre, segment_naming (sort order), assignment_function (else, for a model stored
+without it, classification_function) and model_run
 (model_variables). The SQL side must do the same arithmetic: fill nulls with ``null_fill``,
 transform, z = (t - mean) / std, factor_j = sum_i z_i * coefficient_ij, segment = the centre
 with the smallest sum over model variables of (x - centre)^2, ties to the lower sort_order.
@@ -174,6 +182,7 @@ ARTIFACTS = (
     "centre_distance",
     "anova",
     "classification_function",
+    "assignment_function",
     "hit_rate",
     "k_selection",
     "model_run",
@@ -393,6 +402,7 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     blocks.add_frame("centre_distance", result.centre_distances)
     blocks.add_frame("anova", result.anova)
     blocks.add_frame("classification_function", result.classification_functions)
+    blocks.add_frame("assignment_function", result.assignment_functions)
     blocks.add_frame("hit_rate", result.hit_rates)
     blocks.add_frame("k_selection", result.k_selection)
 
@@ -411,7 +421,7 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "low_adequacy": float(result.kmo_overall < config.kmo_warning_threshold) if fm else np.nan,
         "cumulative_variance_pct": cumulative,
         "inertia": result.inertia,
-        "cv_hit_rate": result.hit_rates.loc["cross_validated", "overall"],
+        "cv_hit_rate": result.hit_rates.loc["leave_one_out", "overall"],
         "resubstitution_hit_rate": result.hit_rates.loc["resubstitution", "overall"],
         "random_seed": config.random_seed,
         "n_init": config.n_init,
@@ -475,14 +485,19 @@ class ScoringModel:
     model_variables: tuple[str, ...]
     segment_codes: tuple[str, ...]  # sort order
     centres: np.ndarray  # (k, n model variables)
-    function_coefficients: np.ndarray  # (k, n_inputs)
+    function_coefficients: np.ndarray  # (k, n_inputs) Fisher's, on the z-scores
     function_constants: np.ndarray  # (k,)
+    # nearest centre as linear functions on the model variables; None for a model stored
+    # without them (classify then falls back to Fisher's)
+    assignment_coefficients: np.ndarray | None = None  # (k, n model variables)
+    assignment_constants: np.ndarray | None = None  # (k,)
 
     @classmethod
     def from_result(cls, result: FitResult) -> ScoringModel:
         fill = result.config.fill_null_by_input
         fm = result.factor_model
         functions = result.classification_functions
+        assignment = result.assignment_functions
         return cls(
             model_id=result.model_id,
             scheme=result.scheme,
@@ -497,6 +512,8 @@ class ScoringModel:
             centres=result.centres.to_numpy(),
             function_coefficients=functions[list(result.inputs)].to_numpy(),
             function_constants=functions["constant"].to_numpy(),
+            assignment_coefficients=assignment[list(result.model_variables)].to_numpy(),
+            assignment_constants=assignment["constant"].to_numpy(),
         )
 
     @classmethod
@@ -537,6 +554,11 @@ class ScoringModel:
             ).to_numpy()
         centres = table("cluster_centre").loc[list(codes), list(model_variables)].to_numpy()
         functions = table("classification_function").loc[list(codes)]
+        assignment_coefficients = assignment_constants = None
+        if (a["artifact"] == "assignment_function").any():
+            assignment = table("assignment_function").loc[list(codes)]
+            assignment_coefficients = assignment[list(model_variables)].to_numpy()
+            assignment_constants = assignment["constant"].to_numpy()
         return cls(
             model_id=model_id,
             scheme=str(a["scheme"].iloc[0]),
@@ -551,6 +573,8 @@ class ScoringModel:
             centres=centres,
             function_coefficients=functions[list(inputs)].to_numpy(),
             function_constants=functions["constant"].to_numpy(),
+            assignment_coefficients=assignment_coefficients,
+            assignment_constants=assignment_constants,
         )
 
     def standardised(self, frame: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
@@ -577,13 +601,27 @@ class ScoringModel:
             index=frame.index,
         )
 
-    def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Discriminant functions: customer_id, segment_code, classification_score,
-        posterior_probability."""
+    def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
+        """Classification functions: customer_id, segment_code, classification_score,
+        posterior_probability (a softmax of the scores; exact under the LDA model only).
+
+        ``function_set``: ``nearest_centre`` (default; the assignment functions on the model
+        variables, which agree with K-means, or Fisher's for a model stored without them) or
+        ``fisher`` (Fisher's functions on the z-scores, the SPSS diagnostic)."""
+        if function_set not in ("nearest_centre", "fisher"):
+            raise ValueError(
+                f"function_set must be 'nearest_centre' or 'fisher', got {function_set!r}"
+            )
         ids, z = self.standardised(frame)
-        group, best, posterior = discriminant.classify(
-            z, self.function_coefficients, self.function_constants
-        )
+        if function_set == "nearest_centre" and self.assignment_coefficients is not None:
+            x, coefficients, constants = (
+                self.model_space(z),
+                self.assignment_coefficients,
+                self.assignment_constants,
+            )
+        else:
+            x, coefficients, constants = z, self.function_coefficients, self.function_constants
+        group, best, posterior = discriminant.classify(x, coefficients, constants)
         return pd.DataFrame(
             {
                 "customer_id": ids.to_numpy(),
@@ -616,9 +654,15 @@ def score(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.Da
     return _model(model, model_id).score(frame)
 
 
-def classify(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.DataFrame:
-    """Assign ``frame`` rows with Fisher's classification functions (highest score wins).
+def classify(
+    frame: pd.DataFrame,
+    model: Any,
+    model_id: str | None = None,
+    function_set: str = "nearest_centre",
+) -> pd.DataFrame:
+    """Assign ``frame`` rows with classification functions (highest score wins): the
+    nearest-centre assignment functions by default, ``function_set='fisher'`` for Fisher's.
 
     Returns customer_id, segment_code, classification_score, posterior_probability.
     """
-    return _model(model, model_id).classify(frame)
+    return _model(model, model_id).classify(frame, function_set)

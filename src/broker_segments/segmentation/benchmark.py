@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"sample fit vs full fit: adjusted Rand index {ari:.4f}, same segment {same:.2%}")
     print(
         f"full fit: KMO {full.kmo_overall}, cv hit rate "
-        f"{full.hit_rates.loc['cross_validated', 'overall']:.4f}"
+        f"{full.hit_rates.loc['leave_one_out', 'overall']:.4f}"
     )
 
 

@@ -51,13 +51,38 @@ def fit_kmeans(
         restarts = 1
     model = KMeans(n_clusters=k, init=init, n_init=restarts, random_state=seed)
     labels = model.fit_predict(x)
+    centres, labels = _converge(x, model.cluster_centers_.astype(np.float64), labels)
     n_found = len(np.unique(labels))
     if n_found < k:
         raise SegmentationInputError(
             f"K-means found only {n_found} distinct cluster(s) for k={k}: the fitting sample "
             f"has too few distinct points ({len(np.unique(x, axis=0))}) for k clusters"
         )
-    return model.cluster_centers_.astype(np.float64), labels, float(model.inertia_)
+    inertia = float(squared_distances(x, centres)[np.arange(len(labels)), labels].sum())
+    return centres, labels, inertia
+
+
+def _converge(
+    x: np.ndarray, centres: np.ndarray, labels: np.ndarray, max_iter: int = 300
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lloyd steps until the assignment is a fixed point, as SPSS's final cluster centres:
+    every centre is exactly its members' mean and every row its nearest centre's.
+
+    sklearn stops on a centre-shift tolerance, so its centres can be a step off the members'
+    means; here the centres are recomputed as means and rows reassigned until nothing moves.
+    A centre left without members keeps its position.
+    """
+    k = centres.shape[0]
+    for _ in range(max_iter):
+        for g in range(k):
+            members = labels == g
+            if members.any():
+                centres[g] = x[members].mean(axis=0)
+        new_labels = squared_distances(x, centres).argmin(axis=1)
+        if np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+    return centres, labels
 
 
 def squared_distances(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -126,12 +151,15 @@ def k_selection(
     n_init: int,
     seed: int,
     silhouette_sample_size: int,
+    fitted_centres: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Quality of K-means over ``k_range`` on the sample ``x`` (already a deterministic sample).
 
     Inertia (within-cluster sum of squares), Calinski-Harabasz and Davies-Bouldin on all of
     ``x``; the silhouette on its first ``silhouette_sample_size`` rows (the silhouette is
     quadratic in rows). k values that the sample cannot support (k >= rows) are left out.
+    With ``fitted_centres`` (the fitted model's), the row at their k describes that model: the
+    rows of ``x`` at their nearest fitted centre, not a separate K-means run.
     """
     rows = []
     n = x.shape[0]
@@ -139,14 +167,19 @@ def k_selection(
     for k in sorted(set(k_range)):
         if k >= n or k >= n_silhouette:
             continue
-        model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
-        labels = model.fit_predict(x)
+        if fitted_centres is not None and k == fitted_centres.shape[0]:
+            labels, distance = nearest_centre(x, fitted_centres)
+            inertia = float((distance**2).sum())
+        else:
+            model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+            labels = model.fit_predict(x)
+            inertia = float(model.inertia_)
         distinct = len(np.unique(labels))
         silhouette_labels = labels[:n_silhouette]
         rows.append(
             {
                 "k": k,
-                "inertia": float(model.inertia_),
+                "inertia": inertia,
                 "silhouette": float(silhouette_score(x[:n_silhouette], silhouette_labels))
                 if 1 < len(np.unique(silhouette_labels)) < n_silhouette
                 else np.nan,

@@ -42,7 +42,10 @@ var                        meaning
 ``k_selection_sample_size`` rows the k-selection table is fitted on (>= 10)
 ``silhouette_sample_size`` rows the silhouette is computed on (>= 10)
 ``fit_sample_size``        rows the model is fitted on; ``none``/``all``/empty = all rows
-``cv_folds``               folds of the discriminant hit-rate cross-validation (>= 2)
+``cv_folds``               unused: the hit rate is exact leave-one-out (kept so older
+                           settings still parse; >= 2)
+``priors``                 prior of Fisher's classification functions: ``equal`` (SPSS's
+                           default, 1/G) or ``size`` (group shares n_g / n)
 ``kmo_warning_threshold``  KMO below this warns (``LowAdequacyWarning``), 0..1
 ``naming_ambiguity_margin`` relative margin under which a naming step is ambiguous and, on a
                            refit, the previous model's codes decide (see ``naming`` and
@@ -94,6 +97,7 @@ class SchemeConfig:
     silhouette_sample_size: int = 3_000
     fit_sample_size: int | None = None
     cv_folds: int = 5
+    priors: str = "equal"
     kmo_warning_threshold: float = 0.5
     fill_null: tuple[tuple[str, float], ...] = ()
     naming_ambiguity_margin: float = 0.10
@@ -151,6 +155,8 @@ def _validate(c: SchemeConfig) -> None:
         fail("fit_sample_size", f"is {c.fit_sample_size}; must be >= 2 or None (all rows)")
     if c.cv_folds < 2:
         fail("cv_folds", f"is {c.cv_folds}; must be >= 2")
+    if c.priors not in ("equal", "size"):
+        fail("priors", f"is {c.priors!r}; must be 'equal' or 'size'")
     if not 0.0 <= c.kmo_warning_threshold <= 1.0:
         fail("kmo_warning_threshold", f"is {c.kmo_warning_threshold}; must be in 0..1")
     if not 0.0 <= c.naming_ambiguity_margin <= 1.0:
@@ -302,7 +308,10 @@ _INT_VARS = (
 _OPTIONAL_INT_VARS = ("n_factors", "fit_sample_size", "restart_sample_size")
 _FLOAT_VARS = ("kmo_warning_threshold", "naming_ambiguity_margin")
 _RANGE_VARS = ("k_range", "k_range_min", "k_range_max")
-ACCEPTED_VARS = tuple(sorted(_INT_VARS + _OPTIONAL_INT_VARS + _FLOAT_VARS + _RANGE_VARS))
+_CHOICE_VARS = {"priors": ("equal", "size")}
+ACCEPTED_VARS = tuple(
+    sorted(_INT_VARS + _OPTIONAL_INT_VARS + _FLOAT_VARS + _RANGE_VARS + tuple(_CHOICE_VARS))
+)
 
 
 def config_from_vars(
@@ -336,6 +345,14 @@ def config_from_vars(
     for var in _FLOAT_VARS:
         if var in vars:
             changes[var] = _as_float(var, vars[var])
+    for var, choices in _CHOICE_VARS.items():
+        if var in vars:
+            value = str(vars[var]).strip().lower()
+            if value not in choices:
+                raise SegmentationConfigError(
+                    f"var {var!r} must be one of {list(choices)}, got {vars[var]!r}"
+                )
+            changes[var] = value
     if "k_range" in vars and ("k_range_min" in vars or "k_range_max" in vars):
         raise SegmentationConfigError(
             "give either var 'k_range' or 'k_range_min'/'k_range_max', not both"

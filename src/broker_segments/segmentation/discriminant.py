@@ -2,7 +2,8 @@
 
 With the pooled within-group covariance ``S = sum_g sum_{i in g} (x_i - m_g)(x_i - m_g)' / (n - G)``
 of the model inputs ``x`` (here: the z-scores of the transformed indicators) and the prior
-``p_g = n_g / n`` (group shares):
+``p_g``: ``1 / G`` with ``priors='equal'`` (SPSS's default, "All groups equal") or the group
+share ``n_g / n`` with ``priors='size'`` ("Compute from group sizes"):
 
     c_g  = S^-1 m_g
     c_g0 = -0.5 m_g' S^-1 m_g + ln p_g
@@ -10,13 +11,16 @@ of the model inputs ``x`` (here: the z-scores of the transformed indicators) and
 
 A row is classified to the group with the highest score (ties: the group listed first). The
 posterior probability is ``exp(score_g) / sum_h exp(score_h)`` (exact under the LDA model).
+
+The cross-validated hit rate is SPSS's: leave-one-out, each row classified by the functions
+fitted without it, computed exactly in closed form (a rank-one downdate of the within-group
+SSCP by Sherman-Morrison, see :func:`leave_one_out_scores`), not by n refits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
 
 from .errors import SegmentationInputError
 
@@ -33,8 +37,20 @@ def group_statistics(
     return counts, sums, x.T @ x
 
 
+PRIORS = ("equal", "size")
+
+
+def log_priors(counts: np.ndarray, priors: str) -> np.ndarray:
+    """``ln p_g``: equal (``-ln G``) or from the group sizes (``ln n_g / n``)."""
+    if priors == "equal":
+        return np.full(len(counts), -np.log(len(counts)))
+    if priors == "size":
+        return np.log(counts / counts.sum())
+    raise SegmentationInputError(f"priors must be one of {list(PRIORS)}, got {priors!r}")
+
+
 def functions_from_statistics(
-    counts: np.ndarray, sums: np.ndarray, cross: np.ndarray
+    counts: np.ndarray, sums: np.ndarray, cross: np.ndarray, priors: str = "equal"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients ``(G, p)`` and constants ``(G,)`` from :func:`group_statistics`.
 
@@ -61,8 +77,19 @@ def functions_from_statistics(
             "the pooled within-group covariance matrix is singular: some inputs are constant "
             "within every cluster or linearly dependent"
         ) from None
-    constants = -0.5 * np.einsum("gp,gp->g", coefficients, means) + np.log(counts / n)
+    constants = -0.5 * np.einsum("gp,gp->g", coefficients, means) + log_priors(counts, priors)
     return coefficients, constants
+
+
+def nearest_centre_functions(centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Linear functions that reproduce the nearest-centre rule in the clustering space.
+
+    ``score_g(x) = c_g' x - ||c_g||^2 / 2``: since ``||x - c_g||^2 = ||x||^2 - 2 score_g(x)``,
+    the highest score is the nearest centre (up to floating-point near-ties). Returns
+    ``(coefficients (G, m), constants (G,))`` on the model variables.
+    """
+    centres = np.asarray(centres, dtype=np.float64)
+    return centres.copy(), -0.5 * np.einsum("gm,gm->g", centres, centres)
 
 
 def classification_scores(
@@ -82,37 +109,87 @@ def classify(
     return best, top, posterior
 
 
+def leave_one_out_scores(
+    x: np.ndarray, groups: np.ndarray, n_groups: int, priors: str = "equal"
+) -> np.ndarray:
+    """``(n, G)`` classification scores of each row by the functions fitted without it.
+
+    Exact, without refits. Leaving row i (group g, ``u = x_i - m_g``, ``k = n_g / (n_g - 1)``)
+    out changes only group g's mean, to ``m_g - u / (n_g - 1)`` (so ``x_i - m_g`` becomes
+    ``k u``), the within-group SSCP ``A`` to ``B = A - k u u'`` and the degrees of freedom to
+    ``n - 1 - G``. With ``score_h(x) = -0.5 (x - m_h)' S^-1 (x - m_h) + 0.5 x' S^-1 x + ln p_h``
+    and Sherman-Morrison, ``v' B^-1 w = v' A^-1 w + k (u' A^-1 v)(u' A^-1 w) / (1 - k u' A^-1 u)``.
+    Size priors become ``(n_h - [h = g]) / (n - 1)``. Needs every group to have two rows.
+    """
+    counts, sums, cross = group_statistics(x, groups, n_groups)
+    if (counts < 2).any():
+        raise SegmentationInputError(
+            "leave-one-out needs two rows in every group; group(s) "
+            f"{np.flatnonzero(counts < 2).tolist()} have fewer"
+        )
+    n = counts.sum()
+    df = n - 1 - n_groups
+    if df < 1:
+        raise SegmentationInputError(
+            f"leave-one-out needs more rows ({int(n)}) than groups + 1 ({n_groups + 1})"
+        )
+    means = sums / counts[:, None]
+    within = cross - means.T @ sums
+    within = (within + within.T) / 2.0
+    try:
+        a_inv = np.linalg.inv(within)
+    except np.linalg.LinAlgError:
+        raise SegmentationInputError(
+            "the pooled within-group covariance matrix is singular: some inputs are constant "
+            "within every cluster or linearly dependent"
+        ) from None
+    rows = np.arange(len(groups))
+    u = x - means[groups]
+    a_inv_u = u @ a_inv
+    k = counts[groups] / (counts[groups] - 1.0)
+    denominator = 1.0 - k * np.einsum("ip,ip->i", a_inv_u, u)
+    # x' B^-1 x
+    xx = np.einsum("ip,ip->i", x @ a_inv, x) + k * np.einsum("ip,ip->i", a_inv_u, x) ** 2 / (
+        denominator
+    )
+    scores = np.empty((len(groups), n_groups))
+    for h in range(n_groups):
+        v = x - means[h]
+        own = groups == h
+        v[own] = k[own, None] * u[own]
+        vv = np.einsum("ip,ip->i", v @ a_inv, v) + k * np.einsum("ip,ip->i", a_inv_u, v) ** 2 / (
+            denominator
+        )
+        scores[:, h] = -0.5 * df * (vv - xx)
+    if priors == "size":
+        left = np.broadcast_to(counts, scores.shape).copy()
+        left[rows, groups] -= 1.0
+        scores += np.log(left / (n - 1.0))
+    else:
+        scores += log_priors(counts, priors)
+    return scores
+
+
 def fit_and_validate(
-    x: np.ndarray, groups: np.ndarray, n_groups: int, folds: int, seed: int
+    x: np.ndarray, groups: np.ndarray, n_groups: int, priors: str = "equal"
 ) -> tuple[np.ndarray, np.ndarray, dict, dict]:
     """Classification functions on all rows, and their hit rates.
 
-    Returns ``(coefficients, constants, resubstitution, cross_validated)``; each hit-rate dict
-    is ``{'overall': share correct, 'per_group': share correct within each true group,
-    'n_folds': folds used}``, cross-validation by stratified k-fold (shuffled with ``seed``).
-    The number of folds is lowered to the smallest group's size when a group is smaller than
-    ``folds``; with a group of one row no cross-validation is possible and the
-    cross-validated rates are NaN (``n_folds`` 0).
+    Returns ``(coefficients, constants, resubstitution, leave_one_out)``; each hit-rate dict
+    is ``{'overall': share correct, 'per_group': share correct within each true group}``, the
+    second by exact leave-one-out (SPSS's "cross-validated"; see
+    :func:`leave_one_out_scores`). With a group of one row leave-one-out is impossible and its
+    rates are NaN.
     """
     counts, sums, cross = group_statistics(x, groups, n_groups)
-    coefficients, constants = functions_from_statistics(counts, sums, cross)
+    coefficients, constants = functions_from_statistics(counts, sums, cross, priors)
     predicted = classify(x, coefficients, constants)[0]
     resubstitution = _rates(groups, predicted, n_groups)
-    resubstitution["n_folds"] = np.nan
-    used = min(folds, int(counts.min()))
-    if used < 2:
-        impossible = {"overall": np.nan, "per_group": np.full(n_groups, np.nan), "n_folds": 0.0}
+    if counts.min() < 2 or counts.sum() - 1 - n_groups < 1:
+        impossible = {"overall": np.nan, "per_group": np.full(n_groups, np.nan)}
         return coefficients, constants, resubstitution, impossible
-    splitter = StratifiedKFold(n_splits=used, shuffle=True, random_state=seed)
-    test_sets = [test for _, test in splitter.split(np.zeros(len(groups)), groups)]
-    fold_stats = [group_statistics(x[test], groups[test], n_groups) for test in test_sets]
-    predicted_cv = np.empty_like(groups)
-    for test, (c_fold, s_fold, x_fold) in zip(test_sets, fold_stats, strict=True):
-        c, c0 = functions_from_statistics(counts - c_fold, sums - s_fold, cross - x_fold)
-        predicted_cv[test] = classify(x[test], c, c0)[0]
-    cross_validated = _rates(groups, predicted_cv, n_groups)
-    cross_validated["n_folds"] = float(used)
-    return coefficients, constants, resubstitution, cross_validated
+    predicted_loo = leave_one_out_scores(x, groups, n_groups, priors).argmax(axis=1)
+    return coefficients, constants, resubstitution, _rates(groups, predicted_loo, n_groups)
 
 
 def _rates(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> dict:

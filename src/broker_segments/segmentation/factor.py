@@ -113,6 +113,8 @@ def fit_factor_model(
     if rotation == "varimax" and m > 1:
         rotated = varimax(rotated)
     rotated = _positive_column_sums(rotated)
+    # SPSS lists the rotated factors by their rotation sums of squared loadings, largest first.
+    rotated = rotated[:, np.argsort(-(rotated**2).sum(axis=0), kind="stable")]
     factors = [f"factor_{j + 1}" for j in range(m)]
     coefficients = np.linalg.solve(r, rotated)
     extraction = (rotated**2).sum(axis=1)

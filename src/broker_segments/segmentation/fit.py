@@ -83,8 +83,11 @@ class FitResult:
     naming: pd.DataFrame
     centre_distances: pd.DataFrame
     anova: pd.DataFrame
-    classification_functions: pd.DataFrame  # segment_code x (inputs..., constant)
-    hit_rates: pd.DataFrame  # method x (overall, <segment codes>, n_folds)
+    classification_functions: pd.DataFrame  # Fisher: segment_code x (inputs..., constant)
+    # nearest centre as linear functions: segment_code x (model variables..., constant); these
+    # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
+    assignment_functions: pd.DataFrame
+    hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
     k_selection: pd.DataFrame
     assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
     n_rows: int
@@ -121,9 +124,9 @@ class FitResult:
         """Nearest-centre segment of new rows (see ``artifacts.score``)."""
         return self.scoring_model().score(frame)
 
-    def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Discriminant-function segment of new rows (see ``artifacts.classify``)."""
-        return self.scoring_model().classify(frame)
+    def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
+        """Segment of new rows by classification functions (see ``artifacts.classify``)."""
+        return self.scoring_model().classify(frame, function_set)
 
 
 def previous_group_centres(
@@ -326,19 +329,21 @@ def fit_scheme(
     naming = naming.set_index("segment_code")
 
     anova = cluster.anova(model_all, segment, model_variables)
-    # In canonical order, so the cross-validation folds hold the same customers whatever
-    # order the rows arrive in (the functions themselves do not depend on the order).
-    coefficients, constants, resub, cv = discriminant.fit_and_validate(
-        z_all[order], segment[order], k, config.cv_folds, config.random_seed
+    # Exact leave-one-out: the rates do not depend on the row order.
+    coefficients, constants, resub, loo = discriminant.fit_and_validate(
+        z_all[order], segment[order], k, config.priors
     )
     functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
+    assignment_functions = discriminant.functions_frame(
+        *discriminant.nearest_centre_functions(ordered_centres), codes, list(model_variables)
+    )
     hit_rates = pd.DataFrame(
         [
-            [resub["overall"], *resub["per_group"], resub["n_folds"]],
-            [cv["overall"], *cv["per_group"], cv["n_folds"]],
+            [resub["overall"], *resub["per_group"]],
+            [loo["overall"], *loo["per_group"]],
         ],
-        index=pd.Index(["resubstitution", "cross_validated"], name="method"),
-        columns=["overall", *codes, "n_folds"],
+        index=pd.Index(["resubstitution", "leave_one_out"], name="method"),
+        columns=["overall", *codes],
     )
 
     n_selection = min(n_fit, config.k_selection_sample_size)
@@ -348,6 +353,7 @@ def fit_scheme(
         config.k_selection_n_init,
         config.random_seed,
         config.silhouette_sample_size,
+        fitted_centres=ordered_centres,
     )
 
     in_fit = np.zeros(n_rows, dtype=bool)
@@ -384,6 +390,7 @@ def fit_scheme(
         centre_distances=cluster.centre_distances(centres_frame),
         anova=anova,
         classification_functions=functions,
+        assignment_functions=assignment_functions,
         hit_rates=hit_rates,
         k_selection=k_table,
         assignments=assignments,
