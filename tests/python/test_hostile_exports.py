@@ -16,7 +16,8 @@ from conftest import assert_dbt_ok, run_dbt
 from broker_segments.datagen import generate
 
 CUSTOMERS = 200
-# The raw layer (selector raw_layer) and the cleaned models every later layer reads.
+# The raw layer (selector raw_layer), the cleaned models every later layer reads and the
+# per-day incremental trade days built on them.
 RAW_LAYER = [
     "build",
     "--select",
@@ -25,6 +26,7 @@ RAW_LAYER = [
     "+int_trades_cleaned",
     "+int_daily_balances_cleaned",
     "+int_fund_transfers_cleaned",
+    "+int_customer_trade_days",
 ]
 
 
@@ -351,3 +353,74 @@ def test_an_apostrophe_in_the_raw_directory_is_quoted(export, tmp_path):
     export.assert_reconciles()
     hit = export.quarantined("trades").iloc[0]
     assert "o'neil" in hit.source_file
+
+
+# ---------- F. quarantine that heals
+
+
+def customer_with_trades(export: Export) -> str:
+    trades = export.read("trades")
+    return str(trades.customer_id.value_counts().index[0])
+
+
+def test_a_customer_that_arrives_later_gets_its_rows_back_on_the_next_build(export):
+    customer = customer_with_trades(export)
+    customers = export.read("customers")
+    export.rewrite("customers", f"select * from raw where customer_id != '{customer}'")
+    build_ok(export)
+    first = export.quarantined("trades")
+    assert set(first.quarantine_reason) == {"unknown_customer"}
+    assert len(first) > 0
+    # the later export holds the customer: an incremental build (no --full-refresh) heals it
+    row = customers[customers.customer_id == customer]
+    row.to_parquet(export.raw_dir / "customers" / "late.parquet", index=False)
+    build_ok(export)
+    export.assert_reconciles()
+    assert export.query("select count(*) as n from quarantined_rows").n[0] == 0
+    kept = export.query(
+        f"select count(*) as n from int_trades_cleaned where customer_id = '{customer}'"
+    ).n[0]
+    assert kept == len(first)
+    trade_days = export.query(
+        "select sum(trade_count) as n from int_customer_trade_days"
+        f" where customer_id = '{customer}'"
+    )
+    assert trade_days.n[0] == kept
+
+
+def test_a_customer_that_turns_invalid_takes_its_loaded_rows_to_quarantine(export):
+    customer = customer_with_trades(export)
+    build_ok(export)
+    trades = export.query(
+        f"select count(*) as n from int_trades_cleaned where customer_id = '{customer}'"
+    ).n[0]
+    assert trades > 0
+    conflict = export.add_file(
+        "customers",
+        f"select * replace ('branch' as channel, 'B-OTHER' as branch_id) from raw"
+        f" where customer_id = '{customer}'",
+        "conflict.parquet",
+    )
+    result = build_ok(export)
+    assert "customer_is_kept" in result.stdout
+    export.assert_reconciles()
+    versions = export.quarantined("customers")
+    assert set(versions.quarantine_reason) == {"duplicate_key"} and len(versions) == 2
+    assert str(conflict) in set(versions.source_file)
+    quarantined = export.quarantined("trades")
+    assert set(quarantined.quarantine_reason) == {"customer_quarantined"}
+    assert len(quarantined) == trades
+    assert (
+        export.query(
+            f"select count(*) as n from int_trades_cleaned where customer_id = '{customer}'"
+        ).n[0]
+        == 0
+    )
+    balances = export.quarantined("daily_balances")
+    assert set(balances.quarantine_reason) == {"customer_quarantined"}
+    assert (
+        export.query(
+            f"select count(*) as n from int_customer_trade_days where customer_id = '{customer}'"
+        ).n[0]
+        == 0
+    )

@@ -2,7 +2,11 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        pre_hook="{{ incremental_delete_by_date('balance_date') }}",
+        pre_hook=[
+            "{{ incremental_prepare_rejudge(rejudge_by_customer_sql(ref('int_customers_cleaned'))) }}",
+            "{{ incremental_delete_by_date('balance_date', rejudge=true) }}",
+        ],
+        post_hook="{{ incremental_drop_rejudge() }}",
     )
 }}
 -- Incremental by balance_date (macros/incremental/incremental_by_date.sql): a daily build
@@ -39,7 +43,7 @@ export_last_day as (
 batch as (
 
     select * from daily_balances
-    where {{ incremental_batch_by_date('balance_date') }}
+    where {{ incremental_batch_by_date('balance_date', rejudge=true) }}
 
 ),
 
