@@ -6,7 +6,9 @@
     - a Parquet file without one of the columns declared for its table in
       _broker__sources.yml (column names are matched case-insensitively, as DuckDB does);
     - a Parquet file with a column named file_row_number, the one name the reader reserves
-      for the row lineage.
+      for the row lineage;
+    - the var exchange_timezone is not a time zone name, or max_plausible_amount_cny not a
+      number (both reach SQL).
     It warns, naming them, about files in a table folder that are not read (a .csv export, a
     stray file): their rows are in no model and in no reconciliation count.
     Without it, DuckDB would fail later inside a model with a bare "No files found" or
@@ -14,6 +16,18 @@
 #}
 {% macro check_raw_sources(source_name='broker') %}
     {% if execute %}
+        {% do max_plausible_amount_cny() %}
+        {% set timezone = var('exchange_timezone') %}
+        {% set known = run_query(
+            "select count(*) from pg_timezone_names() where name = " ~ sql_string(timezone)
+        ).columns[0].values()[0] %}
+        {% if known == 0 %}
+            {{ exceptions.raise_compiler_error(
+                "var exchange_timezone: '" ~ timezone ~ "' is not a time zone name; use an IANA "
+                ~ "name such as 'Asia/Shanghai' (the dates exported with a time zone are read "
+                ~ "in it)."
+            ) }}
+        {% endif %}
         {% for node in graph.sources.values()
             if node.source_name == source_name and node.package_name == project_name %}
             {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}

@@ -55,3 +55,18 @@
 {% macro invalid_value_reason(column='invalid_value') -%}
     regexp_extract({{ column }}, '\(([a-z_]+)\)$', 1)
 {%- endmacro %}
+
+{#
+    The var max_plausible_amount_cny as a SQL number. It is pasted into SQL, so anything but a
+    plain positive number ('1e12', 1000000000000) stops the build with a message naming it.
+#}
+{% macro max_plausible_amount_cny() -%}
+    {%- set value = var('max_plausible_amount_cny') -%}
+    {%- if value is boolean or not modules.re.match('^[0-9]+(\\.[0-9]*)?([eE][+]?[0-9]+)?$', value | string) -%}
+        {{ exceptions.raise_compiler_error(
+            "var max_plausible_amount_cny must be a positive number of CNY (e.g. 1e12), got '"
+            ~ value ~ "'."
+        ) }}
+    {%- endif -%}
+    cast({{ value }} as double)
+{%- endmacro %}

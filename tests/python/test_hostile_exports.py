@@ -355,6 +355,20 @@ def test_an_apostrophe_in_the_raw_directory_is_quoted(export, tmp_path):
     assert "o'neil" in hit.source_file
 
 
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        ({"exchange_timezone": "Asia/Sh'anghai"}, "var exchange_timezone: 'Asia/Sh'anghai'"),
+        ({"max_plausible_amount_cny": "1; drop table x"}, "var max_plausible_amount_cny must"),
+    ],
+)
+def test_a_var_that_reaches_sql_is_checked_before_the_build(export, dbt_vars, message):
+    result = export.dbt(dbt_vars=dbt_vars)
+    assert result.returncode != 0
+    assert message in first_output_error(result), result.stdout[-3000:]
+    assert "START sql" not in result.stdout
+
+
 # ---------- F. quarantine that heals
 
 

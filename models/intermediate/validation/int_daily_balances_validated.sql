@@ -70,8 +70,8 @@ checked as (
                 deduplicated.cash_balance is null or deduplicated.market_value is null
                 then 'missing_value'
             when
-                abs(deduplicated.cash_balance) > {{ var('max_plausible_amount_cny') }}
-                or abs(deduplicated.market_value) > {{ var('max_plausible_amount_cny') }}
+                abs(deduplicated.cash_balance) > {{ max_plausible_amount_cny() }}
+                or abs(deduplicated.market_value) > {{ max_plausible_amount_cny() }}
                 then 'out_of_range'
             when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when customers.customer_id is null then 'unknown_customer'

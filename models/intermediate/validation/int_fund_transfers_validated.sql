@@ -46,7 +46,7 @@ checked as (
             when deduplicated.key_versions > 1 then 'duplicate_key'
             when deduplicated.transfer_date is null then 'missing_date'
             when
-                abs(deduplicated.amount) > {{ var('max_plausible_amount_cny') }}
+                abs(deduplicated.amount) > {{ max_plausible_amount_cny() }}
                 then 'out_of_range'
             when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when customers.customer_id is null then 'unknown_customer'

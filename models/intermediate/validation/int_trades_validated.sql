@@ -69,8 +69,8 @@ checked as (
             when deduplicated.trade_date is null then 'missing_date'
             when deduplicated.amount is null or deduplicated.commission is null then 'missing_value'
             when
-                abs(deduplicated.amount) > {{ var('max_plausible_amount_cny') }}
-                or abs(deduplicated.commission) > {{ var('max_plausible_amount_cny') }}
+                abs(deduplicated.amount) > {{ max_plausible_amount_cny() }}
+                or abs(deduplicated.commission) > {{ max_plausible_amount_cny() }}
                 then 'out_of_range'
             when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when customers.customer_id is null then 'unknown_customer'
