@@ -8,6 +8,8 @@
     2. loads (incremental_batch_by_date) the source rows without a date, those dated after the
        watermark and those of the reprocess range.
     A daily build thus reads the new day(s); a first build or --full-refresh reads everything.
+    With rejudge=true, both also take every row of the customers listed by
+    incremental_prepare_rejudge (below): rows whose verdict depends on the customer.
 
     Late data (a file for a day already loaded) is not picked up by a daily build: the
     reconciliation test (rows read = kept + quarantined + collapsed) fails and says so, and
@@ -42,24 +44,92 @@
     (select max(loaded_through_date) from {{ this }})
 {% endmacro %}
 
-{% macro incremental_delete_by_date(date_column) %}
+{% macro incremental_delete_by_date(date_column, rejudge=false) %}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where
             {{ date_column }} is null
             or {{ date_column }} > {{ incremental_watermark() }}
             or {{ reprocess_range_condition(date_column) }}
+            {%- if rejudge %}
+            or {{ rejudge_condition() }}
+            {%- endif %}
     {%- endif -%}
 {% endmacro %}
 
-{% macro incremental_batch_by_date(date_column) %}
+{% macro incremental_batch_by_date(date_column, rejudge=false) %}
     {%- if is_incremental() -%}
         (
             {{ date_column }} is null
             or {{ date_column }} > coalesce({{ incremental_watermark() }}, cast('1900-01-01' as date))
             or {{ reprocess_range_condition(date_column) }}
+            {%- if rejudge %}
+            or {{ rejudge_condition() }}
+            {%- endif %}
         )
     {%- else -%}
         true
     {%- endif -%}
 {% endmacro %}
+
+{#
+    Re-judging rows whose verdict depends on another table, not on their own day. A row
+    quarantined as unknown_customer (the customer was absent) or customer_quarantined, and a
+    kept row whose customer is no longer kept (a conflicting version of the customer arrived),
+    would otherwise keep its old verdict forever: its day is loaded. Each incremental build
+    therefore (pre-hooks) lists those customers in a helper table <model>__rejudge, deletes
+    their rows and reloads them with the new batch (incremental_delete_by_date and
+    incremental_batch_by_date include them); a post-hook drops the helper table.
+    rejudge_customers_sql: a select of one column customer_id, run before the delete.
+#}
+{% macro rejudge_relation() -%}
+    {{ this.incorporate(path={'identifier': this.identifier ~ '__rejudge'}) }}
+{%- endmacro %}
+
+{% macro incremental_prepare_rejudge(rejudge_customers_sql) -%}
+    {%- if is_incremental() -%}
+        create or replace table {{ rejudge_relation() }} as
+        select distinct customer_id from ({{ rejudge_customers_sql }}) as candidates
+        where customer_id is not null
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro incremental_drop_rejudge() -%}
+    drop table if exists {{ rejudge_relation() }}
+{%- endmacro %}
+
+{# The rows of a validated model whose customer's verdict may have changed since they were loaded. #}
+{% macro rejudge_by_customer_sql(kept_customers) -%}
+    select loaded.customer_id from {{ this }} as loaded
+    where
+        loaded.quarantine_reason in ('unknown_customer', 'customer_quarantined')
+        or (
+            loaded.quarantine_reason is null
+            and not exists (
+                select 1 from {{ kept_customers }} as kept
+                where kept.customer_id = loaded.customer_id
+            )
+        )
+{%- endmacro %}
+
+{% macro rejudge_condition(customer_column='customer_id') -%}
+    {#- a unit test's `this` is a CTE name, with no helper table and no hooks run -#}
+    {%- if is_incremental() and this is not string -%}
+        {{ customer_column }} in (select customer_id from {{ rejudge_relation() }})
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    For a model built on int_trades_cleaned (int_customer_trade_days): the customers whose old
+    trades int_trades_validated judged again in this build (rows loaded now, dated on or
+    before this model's watermark, outside the reprocess range, which is reloaded anyway).
+#}
+{% macro rejudged_trades_sql(validated_trades) -%}
+    select customer_id from {{ validated_trades }}
+    where
+        loaded_by_invocation_id = '{{ invocation_id }}'
+        and trade_date <= {{ incremental_watermark() }}
+        and not {{ reprocess_range_condition('trade_date') }}
+{%- endmacro %}

@@ -1,30 +1,49 @@
 {#
     Runs before every build (on-run-start). Stops the run with a message that names the
     folder, file and column when the raw export does not hold what the contract needs:
-    - a table folder that is missing or has no *.parquet file;
+    - a table folder that is missing or has no Parquet file (*.parquet at any depth, any case
+      of the extension: the files the staging views read, see raw_parquet_glob());
     - a Parquet file without one of the columns declared for its table in
-      _broker__sources.yml (column names are matched case-insensitively, as DuckDB does).
+      _broker__sources.yml (column names are matched case-insensitively, as DuckDB does);
+    - a Parquet file with a column named file_row_number, the one name the reader reserves
+      for the row lineage;
+    - the var exchange_timezone is not a time zone name, or max_plausible_amount_cny not a
+      number (both reach SQL).
+    It warns, naming them, about files in a table folder that are not read (a .csv export, a
+    stray file): their rows are in no model and in no reconciliation count.
     Without it, DuckDB would fail later inside a model with a bare "No files found" or
     "Referenced column not found" error, or silently read nulls through union_by_name.
 #}
 {% macro check_raw_sources(source_name='broker') %}
     {% if execute %}
+        {% do max_plausible_amount_cny() %}
+        {% set timezone = var('exchange_timezone') %}
+        {% set known = run_query(
+            "select count(*) from pg_timezone_names() where name = " ~ sql_string(timezone)
+        ).columns[0].values()[0] %}
+        {% if known == 0 %}
+            {{ exceptions.raise_compiler_error(
+                "var exchange_timezone: '" ~ timezone ~ "' is not a time zone name; use an IANA "
+                ~ "name such as 'Asia/Shanghai' (the dates exported with a time zone are read "
+                ~ "in it)."
+            ) }}
+        {% endif %}
         {% for node in graph.sources.values()
             if node.source_name == source_name and node.package_name == project_name %}
             {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
-            {% set pattern = (folder ~ '/*.parquet') | replace("'", "''") %}
-            {% set file_count = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] %}
+            {% set pattern = sql_string(raw_parquet_glob(folder)) %}
+            {% set file_count = run_query("select count(*) from glob(" ~ pattern ~ ")").columns[0].values()[0] %}
             {% if file_count == 0 %}
                 {{ exceptions.raise_compiler_error(
                     "Raw table '" ~ node.name ~ "': the folder '" ~ folder ~ "' is missing or holds no "
-                    ~ "Parquet file (*.parquet). Point BROKER_RAW_DIR at the directory of the export "
+                    ~ "Parquet file (*.parquet, in it or below it). Point BROKER_RAW_DIR at the directory of the export "
                     ~ "(one folder per table), or run `make data` for demo data."
                 ) }}
             {% endif %}
             {% set required = node.columns.keys() | list %}
             {% set missing_sql %}
                 with files as (
-                    select file as file_name from glob('{{ pattern }}')
+                    select file as file_name from glob({{ pattern }})
                 ),
 
                 required_columns as (
@@ -35,7 +54,7 @@
                     select
                         file_name,
                         lower(name) as column_name
-                    from parquet_schema('{{ pattern }}')
+                    from parquet_schema({{ pattern }})
                 )
 
                 select
@@ -48,6 +67,35 @@
                     and required_columns.column_name = present_columns.column_name
                 order by files.file_name, required_columns.column_name
             {% endset %}
+            {% set reserved_sql %}
+                select file_name from parquet_schema({{ pattern }})
+                where lower(name) = 'file_row_number'
+                order by file_name
+            {% endset %}
+            {% set reserved = run_query(reserved_sql) %}
+            {% if reserved.rows | length > 0 %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ node.name ~ "': the file '" ~ reserved.rows[0][0] ~ "' has a column "
+                    ~ "named 'file_row_number', which the reader reserves for the row number of "
+                    ~ "each row (the quarantine's source_row_number). Rename or drop that column "
+                    ~ "in the export."
+                ) }}
+            {% endif %}
+            {% set unread_sql %}
+                select file from glob({{ sql_string(folder ~ '/**/*') }})
+                except
+                select file from glob({{ pattern }})
+                order by file
+            {% endset %}
+            {% set unread = run_query(unread_sql) %}
+            {% if unread.rows | length > 0 %}
+                {{ exceptions.warn(
+                    "Raw table '" ~ node.name ~ "': " ~ (unread.rows | length) ~ " file(s) in '" ~ folder
+                    ~ "' are not Parquet and are not read: "
+                    ~ (unread.columns[0].values() | join(', '))
+                    ~ ". Convert them to Parquet (or move them out of the table folder)."
+                ) }}
+            {% endif %}
             {% set missing = run_query(missing_sql) %}
             {% if missing.rows | length > 0 %}
                 {% set first = missing.rows[0] %}
@@ -62,3 +110,8 @@
         {% endfor %}
     {% endif %}
 {% endmacro %}
+
+{# The files a raw table's staging view reads: every *.parquet below folder, any case. #}
+{% macro raw_parquet_glob(folder) -%}
+    {{ return(folder ~ '/**/*.[pP][aA][rR][qQ][uU][eE][tT]') }}
+{%- endmacro %}

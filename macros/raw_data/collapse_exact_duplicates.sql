@@ -4,11 +4,12 @@
     keys with conflicting versions.
 
     Arguments:
-    - relation: the staging relation or CTE to read (contract columns plus source_file and
-      source_row_number).
+    - relation: the staging relation or CTE to read (contract columns plus invalid_value,
+      source_file and source_row_number).
     - table_name: the raw table, whose columns come from raw_contract_columns().
 
-    Returns a select with the contract columns plus
+    Returns a select with the contract columns and invalid_value (a value that did not parse,
+    compared like a contract column) plus
     - row_copies: how many identical rows were read (1 = no duplicate);
     - key_versions: how many distinct rows share this key (> 1 = conflicting versions);
     - source_file, source_row_number: the file and 1-based row of one of the copies.
@@ -21,7 +22,7 @@
 {% macro collapse_exact_duplicates(relation, table_name) %}
     {%- set columns = raw_contract_columns(table_name) -%}
     {%- set keys = columns.key -%}
-    {%- set values = columns['values'] -%}
+    {%- set values = columns['values'] + ['invalid_value'] -%}
     with
 
     per_key as (

@@ -1,7 +1,7 @@
 {#
     The quarantined rows of one validated raw table, in the shape of the quarantined_rows
     mart: table name, the key as text, the reason, how many copies were read, where the row
-    came from, and the whole row as JSON (the tables have different columns).
+    came from, the value that did not parse (if that is the reason), and the whole row as JSON (the tables have different columns).
 #}
 {% macro quarantine_records(relation, table_name) %}
     {% set columns = raw_contract_columns(table_name) %}
@@ -12,6 +12,7 @@
         row_copies,
         source_file,
         source_row_number,
+        invalid_value,
         to_json(struct_pack(
             {% for column in columns.key + columns['values'] %}{{ column }}{{ ", " if not loop.last }}{% endfor %}
         )) as raw_record

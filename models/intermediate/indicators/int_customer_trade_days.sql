@@ -2,7 +2,11 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        pre_hook="{{ incremental_delete_by_date('trade_date') }}",
+        pre_hook=[
+            "{{ incremental_prepare_rejudge(rejudged_trades_sql(ref('int_trades_validated'))) }}",
+            "{{ incremental_delete_by_date('trade_date', rejudge=true) }}",
+        ],
+        post_hook="{{ incremental_drop_rejudge() }}",
     )
 }}
 -- Incremental by trade_date (macros/incremental/incremental_by_date.sql): all history, so a
@@ -24,7 +28,7 @@ export_last_day as (
 new_trades as (
 
     select * from trades
-    where {{ incremental_batch_by_date('trade_date') }}
+    where {{ incremental_batch_by_date('trade_date', rejudge=true) }}
 
 ),
 

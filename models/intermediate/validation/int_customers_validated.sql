@@ -24,7 +24,12 @@ checked as (
         deduplicated.*,
         -- One reason per row: the first broken rule, in the project-wide precedence order.
         case
-            when deduplicated.customer_id is null then 'missing_key'
+            when deduplicated.invalid_value is not null
+                then {{ invalid_value_reason('deduplicated.invalid_value') }}
+            when
+                deduplicated.customer_id is null
+                or trim(deduplicated.customer_id) = ''
+                then 'missing_key'
             when deduplicated.key_versions > 1 then 'duplicate_key'
             when deduplicated.open_date is null then 'missing_date'
             when deduplicated.close_date < deduplicated.open_date then 'close_before_open'

@@ -13,7 +13,8 @@ final as (
 
     select
         * exclude (
-            quarantine_reason, row_copies, key_versions, source_file, source_row_number,
+            quarantine_reason, invalid_value,
+            row_copies, key_versions, source_file, source_row_number,
             loaded_by_invocation_id
         )
     from validated

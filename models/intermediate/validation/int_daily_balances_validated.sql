@@ -2,7 +2,11 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        pre_hook="{{ incremental_delete_by_date('balance_date') }}",
+        pre_hook=[
+            "{{ incremental_prepare_rejudge(rejudge_by_customer_sql(ref('int_customers_cleaned'))) }}",
+            "{{ incremental_delete_by_date('balance_date', rejudge=true) }}",
+        ],
+        post_hook="{{ incremental_drop_rejudge() }}",
     )
 }}
 -- Incremental by balance_date (macros/incremental/incremental_by_date.sql): a daily build
@@ -22,6 +26,14 @@ customers as (
 
 ),
 
+-- customers read but quarantined: their rows say so, rather than unknown_customer
+quarantined_customers as (
+
+    select distinct customer_id from {{ ref('int_customers_validated') }}
+    where quarantine_reason is not null and customer_id is not null
+
+),
+
 export_last_day as (
 
     select * from {{ ref('int_export_last_day') }}
@@ -31,7 +43,7 @@ export_last_day as (
 batch as (
 
     select * from daily_balances
-    where {{ incremental_batch_by_date('balance_date') }}
+    where {{ incremental_batch_by_date('balance_date', rejudge=true) }}
 
 ),
 
@@ -46,9 +58,22 @@ checked as (
     select
         deduplicated.*,
         case
-            when deduplicated.customer_id is null or deduplicated.balance_date is null
+            when deduplicated.invalid_value is not null
+                then {{ invalid_value_reason('deduplicated.invalid_value') }}
+            when
+                deduplicated.customer_id is null
+                or trim(deduplicated.customer_id) = ''
+                or deduplicated.balance_date is null
                 then 'missing_key'
             when deduplicated.key_versions > 1 then 'duplicate_key'
+            when
+                deduplicated.cash_balance is null or deduplicated.market_value is null
+                then 'missing_value'
+            when
+                abs(deduplicated.cash_balance) > {{ max_plausible_amount_cny() }}
+                or abs(deduplicated.market_value) > {{ max_plausible_amount_cny() }}
+                then 'out_of_range'
+            when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when customers.customer_id is null then 'unknown_customer'
             when
                 deduplicated.cash_balance < 0 or deduplicated.market_value < 0
@@ -59,6 +84,8 @@ checked as (
     from deduplicated
     left join customers
         on deduplicated.customer_id = customers.customer_id
+    left join quarantined_customers
+        on deduplicated.customer_id = quarantined_customers.customer_id
     cross join export_last_day
 
 )

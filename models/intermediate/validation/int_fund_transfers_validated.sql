@@ -12,6 +12,14 @@ customers as (
 
 ),
 
+-- customers read but quarantined: their rows say so, rather than unknown_customer
+quarantined_customers as (
+
+    select distinct customer_id from {{ ref('int_customers_validated') }}
+    where quarantine_reason is not null and customer_id is not null
+
+),
+
 export_last_day as (
 
     select * from {{ ref('int_export_last_day') }}
@@ -29,9 +37,18 @@ checked as (
     select
         deduplicated.*,
         case
-            when deduplicated.transfer_id is null then 'missing_key'
+            when deduplicated.invalid_value is not null
+                then {{ invalid_value_reason('deduplicated.invalid_value') }}
+            when
+                deduplicated.transfer_id is null
+                or trim(deduplicated.transfer_id) = ''
+                then 'missing_key'
             when deduplicated.key_versions > 1 then 'duplicate_key'
             when deduplicated.transfer_date is null then 'missing_date'
+            when
+                abs(deduplicated.amount) > {{ max_plausible_amount_cny() }}
+                then 'out_of_range'
+            when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when customers.customer_id is null then 'unknown_customer'
             when
                 deduplicated.direction is null or deduplicated.direction not in ('in', 'out')
@@ -45,6 +62,8 @@ checked as (
     from deduplicated
     left join customers
         on deduplicated.customer_id = customers.customer_id
+    left join quarantined_customers
+        on deduplicated.customer_id = quarantined_customers.customer_id
     cross join export_last_day
 
 )

@@ -1,3 +1,8 @@
+-- Every typed column is parsed with a safe cast (macros/raw_data/safe_casts.sql): a value that
+-- does not parse is null here and named in invalid_value, and the row is quarantined.
+{% set numbers = {'birth_year': 'integer', 'risk_level': 'integer'} %}
+{% set dates = ['open_date', 'close_date'] %}
+
 with
 
 source as (
@@ -14,16 +19,23 @@ renamed as (
         cast(branch_id as varchar) as branch_id,
 
         ----------  attributes
-        cast(birth_year as integer) as birth_year,
-        cast(risk_level as integer) as risk_level,
         cast(channel as varchar) as channel,
 
+        ----------  numerics
+        {% for column, data_type in numbers.items() %}
+            {{ raw_to_number(column, data_type) }} as {{ column }},
+        {% endfor %}
+
         ----------  dates
-        cast(open_date as date) as open_date,
-        cast(close_date as date) as close_date,
+        {% for column in dates %}
+            {{ raw_to_date(column) }} as {{ column }},
+        {% endfor %}
+
+        ----------  values that do not parse
+        {{ raw_invalid_value(numbers, dates) }} as invalid_value,
 
         ----------  lineage
-        filename as source_file,
+        _broker_source_file as source_file,
         file_row_number + 1 as source_row_number
 
     from source

@@ -1,3 +1,8 @@
+-- Every typed column is parsed with a safe cast (macros/raw_data/safe_casts.sql): a value that
+-- does not parse is null here and named in invalid_value, and the row is quarantined.
+{% set numbers = {'cash_balance': 'decimal(20, 2)', 'market_value': 'decimal(20, 2)'} %}
+{% set dates = ['balance_date'] %}
+
 with
 
 source as (
@@ -13,14 +18,20 @@ renamed as (
         cast(customer_id as varchar) as customer_id,
 
         ----------  numerics
-        cast(cash_balance as decimal(20, 2)) as cash_balance,
-        cast(market_value as decimal(20, 2)) as market_value,
+        {% for column, data_type in numbers.items() %}
+            {{ raw_to_number(column, data_type) }} as {{ column }},
+        {% endfor %}
 
         ----------  dates
-        cast(balance_date as date) as balance_date,
+        {% for column in dates %}
+            {{ raw_to_date(column) }} as {{ column }},
+        {% endfor %}
+
+        ----------  values that do not parse
+        {{ raw_invalid_value(numbers, dates) }} as invalid_value,
 
         ----------  lineage
-        filename as source_file,
+        _broker_source_file as source_file,
         file_row_number + 1 as source_row_number
 
     from source

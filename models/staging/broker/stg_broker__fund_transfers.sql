@@ -1,3 +1,8 @@
+-- Every typed column is parsed with a safe cast (macros/raw_data/safe_casts.sql): a value that
+-- does not parse is null here and named in invalid_value, and the row is quarantined.
+{% set numbers = {'amount': 'decimal(20, 2)'} %}
+{% set dates = ['transfer_date'] %}
+
 with
 
 source as (
@@ -17,13 +22,20 @@ renamed as (
         cast(direction as varchar) as direction,
 
         ----------  numerics
-        cast(amount as decimal(20, 2)) as amount,
+        {% for column, data_type in numbers.items() %}
+            {{ raw_to_number(column, data_type) }} as {{ column }},
+        {% endfor %}
 
         ----------  dates
-        cast(transfer_date as date) as transfer_date,
+        {% for column in dates %}
+            {{ raw_to_date(column) }} as {{ column }},
+        {% endfor %}
+
+        ----------  values that do not parse
+        {{ raw_invalid_value(numbers, dates) }} as invalid_value,
 
         ----------  lineage
-        filename as source_file,
+        _broker_source_file as source_file,
         file_row_number + 1 as source_row_number
 
     from source

@@ -1,3 +1,11 @@
+-- Every typed column is parsed with a safe cast (macros/raw_data/safe_casts.sql): a value that
+-- does not parse is null here and named in invalid_value, and the row is quarantined.
+{% set numbers = {
+    'quantity': 'bigint', 'price': 'decimal(18, 4)',
+    'amount': 'decimal(20, 2)', 'commission': 'decimal(18, 2)',
+} %}
+{% set dates = ['trade_date'] %}
+
 with
 
 source as (
@@ -19,16 +27,20 @@ renamed as (
         cast(side as varchar) as side,
 
         ----------  numerics
-        cast(quantity as bigint) as quantity,
-        cast(price as decimal(18, 4)) as price,
-        cast(amount as decimal(20, 2)) as amount,
-        cast(commission as decimal(18, 2)) as commission,
+        {% for column, data_type in numbers.items() %}
+            {{ raw_to_number(column, data_type) }} as {{ column }},
+        {% endfor %}
 
         ----------  dates
-        cast(trade_date as date) as trade_date,
+        {% for column in dates %}
+            {{ raw_to_date(column) }} as {{ column }},
+        {% endfor %}
+
+        ----------  values that do not parse
+        {{ raw_invalid_value(numbers, dates) }} as invalid_value,
 
         ----------  lineage
-        filename as source_file,
+        _broker_source_file as source_file,
         file_row_number + 1 as source_row_number
 
     from source

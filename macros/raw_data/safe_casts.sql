@@ -1,0 +1,72 @@
+{#
+    Typing the raw columns without letting one bad value stop the build. Staging reads every
+    contract column through these macros: a value that does not parse becomes null and the
+    row gets `invalid_value` (e.g. "amount = 'N/A' (invalid_number)"), which the validated
+    model turns into its quarantine reason (invalid_number, invalid_date, out_of_range).
+#}
+
+{# A string as a SQL literal: single quotes doubled. Every path or var that reaches SQL goes through it. #}
+{% macro sql_string(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{#
+    A date column as a date. TIMESTAMP WITH TIME ZONE values are taken as the calendar date
+    in the exchange's time zone (var exchange_timezone), not the session's: midnight in
+    Shanghai is still the previous day in UTC. DATE, TIMESTAMP and 'YYYY-MM-DD' text keep
+    their calendar date; anything else is null (and invalid_date).
+#}
+{% macro raw_to_date(column) -%}
+    case
+        when typeof({{ column }}) = 'TIMESTAMP WITH TIME ZONE'
+            then cast(timezone({{ sql_string(var('exchange_timezone')) }}, try_cast({{ column }} as timestamptz)) as date)
+        else try_cast({{ column }} as date)
+    end
+{%- endmacro %}
+
+{# A number column as data_type; null when it does not parse or does not fit (NaN, Inf, 1e300). #}
+{% macro raw_to_number(column, data_type) -%}
+    try_cast({{ column }} as {{ data_type }})
+{%- endmacro %}
+
+{#
+    The first value of the row that does not parse, as "column = 'value' (reason)"; null when
+    every value parses. numbers: {column: type}; dates: [column].
+    - invalid_number: not a number ('N/A', '1,000');
+    - out_of_range: a number that does not fit its type (NaN, Inf, 1e300);
+    - invalid_date: not a date ('05/01/2025').
+#}
+{% macro raw_invalid_value(numbers={}, dates=[]) -%}
+    case
+        {%- for column, data_type in numbers.items() %}
+            when {{ column }} is not null and {{ raw_to_number(column, data_type) }} is null
+                then '{{ column }} = ''' || cast({{ column }} as varchar) || ''' ('
+                || case when try_cast(cast({{ column }} as varchar) as double) is null
+                    then 'invalid_number' else 'out_of_range' end || ')'
+        {%- endfor %}
+        {%- for column in dates %}
+            when {{ column }} is not null and {{ raw_to_date(column) }} is null
+                then '{{ column }} = ''' || cast({{ column }} as varchar) || ''' (invalid_date)'
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{# The quarantine reason held in invalid_value (the text in its last parentheses). #}
+{% macro invalid_value_reason(column='invalid_value') -%}
+    regexp_extract({{ column }}, '\(([a-z_]+)\)$', 1)
+{%- endmacro %}
+
+{#
+    The var max_plausible_amount_cny as a SQL number. It is pasted into SQL, so anything but a
+    plain positive number ('1e12', 1000000000000) stops the build with a message naming it.
+#}
+{% macro max_plausible_amount_cny() -%}
+    {%- set value = var('max_plausible_amount_cny') -%}
+    {%- if value is boolean or not modules.re.match('^[0-9]+(\\.[0-9]*)?([eE][+]?[0-9]+)?$', value | string) -%}
+        {{ exceptions.raise_compiler_error(
+            "var max_plausible_amount_cny must be a positive number of CNY (e.g. 1e12), got '"
+            ~ value ~ "'."
+        ) }}
+    {%- endif -%}
+    cast({{ value }} as double)
+{%- endmacro %}

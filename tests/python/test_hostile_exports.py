@@ -1,0 +1,440 @@
+"""Hostile but possible raw exports: each is either quarantined row by row (reason, file and
+row named) or stops the build before anything is published with one clear message, and the
+reconciliation (rows read = kept + quarantined + collapsed) still holds."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import assert_dbt_ok, run_dbt
+
+from broker_segments.datagen import generate
+
+CUSTOMERS = 200
+# The raw layer (selector raw_layer), the cleaned models every later layer reads and the
+# per-day incremental trade days built on them.
+RAW_LAYER = [
+    "build",
+    "--select",
+    "+quarantined_rows",
+    "+raw_data_reconciliation",
+    "+int_trades_cleaned",
+    "+int_daily_balances_cleaned",
+    "+int_fund_transfers_cleaned",
+    "+int_customer_trade_days",
+]
+
+
+@dataclass
+class Export:
+    """A generated raw export that a test breaks, and the warehouse dbt builds from it."""
+
+    raw_dir: Path
+    work_dir: Path
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.work_dir / "warehouse.duckdb"
+
+    def files(self, table: str) -> list[Path]:
+        return sorted((self.raw_dir / table).glob("*.parquet"))
+
+    def read(self, table: str) -> pd.DataFrame:
+        with duckdb.connect() as con:
+            return con.sql(f"select * from read_parquet('{self.raw_dir / table}/*.parquet')").df()
+
+    def rewrite(self, table: str, select_sql: str, name: str | None = None) -> Path:
+        """Replace the table's files by one file written from `select_sql` over `raw`."""
+        files = self.files(table)
+        target = self.raw_dir / table / (name or "export.parquet")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.work_dir / f"{table}.tmp.parquet"
+        with duckdb.connect() as con:
+            con.execute("set TimeZone = 'UTC'")
+            con.execute(f"create view raw as select * from read_parquet({[str(f) for f in files]})")
+            con.execute(f"copy ({select_sql}) to '{tmp}' (format parquet)")
+        for file in files:
+            file.unlink()
+        shutil.move(tmp, target)
+        return target
+
+    def add_file(self, table: str, select_sql: str, relative: str) -> Path:
+        """Write one more file (at `relative` below the table folder) from `select_sql`."""
+        files = self.files(table)
+        target = self.raw_dir / table / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect() as con:
+            con.execute("set TimeZone = 'UTC'")
+            con.execute(f"create view raw as select * from read_parquet({[str(f) for f in files]})")
+            con.execute(f"copy ({select_sql}) to '{target}' (format parquet)")
+        return target
+
+    def dbt(self, args: list[str] | None = None, dbt_vars: dict | None = None):
+        return run_dbt(args or RAW_LAYER, self.raw_dir, self.duckdb_path, self.work_dir, dbt_vars)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
+            return con.sql(sql).df()
+
+    def quarantined(self, table: str) -> pd.DataFrame:
+        return self.query(
+            f"select * from quarantined_rows where table_name = '{table}' order by record_key"
+        )
+
+    def assert_reconciles(self) -> pd.DataFrame:
+        reconciliation = self.query("select * from raw_data_reconciliation").set_index("table_name")
+        for table, row in reconciliation.iterrows():
+            assert (
+                row.rows_read == row.rows_kept + row.rows_quarantined + row.duplicates_collapsed
+            ), table
+        return reconciliation
+
+
+@pytest.fixture()
+def export(tmp_path) -> Export:
+    raw_dir = tmp_path / "raw"
+    generate(raw_dir, customers=CUSTOMERS, seed=3, defects=False)
+    return Export(raw_dir, tmp_path)
+
+
+def build_ok(export: Export, dbt_vars: dict | None = None):
+    result = export.dbt(dbt_vars={"max_quarantine_share": 0.5, **(dbt_vars or {})})
+    assert_dbt_ok(result)
+    return result
+
+
+def assert_quarantined(export: Export, table: str, key: str, reason: str, file: Path, row: int):
+    rows = export.quarantined(table)
+    hit = rows[rows.record_key == key]
+    assert len(hit) == 1, rows.to_string()
+    hit = hit.iloc[0]
+    assert hit.quarantine_reason == reason, hit.to_dict()
+    assert Path(hit.source_file).resolve() == file.resolve(), hit.to_dict()
+    assert hit.source_row_number == row, hit.to_dict()
+    return hit
+
+
+# The first trade (by trade_id) gets a negative amount: one quarantined row to follow.
+NEGATIVE_FIRST_TRADE = """
+    select * replace (
+        case when trade_id = (select min(trade_id) from raw) then -5 else amount end as amount
+    )
+    from raw order by trade_id
+"""
+
+
+def first_output_error(result) -> str:
+    return result.stdout + result.stderr
+
+
+# ---------- A. time zones
+
+
+def test_dates_exported_with_a_time_zone_keep_their_exchange_calendar_date(export):
+    """Midnight in Shanghai as TIMESTAMP WITH TIME ZONE is that day, not the previous one."""
+    as_shanghai_midnight = "timezone('Asia/Shanghai', cast({0} as timestamp)) as {0}"
+    date_columns = {
+        "customers": ["open_date", "close_date"],
+        "trades": ["trade_date"],
+        "daily_balances": ["balance_date"],
+        "fund_transfers": ["transfer_date"],
+    }
+    expected_dates = {t: export.read(t)[cols].astype(str) for t, cols in date_columns.items()}
+    for table, columns in date_columns.items():
+        replaced = ", ".join(as_shanghai_midnight.format(c) for c in columns)
+        export.rewrite(table, f"select * replace ({replaced}) from raw")
+    with duckdb.connect() as con:
+        kind = con.sql(
+            "select typeof(balance_date) from read_parquet(?) limit 1",
+            params=[str(export.files("daily_balances")[0])],
+        ).fetchall()[0][0]
+    assert kind == "TIMESTAMP WITH TIME ZONE"
+
+    build_ok(export)
+    reconciliation = export.assert_reconciles()
+    assert reconciliation.rows_quarantined.sum() == 0
+    weekdays = export.query(
+        "select distinct isodow(balance_date) as d from stg_broker__daily_balances order by d"
+    ).d.tolist()
+    assert weekdays == [1, 2, 3, 4, 5]
+    staged = export.query("select open_date, close_date from stg_broker__customers")
+    assert sorted(staged.open_date.astype(str)) == sorted(expected_dates["customers"].open_date)
+    trade_dates = export.query("select trade_date from stg_broker__trades").trade_date.astype(str)
+    assert sorted(trade_dates) == sorted(expected_dates["trades"].trade_date)
+
+
+# ---------- B. files never read
+
+
+def test_files_in_subfolders_and_upper_case_extensions_are_read(export):
+    trades = export.read("trades")
+    rows = len(trades)
+    nested = export.add_file(
+        "trades",
+        "select * replace ('T-NESTED-' || trade_id as trade_id) from raw limit 3",
+        "2025/12/x.parquet",
+    )
+    upper = export.add_file(
+        "trades",
+        "select * replace ('T-UPPER-' || trade_id as trade_id, -1 as amount) from raw limit 2",
+        "y.PARQUET",
+    )
+    stray = export.raw_dir / "trades" / "extra.csv"
+    stray.write_text("trade_id\nT1\n")
+    result = build_ok(export)
+    assert "not read" in result.stdout and str(stray) in result.stdout, result.stdout[-3000:]
+    reconciliation = export.assert_reconciles()
+    assert reconciliation.loc["trades"].rows_read == rows + 5
+    kept = export.query(
+        "select count(*) as n from int_trades_cleaned where trade_id like 'T-NESTED-%'"
+    )
+    assert kept.n[0] == 3
+    quarantined = export.quarantined("trades")
+    upper_rows = quarantined[quarantined.record_key.str.startswith("T-UPPER-")]
+    assert len(upper_rows) == 2
+    assert set(upper_rows.quarantine_reason) == {"negative_amount"}
+    assert {Path(f).resolve() for f in upper_rows.source_file} == {upper.resolve()}
+    assert sorted(upper_rows.source_row_number) == [1, 2]
+    assert nested.exists()
+
+
+# ---------- C. values that do not parse
+
+
+def test_values_that_do_not_parse_are_quarantined_with_file_and_row(export):
+    file = export.rewrite(
+        "trades",
+        """
+        select * replace (
+            case row_number() over (order by trade_id)
+                when 2 then 'N/A' when 3 then 'NaN' when 4 then '1e300'
+                else cast(amount as varchar) end as amount,
+            case row_number() over (order by trade_id)
+                when 5 then '05/01/2025' else strftime(trade_date, '%Y-%m-%d') end as trade_date
+        )
+        from raw order by trade_id
+        """,
+    )
+    keys = export.read("trades").trade_id.tolist()
+    build_ok(export)
+    export.assert_reconciles()
+    for row, reason in [
+        (2, "invalid_number"),
+        (3, "out_of_range"),
+        (4, "out_of_range"),
+        (5, "invalid_date"),
+    ]:
+        hit = assert_quarantined(export, "trades", keys[row - 1], reason, file, row)
+        assert reason in hit.invalid_value
+    hit = export.quarantined("trades").set_index("record_key").loc[keys[1]]
+    assert hit.invalid_value == "amount = 'N/A' (invalid_number)"
+    assert len(export.quarantined("trades")) == 4
+
+
+def test_infinite_balance_is_out_of_range(export):
+    file = export.rewrite(
+        "daily_balances",
+        """
+        select * replace (
+            case when row_number() over (order by customer_id, balance_date) = 7
+                then cast('inf' as double) else cast(cash_balance as double) end as cash_balance
+        )
+        from raw order by customer_id, balance_date
+        """,
+    )
+    raw = export.read("daily_balances").iloc[6]
+    build_ok(export)
+    export.assert_reconciles()
+    key = f"{raw.customer_id}|{pd.Timestamp(raw.balance_date):%Y-%m-%d}"
+    assert_quarantined(export, "daily_balances", key, "out_of_range", file, 7)
+
+
+# ---------- D. what the contract forbids
+
+
+def test_null_values_blank_keys_and_absurd_amounts_are_quarantined(export):
+    file = export.rewrite(
+        "trades",
+        """
+        select * replace (
+            case row_number() over (order by trade_id) when 1 then null when 3 then 1e15
+                else amount end as amount,
+            case when row_number() over (order by trade_id) = 2 then null else commission end
+                as commission
+        )
+        from raw order by trade_id
+        """,
+    )
+    keys = export.read("trades").trade_id.tolist()
+    customers_file = export.rewrite(
+        "customers",
+        """
+        select * replace (
+            case row_number() over (order by customer_id) when 1 then '' when 2 then '   '
+                else customer_id end as customer_id
+        ) from raw order by customer_id
+        """,
+    )
+    build_ok(export)
+    export.assert_reconciles()
+    assert_quarantined(export, "trades", keys[0], "missing_value", file, 1)
+    assert_quarantined(export, "trades", keys[1], "missing_value", file, 2)
+    assert_quarantined(export, "trades", keys[2], "out_of_range", file, 3)
+    assert_quarantined(export, "customers", "", "missing_key", customers_file, 1)
+    assert_quarantined(export, "customers", "   ", "missing_key", customers_file, 2)
+    blank_kept = export.query(
+        "select count(*) as n from int_customers_cleaned where trim(customer_id) = ''"
+    )
+    assert blank_kept.n[0] == 0
+
+
+def test_null_balance_is_missing_value(export):
+    file = export.rewrite(
+        "daily_balances",
+        """
+        select * replace (
+            case when row_number() over (order by customer_id, balance_date) = 4
+                then null else market_value end as market_value
+        ) from raw order by customer_id, balance_date
+        """,
+    )
+    raw = export.read("daily_balances").iloc[3]
+    build_ok(export)
+    export.assert_reconciles()
+    key = f"{raw.customer_id}|{pd.Timestamp(raw.balance_date):%Y-%m-%d}"
+    assert_quarantined(export, "daily_balances", key, "missing_value", file, 4)
+
+
+# ---------- E. crashes on legal input
+
+
+def test_extra_columns_named_like_the_lineage_are_ignored(export):
+    file = export.rewrite("trades", "select *, 'ignored' as filename from raw order by trade_id")
+    export.rewrite("customers", "select *, 42 as FILENAME from raw order by customer_id")
+    keys = export.read("trades").trade_id.tolist()
+    # one bad trade, to see its lineage
+    export.rewrite(
+        "trades",
+        NEGATIVE_FIRST_TRADE,
+        name=file.name,
+    )
+    build_ok(export)
+    export.assert_reconciles()
+    assert_quarantined(export, "trades", keys[0], "negative_amount", file, 1)
+
+
+def test_a_column_named_file_row_number_stops_the_build_naming_the_file(export):
+    file = export.rewrite("trades", "select *, 1 as file_row_number from raw")
+    result = export.dbt()
+    assert result.returncode != 0
+    output = first_output_error(result)
+    assert str(file) in output and "file_row_number" in output, output[-3000:]
+    # stopped before anything was built
+    assert "START sql" not in result.stdout
+
+
+def test_an_apostrophe_in_the_raw_directory_is_quoted(export, tmp_path):
+    quoted = tmp_path / "o'neil" / "raw"
+    quoted.parent.mkdir()
+    shutil.move(export.raw_dir, quoted)
+    export.raw_dir = quoted
+    trades = export.files("trades")[0]
+    export.rewrite(
+        "trades",
+        NEGATIVE_FIRST_TRADE,
+        name=trades.name,
+    )
+    build_ok(export)
+    export.assert_reconciles()
+    hit = export.quarantined("trades").iloc[0]
+    assert "o'neil" in hit.source_file
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        ({"exchange_timezone": "Asia/Sh'anghai"}, "var exchange_timezone: 'Asia/Sh'anghai'"),
+        ({"max_plausible_amount_cny": "1; drop table x"}, "var max_plausible_amount_cny must"),
+    ],
+)
+def test_a_var_that_reaches_sql_is_checked_before_the_build(export, dbt_vars, message):
+    result = export.dbt(dbt_vars=dbt_vars)
+    assert result.returncode != 0
+    assert message in first_output_error(result), result.stdout[-3000:]
+    assert "START sql" not in result.stdout
+
+
+# ---------- F. quarantine that heals
+
+
+def customer_with_trades(export: Export) -> str:
+    trades = export.read("trades")
+    return str(trades.customer_id.value_counts().index[0])
+
+
+def test_a_customer_that_arrives_later_gets_its_rows_back_on_the_next_build(export):
+    customer = customer_with_trades(export)
+    customers = export.read("customers")
+    export.rewrite("customers", f"select * from raw where customer_id != '{customer}'")
+    build_ok(export)
+    first = export.quarantined("trades")
+    assert set(first.quarantine_reason) == {"unknown_customer"}
+    assert len(first) > 0
+    # the later export holds the customer: an incremental build (no --full-refresh) heals it
+    row = customers[customers.customer_id == customer]
+    row.to_parquet(export.raw_dir / "customers" / "late.parquet", index=False)
+    build_ok(export)
+    export.assert_reconciles()
+    assert export.query("select count(*) as n from quarantined_rows").n[0] == 0
+    kept = export.query(
+        f"select count(*) as n from int_trades_cleaned where customer_id = '{customer}'"
+    ).n[0]
+    assert kept == len(first)
+    trade_days = export.query(
+        "select sum(trade_count) as n from int_customer_trade_days"
+        f" where customer_id = '{customer}'"
+    )
+    assert trade_days.n[0] == kept
+
+
+def test_a_customer_that_turns_invalid_takes_its_loaded_rows_to_quarantine(export):
+    customer = customer_with_trades(export)
+    build_ok(export)
+    trades = export.query(
+        f"select count(*) as n from int_trades_cleaned where customer_id = '{customer}'"
+    ).n[0]
+    assert trades > 0
+    conflict = export.add_file(
+        "customers",
+        f"select * replace ('branch' as channel, 'B-OTHER' as branch_id) from raw"
+        f" where customer_id = '{customer}'",
+        "conflict.parquet",
+    )
+    result = build_ok(export)
+    assert "customer_is_kept" in result.stdout
+    export.assert_reconciles()
+    versions = export.quarantined("customers")
+    assert set(versions.quarantine_reason) == {"duplicate_key"} and len(versions) == 2
+    assert str(conflict) in set(versions.source_file)
+    quarantined = export.quarantined("trades")
+    assert set(quarantined.quarantine_reason) == {"customer_quarantined"}
+    assert len(quarantined) == trades
+    assert (
+        export.query(
+            f"select count(*) as n from int_trades_cleaned where customer_id = '{customer}'"
+        ).n[0]
+        == 0
+    )
+    balances = export.quarantined("daily_balances")
+    assert set(balances.quarantine_reason) == {"customer_quarantined"}
+    assert (
+        export.query(
+            f"select count(*) as n from int_customer_trade_days where customer_id = '{customer}'"
+        ).n[0]
+        == 0
+    )
