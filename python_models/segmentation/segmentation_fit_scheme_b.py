@@ -12,6 +12,7 @@ def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
     indicators = dbt.ref("customer_indicators")
     invocation = dbt.ref("int_dbt_invocation")
+    catalogue = dbt.ref("segment_catalogue")
     existing = session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None
     return fit_model(
         indicators,
@@ -19,4 +20,5 @@ def model(dbt, session):
         settings=dbt.config.get("segmentation"),
         existing=existing,
         invocation=invocation,
+        catalogue=catalogue,
     )

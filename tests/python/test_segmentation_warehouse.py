@@ -108,8 +108,9 @@ def test_a_degenerate_fit_stops_the_build_with_the_reason(clean_build, warehouse
         {"scheme_b_k": 100000, "segmentation_refit": True},
     )
     assert result.returncode != 0
-    assert "customers are in the fitting sample" in result.stdout
-    assert "fewer than k=100000" in result.stdout
+    # More clusters than the catalogue names: stopped before anything is fitted or stored.
+    assert "var scheme_b_k is 100000" in result.stdout
+    assert "seeds/segment_catalogue.csv" in result.stdout
     # The package's own frames are not in the operator's way.
     assert "fit.py" not in result.stdout
 

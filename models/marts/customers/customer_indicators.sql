@@ -1,4 +1,10 @@
 {#- Averages and ratios are double (not dbt.type_float(), which is a 4-byte real on DuckDB). -#}
+{#- The raw data quality gate: every consumer-facing model (the fits, customer_segments,
+    customer_points, segment_service_plan, the history) is downstream of this mart, so in
+    `dbt build` a failed test of raw_data_reconciliation (rows that do not reconcile, a
+    quarantined share above max_quarantine_share) skips them all and yesterday's published
+    tables stay as they were. -#}
+-- depends_on: {{ ref('raw_data_reconciliation') }}
 with
 
 customers as (

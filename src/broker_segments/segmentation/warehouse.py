@@ -13,13 +13,22 @@ Fit or score: the models are append-only (every fitted model is kept). The setti
 (dbt var ``segmentation_refit``) decides whether a run fits: ``auto`` fits only a scheme that
 has no model yet, ``true`` fits now, ``false`` never fits. A run that does not fit returns no
 rows and everyone is scored in SQL with the scheme's latest model. A model id is a hash of the
-scheme, as-of date, settings and fitting data, so fitting the same thing twice adds nothing.
+scheme, as-of date, the effective configuration and the fitting data, so fitting the same thing
+twice adds nothing while the stored model is the current one; a refit whose model is stored but
+no longer current (another refit came after it) is stored again under a new id, so a refit can
+always supersede the current model.
+
+A fit that would not give a valid segment table is never stored: k must not exceed the codes
+the catalogue (seeds/segment_catalogue.csv) has for the scheme, and every cluster must be
+non-empty and named. A fit setting changed without a refit warns (the stored model stays).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import sys
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from .artifacts import ARTIFACT_COLUMNS
-from .config import config_from_vars
+from .config import SchemeConfig, config_from_vars
 from .errors import SegmentationConfigError, SegmentationError, SegmentationInputError
 from .fit import fit_scheme
 
@@ -35,6 +44,62 @@ FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
 
 
 REFIT_CHOICES = ("auto", "true", "false")
+# The dbt var that sets each scheme's k (dbt_project.yml).
+K_VAR = {"A": "scheme_a_k", "B": "scheme_b_k"}
+CATALOGUE_SEED = "seeds/segment_catalogue.csv"
+
+
+def operator_warning(message: str) -> None:
+    """Print a warning the operator sees in dbt's output (a Python model cannot fire dbt
+    events): one line, prefixed WARNING."""
+    print(f"WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def catalogue_codes(catalogue: Any, scheme: str) -> list[str] | None:
+    """The fitted (not rule-only) segment codes of ``scheme`` in the catalogue seed, or None
+    when no catalogue is given."""
+    if catalogue is None:
+        return None
+    frame = catalogue.df() if hasattr(catalogue, "df") else pd.DataFrame(catalogue)
+    rule_only = frame["is_rule_only"].astype(str).str.strip().str.lower().isin(["true", "1"])
+    rows = frame[(frame["scheme"].astype(str) == scheme) & ~rule_only]
+    return [str(code) for code in rows["segment_code"]]
+
+
+def check_k_against_catalogue(config: SchemeConfig, codes: list[str] | None) -> None:
+    """Stop before fitting when k clusters could not all be named from the catalogue."""
+    if codes is None:
+        return
+    if config.k > len(codes):
+        raise SegmentationConfigError(
+            f"var {K_VAR[config.scheme]} is {config.k}, but {CATALOGUE_SEED} names only "
+            f"{len(codes)} segments for scheme {config.scheme} ({', '.join(codes)}): a k of 2.."
+            f"{len(codes)} gives a valid segment table; nothing was fitted or stored"
+        )
+
+
+def check_fitted_segments(artifacts: pd.DataFrame, config: SchemeConfig, codes: list[str] | None):
+    """Stop before storing a model with an empty or unnamed cluster."""
+    assigned = artifacts.loc[
+        (artifacts["artifact"] == "fitted_assignment")
+        & (artifacts["column_key"] == "segment_code"),
+        "text_value",
+    ]
+    found = set(assigned.dropna())
+    if len(found) < config.k:
+        raise SegmentationInputError(
+            f"scheme {config.scheme}: only {len(found)} of k={config.k} clusters hold a "
+            f"customer; lower var {K_VAR[config.scheme]}. Nothing was stored"
+        )
+    if codes is not None:
+        unnamed = sorted(found - set(codes))
+        if unnamed:
+            raise SegmentationInputError(
+                f"scheme {config.scheme}: cluster(s) {unnamed} have no name in "
+                f"{CATALOGUE_SEED}; lower var {K_VAR[config.scheme]}. Nothing was stored"
+            )
+
+
 # The artifact frame as the warehouse stores it: the package's columns plus the as-of date.
 WAREHOUSE_ARTIFACT_COLUMNS = (*ARTIFACT_COLUMNS[:2], "as_of_date", *ARTIFACT_COLUMNS[2:])
 
@@ -88,13 +153,16 @@ def fit_model(
     settings: Mapping[str, Any] | None = None,
     existing: Any = None,
     invocation: Any = None,
+    catalogue: Any = None,
 ) -> pd.DataFrame:
     """What a scheme's dbt Python model calls: fit when ``refit`` says so, with clear errors.
 
     ``existing`` is the model's own table (``dbt.this``) on an incremental run, else None.
     ``invocation`` is ``int_dbt_invocation``: on ``dbt build --empty`` (every ref read as zero
     rows) nothing is fitted and the model's schema is built from an empty frame; a real build
-    whose fitting sample is empty still stops with the reason.
+    whose fitting sample is empty still stops with the reason. ``catalogue`` is the
+    ``segment_catalogue`` seed: k must not exceed its codes for the scheme, and every fitted
+    cluster must be non-empty and named, else nothing is stored.
     dbt-duckdb prints the full traceback of any error a Python model raises; a segmentation
     error (a bad var, degenerate data) is the operator's to fix, so it is raised again without
     the package's internal frames: the message is what they need to read. (The model itself
@@ -105,6 +173,7 @@ def fit_model(
         refit = refit_choice(settings.pop("refit", "auto"))
         if is_empty_build(invocation, indicators):
             return no_new_model()
+        config = config_from_vars(scheme, settings_from_config(settings))
         fitted = existing_model_ids(existing, scheme)
         if refit == "false" and not fitted:
             raise SegmentationConfigError(
@@ -112,11 +181,22 @@ def fit_model(
                 f"run once with segmentation_refit auto or true"
             )
         if refit == "false" or (refit == "auto" and fitted):
+            warn_if_settings_changed(existing, config, refit)
             return no_new_model()
+        codes = catalogue_codes(catalogue, config.scheme)
+        check_k_against_catalogue(config, codes)
         previous = latest_model(existing, scheme) if fitted else None
         artifacts = fit_for_warehouse(indicators, scheme, settings, previous)
-        if artifacts["model_id"].iloc[0] in fitted:
-            return no_new_model()  # the same model is already stored
+        check_fitted_segments(artifacts, config, codes)
+        model_id = str(artifacts["model_id"].iloc[0])
+        if model_id in fitted:
+            if previous is not None and model_id == str(previous["model_id"].iloc[0]):
+                return no_new_model()  # the same model is already stored and current
+            # Stored, but another model came after it: store it again, as the current one.
+            n = 1
+            while f"{model_id}-{n}" in fitted:
+                n += 1
+            artifacts["model_id"] = f"{model_id}-{n}"
         return artifacts
     except SegmentationConfigError as error:
         raise SegmentationConfigError(
@@ -126,6 +206,51 @@ def fit_model(
         ) from None
     except SegmentationError as error:
         raise error.with_traceback(None) from None
+
+
+# The dbt var behind each configuration field a var can set.
+FIELD_VARS = {
+    "n_factors": "scheme_a_n_factors",
+    "n_init": "segmentation_n_init",
+    "random_seed": "segmentation_seed",
+    "k_range": "segmentation_k_range",
+    "fit_sample_size": "segmentation_fit_sample_size",
+    "cv_folds": "segmentation_cv_folds",
+}
+
+
+def config_as_json(config: SchemeConfig) -> dict[str, Any]:
+    """The configuration as the model_run artifact stores it (JSON types)."""
+    return json.loads(json.dumps(dataclasses.asdict(config), default=list))
+
+
+def warn_if_settings_changed(existing: Any, config: SchemeConfig, refit: str) -> None:
+    """Warn when the vars ask for another model than the current one but no refit runs."""
+    rows = (
+        existing.filter(
+            f"scheme = '{config.scheme}' and artifact = 'model_run' and column_key = 'config'"
+        )
+        .order("as_of_date desc, model_id desc")
+        .project("text_value")
+        .fetchall()
+    )
+    if not rows or rows[0][0] is None:
+        return
+    stored = json.loads(rows[0][0])
+    wanted = config_as_json(config)
+    changed = sorted(name for name in wanted if name in stored and stored[name] != wanted[name])
+    if not changed:
+        return
+    names = ", ".join(
+        f"var {K_VAR[config.scheme] if name == 'k' else FIELD_VARS.get(name, name)} "
+        f"({stored[name]} -> {wanted[name]})"
+        for name in changed
+    )
+    operator_warning(
+        f"scheme {config.scheme}: {names} changed, but segmentation_refit is {refit}, so the "
+        f"stored model is kept and the change is ignored; run with segmentation_refit true to "
+        f"fit with the new settings"
+    )
 
 
 def is_empty_build(invocation: Any, indicators: Any) -> bool:
@@ -165,6 +290,70 @@ def existing_model_ids(existing: Any, scheme: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+# Schemes whose model cannot do without any input: a constant input stops the fit (scheme A
+# drops it with a warning, recorded in the model's dropped_input artifact).
+SCHEMES_WITHOUT_DROPPED_INPUTS = ("B",)
+
+
+def check_inputs_vary(sample: pd.DataFrame, config: SchemeConfig) -> None:
+    """Stop (scheme B) or warn (scheme A) when an input has no variation in the fitting
+    sample: its segments would be meaningless (an export without trades puts everyone in
+    high_activity with a turnover of 0)."""
+    fills = config.fill_null_by_input
+    constant = {}
+    for column in config.inputs:
+        values = sample[column].fillna(fills[column]) if column in fills else sample[column]
+        if len(values) and bool((values == values.iloc[0]).all()):
+            constant[column] = values.iloc[0]
+    if not constant:
+        return
+    described = ", ".join(f"{name} (every customer {value:g})" for name, value in constant.items())
+    if config.scheme in SCHEMES_WITHOUT_DROPPED_INPUTS:
+        raise SegmentationInputError(
+            f"scheme {config.scheme}: input(s) {described} have no variation in the fitting "
+            f"sample of {len(sample)} customers, so its segments would be meaningless and "
+            f"nothing was fitted or published. Check the raw export (a table empty or cut "
+            f"short, e.g. no trades) before building again"
+        )
+    operator_warning(
+        f"scheme {config.scheme}: input(s) {described} have no variation in the fitting sample "
+        f"and are left out of the model (artifact dropped_input); check the raw export"
+    )
+
+
+def sample_shortfall(indicators: Any, frame: pd.DataFrame) -> str:
+    """Why the fitting sample is short, by cause, with what would help."""
+    flags = ["is_closed", "has_short_history", "is_outlier"]
+    if hasattr(indicators, "project"):
+        counts = indicators.project(", ".join(flags)).df()
+    else:
+        counts = pd.DataFrame(indicators)[flags]
+    if counts.empty:
+        return "customer_indicators has no rows: the customers table of the export is empty."
+    closed = counts["is_closed"].fillna(False).astype(bool)
+    short = counts["has_short_history"].fillna(False).astype(bool) & ~closed
+    outlier = counts["is_outlier"].fillna(False).astype(bool) & ~closed & ~short
+    open_count = int((~closed).sum())
+    if open_count == 0:
+        return (
+            f"Every one of the {len(counts)} customers is closed on as_of_date: check the "
+            f"export's close_date values or the var as_of_date (lowering "
+            f"min_open_trading_days would not help)."
+        )
+    reasons = [f"{int(closed.sum())} closed"]
+    if short.any():
+        reasons.append(
+            f"{int(short.sum())} with fewer open trading days than the var "
+            f"min_open_trading_days (lower it, or use a longer export)"
+        )
+    if outlier.any():
+        reasons.append(
+            f"{int(outlier.sum())} outliers by the vars outlier_min_avg_daily_assets, "
+            f"outlier_min_annual_trade_volume and outlier_max_customer_contribution"
+        )
+    return "Left out: " + "; ".join(reasons) + ". Use more data, or a smaller k."
+
+
 def fit_for_warehouse(
     indicators: Any,
     scheme: str,
@@ -198,13 +387,15 @@ def fit_for_warehouse(
     if len(sample) < config.k:
         raise SegmentationInputError(
             f"scheme {scheme}: only {len(sample)} of {len(frame)} customers are in the fitting "
-            f"sample (open, at least min_open_trading_days of history, not an outlier), fewer "
-            f"than k={config.k}. Use more data, or lower the var min_open_trading_days."
+            f"sample, fewer than k={config.k}. {sample_shortfall(indicators, frame)}"
         )
     for column in config.inputs:
         sample[column] = pd.to_numeric(sample[column]).astype("float64")
+    check_inputs_vary(sample, config)
 
-    model_id = model_id_for(config.scheme, as_of_date, settings, sample)
+    # The effective configuration, not the vars as given: equal settings share an id and
+    # different ones never collide ("6" and 6 are the same k; a var left at its default too).
+    model_id = model_id_for(config.scheme, as_of_date, config_as_json(config), sample)
     with warnings.catch_warnings():
         # factor_analyzer 0.5.1 passes force_all_finite to scikit-learn 1.7.
         warnings.filterwarnings("ignore", message=".*force_all_finite.*", category=FutureWarning)

@@ -1,0 +1,22 @@
+{#
+    Runs before every build (on-run-start), after check_raw_sources: an export whose
+    customers table holds no row stops the run saying so, instead of failing generic tests
+    (and the segment fits) further on.
+#}
+{% macro check_customers_present(source_name='broker') %}
+    {% if execute and not flags.EMPTY %}
+        {% for node in graph.sources.values()
+            if node.source_name == source_name and node.package_name == project_name
+            and node.name == 'customers' %}
+            {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
+            {% set pattern = (folder ~ '/*.parquet') | replace("'", "''") %}
+            {% set rows = run_query("select coalesce(sum(num_rows), 0) from parquet_file_metadata('" ~ pattern ~ "')").columns[0].values()[0] %}
+            {% if rows == 0 %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table 'customers': the files in '" ~ folder ~ "' hold no row, so there "
+                    ~ "is nobody to segment. Check the export (BROKER_RAW_DIR)."
+                ) }}
+            {% endif %}
+        {% endfor %}
+    {% endif %}
+{% endmacro %}

@@ -1,0 +1,121 @@
+{#
+    Runs before every build (on-run-start), before anything is read: every var of
+    dbt_project.yml is checked once for its type and range, and a bad one stops the run with
+    one message naming it (otherwise "abc" for lookback_days fails deep inside a test). A var
+    passed with --vars that the project does not know (a typo such as `k`) warns: dbt would
+    ignore it silently.
+    project_vars() is the list of dbt_project.yml's vars (tests/python/test_hostile_settings.py
+    checks they are the same).
+#}
+{% macro project_vars() %}
+    {{ return([
+        'max_quarantine_share', 'reprocess_from_date', 'reprocess_to_date', 'as_of_date',
+        'lookback_days', 'interest_margin_rate', 'min_open_trading_days',
+        'outlier_min_avg_daily_assets', 'outlier_min_annual_trade_volume',
+        'outlier_max_customer_contribution', 'segmentation_refit', 'migration_from_date',
+        'migration_to_date', 'scheme_a_n_factors', 'scheme_a_k', 'scheme_b_k',
+        'segmentation_n_init', 'segmentation_seed', 'segmentation_k_range',
+        'segmentation_fit_sample_size', 'segmentation_cv_folds', 'points_scheme'
+    ]) }}
+{% endmacro %}
+
+{% macro _bad_var(name, value, expected) %}
+    {{ exceptions.raise_compiler_error(
+        "var " ~ name ~ " is " ~ (value | tojson if value is string else value)
+        ~ ": " ~ expected ~ " (see its comment in dbt_project.yml)"
+    ) }}
+{% endmacro %}
+
+{# The var as a number (numbers and numeric text), else none. #}
+{% macro _as_number(value) %}
+    {% if value is boolean or value is none %}
+        {{ return(none) }}
+    {% elif value is number %}
+        {{ return(value) }}
+    {% elif value is string and modules.re.fullmatch('\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*', value) %}
+        {{ return(value | float) }}
+    {% endif %}
+    {{ return(none) }}
+{% endmacro %}
+
+{% macro _check_number(name, low=none, high=none, integer=false, optional=false) %}
+    {% set value = var(name) %}
+    {% if optional and value is none %}{{ return(none) }}{% endif %}
+    {% set number = broker_segments._as_number(value) %}
+    {% set kind = 'an integer' if integer else 'a number' %}
+    {% set bounds = (' >= ' ~ low if low is not none else '') ~ (' and <= ' ~ high if high is not none else '') %}
+    {% set expected = 'must be ' ~ kind ~ bounds ~ (' or null' if optional else '') %}
+    {% if number is none
+        or (integer and (number | float) != ((number | float) | round(0, 'floor')))
+        or (low is not none and number < low)
+        or (high is not none and number > high) %}
+        {% do broker_segments._bad_var(name, value, expected) %}
+    {% endif %}
+{% endmacro %}
+
+{% macro _check_date(name) %}
+    {% set value = var(name) %}
+    {% if value is none %}{{ return(none) }}{% endif %}
+    {% set text = value if value is string else (value.isoformat() if value.isoformat is defined else '') %}
+    {% set ok = modules.re.fullmatch('\d{4}-\d{2}-\d{2}', text) %}
+    {% if ok %}
+        {% set ok = broker_segments._parses_as_date(text) %}
+    {% endif %}
+    {% if not ok %}
+        {% do broker_segments._bad_var(name, value, "must be a date 'YYYY-MM-DD' or null") %}
+    {% endif %}
+{% endmacro %}
+
+{% macro _parses_as_date(text) %}
+    {% set parts = text.split('-') | map('int') | list %}
+    {% set days = [31, 29 if parts[0] % 4 == 0 and (parts[0] % 100 != 0 or parts[0] % 400 == 0) else 28,
+                   31, 30, 31, 30, 31, 31, 30, 31, 30, 31] %}
+    {{ return(1 <= parts[1] <= 12 and 1 <= parts[2] <= days[parts[1] - 1]) }}
+{% endmacro %}
+
+{% macro _check_choice(name, choices) %}
+    {% set value = var(name) %}
+    {% set text = (value | string | lower) if value is boolean else (value | string) %}
+    {% if value is none or text not in choices %}
+        {% do broker_segments._bad_var(name, value, 'must be one of ' ~ choices | join(', ')) %}
+    {% endif %}
+{% endmacro %}
+
+{% macro check_vars() %}
+    {% if execute %}
+        {% do broker_segments._check_number('max_quarantine_share', 0, 1) %}
+        {% for name in ['reprocess_from_date', 'reprocess_to_date', 'as_of_date',
+                        'migration_from_date', 'migration_to_date'] %}
+            {% do broker_segments._check_date(name) %}
+        {% endfor %}
+        {% do broker_segments._check_number('lookback_days', 1, integer=true) %}
+        {% do broker_segments._check_number('interest_margin_rate', 0, 1) %}
+        {% do broker_segments._check_number('min_open_trading_days', 0, integer=true) %}
+        {% do broker_segments._check_number('outlier_min_avg_daily_assets', 0) %}
+        {% do broker_segments._check_number('outlier_min_annual_trade_volume', 0) %}
+        {% do broker_segments._check_number('outlier_max_customer_contribution', 0) %}
+        {% do broker_segments._check_choice('segmentation_refit', ['auto', 'true', 'false']) %}
+        {% do broker_segments._check_number('scheme_a_n_factors', 1, 13, integer=true, optional=true) %}
+        {% do broker_segments._check_number('scheme_a_k', 2, integer=true) %}
+        {% do broker_segments._check_number('scheme_b_k', 2, integer=true) %}
+        {% do broker_segments._check_number('segmentation_n_init', 1, integer=true) %}
+        {% do broker_segments._check_number('segmentation_seed', 0, integer=true) %}
+        {% set k_range = var('segmentation_k_range') %}
+        {% if k_range is none or (k_range is string and not modules.re.fullmatch('\s*\d+\s*(\.\.|-|:)\s*\d+\s*|\s*\d+(\s*,\s*\d+)*\s*', k_range)) %}
+            {% do broker_segments._bad_var('segmentation_k_range', k_range, "must look like '2..10' or '2,3,4'") %}
+        {% endif %}
+        {% do broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true) %}
+        {% do broker_segments._check_number('segmentation_cv_folds', 2, integer=true) %}
+        {% do broker_segments._check_choice('points_scheme', ['A', 'B']) %}
+
+        {% set given = invocation_args_dict.get('vars') or {} %}
+        {% if given is string %}{% set given = fromyaml(given) or {} %}{% endif %}
+        {% set unknown = given.keys() | reject('in', broker_segments.project_vars()) | list %}
+        {% if unknown %}
+            {% do exceptions.warn(
+                "--vars " ~ unknown | join(', ') ~ ": not a var of this project, ignored. "
+                ~ "The vars are listed in dbt_project.yml (vars:)."
+            ) %}
+        {% endif %}
+    {% endif %}
+{% endmacro %}
