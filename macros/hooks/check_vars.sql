@@ -5,17 +5,20 @@
     passed with --vars that the project does not know (a typo such as `k`) warns: dbt would
     ignore it silently.
     project_vars() is the list of dbt_project.yml's vars (tests/python/test_hostile_settings.py
-    checks they are the same).
+    checks they are the same). exchange_timezone and max_plausible_amount_cny, which reach SQL
+    as literals, are checked with the raw sources (check_raw_sources).
 #}
 {% macro project_vars() %}
     {{ return([
-        'max_quarantine_share', 'reprocess_from_date', 'reprocess_to_date', 'as_of_date',
+        'max_quarantine_share', 'exchange_timezone', 'max_plausible_amount_cny',
+        'reprocess_from_date', 'reprocess_to_date', 'as_of_date',
         'lookback_days', 'interest_margin_rate', 'min_open_trading_days',
         'outlier_min_avg_daily_assets', 'outlier_min_annual_trade_volume',
         'outlier_max_customer_contribution', 'segmentation_refit', 'migration_from_date',
         'migration_to_date', 'scheme_a_n_factors', 'scheme_a_k', 'scheme_b_k',
         'segmentation_n_init', 'segmentation_seed', 'segmentation_k_range',
-        'segmentation_fit_sample_size', 'segmentation_cv_folds', 'points_scheme'
+        'segmentation_fit_sample_size', 'new_customer_annualise', 'segmentation_priors',
+        'points_scheme'
     ]) }}
 {% endmacro %}
 
@@ -105,7 +108,8 @@
             {% do broker_segments._bad_var('segmentation_k_range', k_range, "must look like '2..10' or '2,3,4'") %}
         {% endif %}
         {% do broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true) %}
-        {% do broker_segments._check_number('segmentation_cv_folds', 2, integer=true) %}
+        {% do broker_segments._check_choice('new_customer_annualise', ['true', 'false']) %}
+        {% do broker_segments._check_choice('segmentation_priors', ['equal', 'size']) %}
         {% do broker_segments._check_choice('points_scheme', ['A', 'B']) %}
 
         {% set given = invocation_args_dict.get('vars') or {} %}
