@@ -46,6 +46,16 @@ def test_a_held_warehouse_names_the_file_and_the_holder(held_warehouse, capsys):
     assert str(path) in message and "another build is probably still running" in message
 
 
+def test_a_plain_dbt_build_on_a_held_warehouse_says_so_in_one_line(held_warehouse, tmp_path):
+    """The project's dbt-duckdb plugin checks the file before dbt-duckdb connects to it."""
+    path, pid = held_warehouse
+    result = run_dbt(["build"], tmp_path / "raw-not-read", path, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"The warehouse {path} is in use by process {pid}" in output
+    assert "Traceback" not in output and "Conflicting lock" not in output
+
+
 def test_make_build_stops_before_dbt_when_the_warehouse_is_held(held_warehouse):
     path, _ = held_warehouse
     started = time.monotonic()
