@@ -92,6 +92,7 @@ def test_artifact_set_per_scheme(fitted):
         "classification_function",
         "assignment_function",
         "hit_rate",
+        "classification_result",
         "k_selection",
         "model_run",
         "fitted_assignment",

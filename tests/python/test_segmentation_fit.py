@@ -388,6 +388,7 @@ def test_leave_one_out_needs_two_rows_per_group():
     groups[-3:-1] = 1  # group 2 now has one row
     *_, resub, loo = fit_and_validate(x, groups, 3)
     assert np.isnan(loo["overall"])
+    assert loo["counts"] is None and resub["counts"].sum() == len(groups)
     assert resub["overall"] > 0.9
 
 
@@ -410,6 +411,33 @@ def test_leave_one_out_equals_refitting_without_each_row(priors):
     np.testing.assert_allclose(fast, brute, rtol=1e-9, atol=1e-9)
     *_, loo = discriminant.fit_and_validate(x, groups, 3, priors)
     assert loo["overall"] == pytest.approx((brute.argmax(axis=1) == groups).mean())
+    # The cross-validated classification results are the refits' predictions, counted.
+    expected = np.zeros((3, 3), dtype=int)
+    np.add.at(expected, (groups, brute.argmax(axis=1)), 1)
+    np.testing.assert_array_equal(loo["counts"], expected)
+
+
+def test_classification_results_agree_with_the_hit_rates(fit_a, fit_b):
+    """Confusion counts per method: rows add up to the group sizes, the diagonal share is the
+    group's hit rate, the diagonal total share the overall one."""
+    for fit in (fit_a, fit_b):
+        table = fit.classification_results
+        assert list(table.index.get_level_values(0).unique()) == [
+            "resubstitution",
+            "leave_one_out",
+        ]
+        sizes = fit.assignments["segment_code"].value_counts()
+        for method in ("resubstitution", "leave_one_out"):
+            counts = table.loc[method].loc[fit.segment_codes, fit.segment_codes]
+            np.testing.assert_array_equal(counts.sum(axis=1), sizes[fit.segment_codes])
+            diagonal = np.diag(counts.to_numpy())
+            np.testing.assert_allclose(
+                diagonal / counts.sum(axis=1).to_numpy(),
+                fit.hit_rates.loc[method, fit.segment_codes].to_numpy(dtype=float),
+            )
+            assert diagonal.sum() / counts.to_numpy().sum() == pytest.approx(
+                fit.hit_rates.loc[method, "overall"]
+            )
 
 
 def test_priors_equal_or_group_sizes():

@@ -99,6 +99,13 @@ hit_rate                  ``resubstitution`` or   ``overall`` (share correct, 0.
                                                   true segment); Fisher's functions; leave-
                                                   one-out is exact (SPSS's cross-validated),
                                                   NaN when a group has one row
+classification_result     ``<method>:<segment>``  Fisher's functions' classification results
+                          (method                 (SPSS's table, confusion counts): predicted
+                          ``resubstitution``, or  segment_code -> customers of the true
+                          ``leave_one_out``;      segment (after the colon) the method puts in
+                          segment: the true       it; resubstitution is SPSS's "Original";
+                          segment_code)           no leave_one_out rows when a group has one
+                                                  row; diagonal / row total = hit_rate
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
                                                   ``sample_size``, ``silhouette_sample_size``
@@ -184,6 +191,7 @@ ARTIFACTS = (
     "classification_function",
     "assignment_function",
     "hit_rate",
+    "classification_result",
     "k_selection",
     "model_run",
     "fitted_assignment",
@@ -404,6 +412,11 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     blocks.add_frame("classification_function", result.classification_functions)
     blocks.add_frame("assignment_function", result.assignment_functions)
     blocks.add_frame("hit_rate", result.hit_rates)
+    confusion = result.classification_results
+    if confusion is not None and len(confusion):
+        keyed = confusion.copy()
+        keyed.index = [f"{method}:{actual}" for method, actual in confusion.index]
+        blocks.add_frame("classification_result", keyed)
     blocks.add_frame("k_selection", result.k_selection)
 
     # model_run

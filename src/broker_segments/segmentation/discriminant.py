@@ -176,20 +176,31 @@ def fit_and_validate(
     """Classification functions on all rows, and their hit rates.
 
     Returns ``(coefficients, constants, resubstitution, leave_one_out)``; each hit-rate dict
-    is ``{'overall': share correct, 'per_group': share correct within each true group}``, the
-    second by exact leave-one-out (SPSS's "cross-validated"; see
-    :func:`leave_one_out_scores`). With a group of one row leave-one-out is impossible and its
-    rates are NaN.
+    is ``{'overall': share correct, 'per_group': share correct within each true group,
+    'counts': (G, G) confusion counts, true group x predicted group}`` (SPSS's
+    "Classification Results": resubstitution is its "Original"), the second by exact
+    leave-one-out (SPSS's "cross-validated"; see :func:`leave_one_out_scores`). With a group
+    of one row leave-one-out is impossible: its rates are NaN and its counts None.
     """
     counts, sums, cross = group_statistics(x, groups, n_groups)
     coefficients, constants = functions_from_statistics(counts, sums, cross, priors)
     predicted = classify(x, coefficients, constants)[0]
     resubstitution = _rates(groups, predicted, n_groups)
     if counts.min() < 2 or counts.sum() - 1 - n_groups < 1:
-        impossible = {"overall": np.nan, "per_group": np.full(n_groups, np.nan)}
+        impossible = {
+            "overall": np.nan,
+            "per_group": np.full(n_groups, np.nan),
+            "counts": None,
+        }
         return coefficients, constants, resubstitution, impossible
     predicted_loo = leave_one_out_scores(x, groups, n_groups, priors).argmax(axis=1)
     return coefficients, constants, resubstitution, _rates(groups, predicted_loo, n_groups)
+
+
+def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> np.ndarray:
+    """``(G, G)`` counts of rows by true group (rows) and predicted group (columns)."""
+    cells = np.asarray(truth, dtype=np.int64) * n_groups + np.asarray(predicted, dtype=np.int64)
+    return np.bincount(cells, minlength=n_groups * n_groups).reshape(n_groups, n_groups)
 
 
 def _rates(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> dict:
@@ -197,7 +208,11 @@ def _rates(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> dict:
     per_group = np.array(
         [correct[truth == g].mean() if (truth == g).any() else np.nan for g in range(n_groups)]
     )
-    return {"overall": float(correct.mean()), "per_group": per_group}
+    return {
+        "overall": float(correct.mean()),
+        "per_group": per_group,
+        "counts": confusion_counts(truth, predicted, n_groups),
+    }
 
 
 def functions_frame(
