@@ -488,3 +488,37 @@ def test_spss_conventions(customers, fit_a, fit_b):
         assert row["sample_size"] == len(a)
         assert row["inertia"] == pytest.approx((a["distance_to_centre"] ** 2).sum(), rel=1e-9)
         assert row["inertia"] == pytest.approx(fit.inertia, rel=1e-9)
+
+
+def test_bootstrap_stability_is_highest_at_the_true_k():
+    """Four well-separated, equidistant blobs: refits on resamples recover the 4-group
+    partition (ARI near 1), while k = 3 or 5 must merge two blobs or split one, which pair or
+    which blob is arbitrary, and the refits come back less alike."""
+    from sklearn.datasets import make_blobs
+
+    from broker_segments.segmentation.cluster import k_selection
+
+    x, _ = make_blobs(
+        n_samples=400, centers=6.0 * np.eye(4), cluster_std=0.6, random_state=1, shuffle=True
+    )
+    table = k_selection(
+        x, (3, 4, 5), n_init=2, seed=7, silhouette_sample_size=400, stability_resamples=10
+    )
+    stability = table["stability_ari_mean"]
+    assert stability[4] > 0.99
+    assert stability[4] > stability[3] and stability[4] > stability[5]
+    assert (table["stability_resamples"] == 10).all()
+    assert (table["stability_ari_std"] >= 0).all()
+    again = k_selection(
+        x, (3, 4, 5), n_init=2, seed=7, silhouette_sample_size=400, stability_resamples=10
+    )
+    pd.testing.assert_frame_equal(table, again)
+    none = k_selection(x, (4,), n_init=2, seed=7, silhouette_sample_size=400)
+    assert np.isnan(none.loc[4, "stability_ari_mean"]) and none.loc[4, "stability_resamples"] == 0
+
+
+def test_fit_reports_the_stability_of_each_k(fit_a, fit_b):
+    for fit in (fit_a, fit_b):
+        table = fit.k_selection
+        assert (table["stability_resamples"] == fit.config.stability_resamples).all()
+        assert table["stability_ari_mean"].between(-1, 1).all()

@@ -108,7 +108,12 @@ classification_result     ``<method>:<segment>``  Fisher's functions' classifica
                                                   row; diagonal / row total = hit_rate
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
-                                                  ``sample_size``, ``silhouette_sample_size``
+                                                  ``sample_size``, ``silhouette_sample_size``,
+                                                  ``stability_ari_mean``, ``stability_ari_std``
+                                                  (bootstrap ARI of refits against the k's
+                                                  clustering, see ``cluster.k_selection``;
+                                                  NaN without resamples),
+                                                  ``stability_resamples``
 model_run                 ``run``                 see below
 fitted_assignment         customer_id             ``segment_code`` -> text_value;
                                                   ``distance_to_centre`` (Euclidean, model

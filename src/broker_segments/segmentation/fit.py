@@ -370,6 +370,7 @@ def fit_scheme(
         config.random_seed,
         config.silhouette_sample_size,
         fitted_centres=ordered_centres,
+        stability_resamples=config.stability_resamples,
     )
 
     in_fit = np.zeros(n_rows, dtype=bool)
