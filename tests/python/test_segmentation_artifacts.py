@@ -93,6 +93,7 @@ def test_artifact_set_per_scheme(fitted):
         "assignment_function",
         "hit_rate",
         "classification_result",
+        "discriminant_function",
         "k_selection",
         "model_run",
         "fitted_assignment",

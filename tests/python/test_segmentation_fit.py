@@ -522,3 +522,34 @@ def test_fit_reports_the_stability_of_each_k(fit_a, fit_b):
         table = fit.k_selection
         assert (table["stability_resamples"] == fit.config.stability_resamples).all()
         assert table["stability_ari_mean"].between(-1, 1).all()
+
+
+def test_wilks_lambda_and_eigenvalues_of_the_discriminant_functions(customers, fit_a):
+    """Eigenvalues as sklearn's LDA (its explained variance ratio), Wilks' lambda of all
+    functions = det W / det T, and each later test keeps fewer functions."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from broker_segments.segmentation import discriminant
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat([0, 1, 2, 3], [30, 40, 25, 35])
+    x = rng.normal(size=(len(groups), 5)) + 2.0 * np.eye(5)[groups]
+    table = discriminant.canonical_functions(x, groups, 4)
+    assert list(table.index) == [1, 2, 3]
+    lda = LinearDiscriminantAnalysis(solver="eigen").fit(x, groups)
+    np.testing.assert_allclose(table["pct_variance"], 100 * lda.explained_variance_ratio_)
+    centred = x - x.mean(axis=0)
+    within = sum(
+        (x[groups == g] - x[groups == g].mean(axis=0)).T
+        @ (x[groups == g] - x[groups == g].mean(axis=0))
+        for g in range(4)
+    )
+    assert table.loc[1, "wilks_lambda"] == pytest.approx(
+        np.linalg.det(within) / np.linalg.det(centred.T @ centred)
+    )
+    assert table["wilks_lambda"].is_monotonic_increasing
+    assert list(table["df"]) == [15, 8, 3]
+    assert table["cum_pct"].iloc[-1] == pytest.approx(100)
+    fitted = fit_a.discriminant_functions
+    assert len(fitted) == min(len(fit_a.inputs), fit_a.config.k - 1)
+    assert (fitted["p_value"].iloc[:1] < 1e-6).all()

@@ -106,6 +106,14 @@ classification_result     ``<method>:<segment>``  Fisher's functions' classifica
                           segment: the true       it; resubstitution is SPSS's "Original";
                           segment_code)           no leave_one_out rows when a group has one
                                                   row; diagonal / row total = hit_rate
+discriminant_function     canonical function      SPSS's "Eigenvalues" and "Wilks' Lambda"
+                          ``1``..``m``            (m = min(inputs, k - 1)), on the inputs'
+                                                  z-scores: ``eigenvalue``, ``pct_variance``,
+                                                  ``cum_pct`` (0..100),
+                                                  ``canonical_correlation``,
+                                                  ``wilks_lambda`` (test of functions this
+                                                  one through m), ``chi_square``, ``df``,
+                                                  ``p_value`` -> value
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
                                                   ``sample_size``, ``silhouette_sample_size``,
@@ -197,6 +205,7 @@ ARTIFACTS = (
     "assignment_function",
     "hit_rate",
     "classification_result",
+    "discriminant_function",
     "k_selection",
     "model_run",
     "fitted_assignment",
@@ -422,6 +431,8 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         keyed = confusion.copy()
         keyed.index = [f"{method}:{actual}" for method, actual in confusion.index]
         blocks.add_frame("classification_result", keyed)
+    if result.discriminant_functions is not None:
+        blocks.add_frame("discriminant_function", result.discriminant_functions)
     blocks.add_frame("k_selection", result.k_selection)
 
     # model_run

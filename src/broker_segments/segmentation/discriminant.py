@@ -223,3 +223,66 @@ def functions_frame(
     )
     frame["constant"] = constants
     return frame
+
+
+def canonical_functions(x: np.ndarray, groups: np.ndarray, n_groups: int) -> pd.DataFrame:
+    """SPSS's "Eigenvalues" and "Wilks' Lambda" tables of the canonical discriminant functions.
+
+    With the within-group SSCP ``W`` and the between-group SSCP ``B`` of ``x`` by ``groups``,
+    the eigenvalues ``l_1 >= .. >= l_m`` of ``W^-1 B`` (``m = min(p, G - 1)``) are the
+    functions' eigenvalues; the canonical correlation is ``sqrt(l / (1 + l))``. Wilks' lambda
+    of "functions i through m" is ``prod_{j >= i} 1 / (1 + l_j)`` (for i = 1 it equals
+    ``det W / det(W + B)``), tested by Bartlett's chi-square
+    ``-(n - 1 - (p + G) / 2) ln lambda`` on ``(p - i + 1)(G - i)`` degrees of freedom.
+
+    Returns one row per function ``1..m`` (index ``function``): ``eigenvalue``,
+    ``pct_variance``, ``cum_pct`` (0..100), ``canonical_correlation``, ``wilks_lambda``,
+    ``chi_square``, ``df``, ``p_value``.
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=np.float64)
+    n, p = x.shape
+    counts, sums, cross = group_statistics(x, groups, n_groups)
+    if (counts == 0).any() or n - n_groups < 1:
+        raise SegmentationInputError(
+            "discriminant analysis needs every group non-empty and more rows than groups"
+        )
+    means = sums / counts[:, None]
+    grand = x.mean(axis=0)
+    within = cross - means.T @ sums
+    within = (within + within.T) / 2.0
+    centred = means - grand
+    between = (centred * counts[:, None]).T @ centred
+    # W^-1 B has the eigenvalues of the symmetric L^-1 B L^-T (W = L L').
+    try:
+        chol = np.linalg.cholesky(within)
+    except np.linalg.LinAlgError:
+        raise SegmentationInputError(
+            "the pooled within-group covariance matrix is singular: some inputs are constant "
+            "within every cluster or linearly dependent"
+        ) from None
+    half = np.linalg.solve(chol, np.linalg.solve(chol, between).T)
+    eigenvalues = np.linalg.eigvalsh((half + half.T) / 2.0)[::-1]
+    m = min(p, n_groups - 1)
+    eigenvalues = np.clip(eigenvalues[:m], 0.0, None)
+    total = eigenvalues.sum()
+    pct = 100.0 * eigenvalues / total if total > 0 else np.full(m, np.nan)
+    wilks = np.array([np.prod(1.0 / (1.0 + eigenvalues[i:])) for i in range(m)])
+    scale = n - 1 - (p + n_groups) / 2.0
+    chi_square = -scale * np.log(wilks)
+    functions = np.arange(1, m + 1)
+    df = (p - functions + 1) * (n_groups - functions)
+    return pd.DataFrame(
+        {
+            "eigenvalue": eigenvalues,
+            "pct_variance": pct,
+            "cum_pct": np.cumsum(pct),
+            "canonical_correlation": np.sqrt(eigenvalues / (1.0 + eigenvalues)),
+            "wilks_lambda": wilks,
+            "chi_square": chi_square,
+            "df": df.astype(np.float64),
+            "p_value": stats.chi2.sf(chi_square, df),
+        },
+        index=pd.Index(functions, name="function"),
+    )

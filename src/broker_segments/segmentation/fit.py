@@ -104,6 +104,9 @@ class FitResult:
     # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
     # possible, leave_one_out (SPSS "Cross-validated")
     classification_results: pd.DataFrame | None = None
+    # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
+    # canonical_correlation, wilks_lambda, chi_square, df, p_value)
+    discriminant_functions: pd.DataFrame | None = None
 
     @property
     def scheme(self) -> str:
@@ -362,6 +365,8 @@ def fit_scheme(
         names=["validation_method", "actual_segment_code"],
     )
 
+    discriminant_functions = discriminant.canonical_functions(z_all, segment, k)
+
     n_selection = min(n_fit, config.k_selection_sample_size)
     k_table = cluster.k_selection(
         np.ascontiguousarray(model_all[order[:n_selection]]),
@@ -421,4 +426,5 @@ def fit_scheme(
         codes_matched_to_previous=codes_matched,
         previous_match=previous_match,
         classification_results=classification_results,
+        discriminant_functions=discriminant_functions,
     )
