@@ -40,7 +40,13 @@ EXPECTED_CHARTS = {
     **{
         f"k-selection-{scheme}-{metric}": 9
         for scheme in "AB"
-        for metric in ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin")
+        for metric in ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability")
+    },
+    # Classification results: a cell per (K-means group, predicted group), zeros included.
+    **{
+        f"classification-{scheme}-{method}": k * k
+        for scheme, k in (("A", 6), ("B", 4))
+        for method in ("resubstitution", "leave_one_out")
     },
     "profiles-A": 6 * 19,
     "profiles-B": 4 * 19,

@@ -92,6 +92,8 @@ def test_artifact_set_per_scheme(fitted):
         "classification_function",
         "assignment_function",
         "hit_rate",
+        "classification_result",
+        "discriminant_function",
         "k_selection",
         "model_run",
         "fitted_assignment",

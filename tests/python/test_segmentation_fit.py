@@ -388,6 +388,7 @@ def test_leave_one_out_needs_two_rows_per_group():
     groups[-3:-1] = 1  # group 2 now has one row
     *_, resub, loo = fit_and_validate(x, groups, 3)
     assert np.isnan(loo["overall"])
+    assert loo["counts"] is None and resub["counts"].sum() == len(groups)
     assert resub["overall"] > 0.9
 
 
@@ -410,6 +411,33 @@ def test_leave_one_out_equals_refitting_without_each_row(priors):
     np.testing.assert_allclose(fast, brute, rtol=1e-9, atol=1e-9)
     *_, loo = discriminant.fit_and_validate(x, groups, 3, priors)
     assert loo["overall"] == pytest.approx((brute.argmax(axis=1) == groups).mean())
+    # The cross-validated classification results are the refits' predictions, counted.
+    expected = np.zeros((3, 3), dtype=int)
+    np.add.at(expected, (groups, brute.argmax(axis=1)), 1)
+    np.testing.assert_array_equal(loo["counts"], expected)
+
+
+def test_classification_results_agree_with_the_hit_rates(fit_a, fit_b):
+    """Confusion counts per method: rows add up to the group sizes, the diagonal share is the
+    group's hit rate, the diagonal total share the overall one."""
+    for fit in (fit_a, fit_b):
+        table = fit.classification_results
+        assert list(table.index.get_level_values(0).unique()) == [
+            "resubstitution",
+            "leave_one_out",
+        ]
+        sizes = fit.assignments["segment_code"].value_counts()
+        for method in ("resubstitution", "leave_one_out"):
+            counts = table.loc[method].loc[fit.segment_codes, fit.segment_codes]
+            np.testing.assert_array_equal(counts.sum(axis=1), sizes[fit.segment_codes])
+            diagonal = np.diag(counts.to_numpy())
+            np.testing.assert_allclose(
+                diagonal / counts.sum(axis=1).to_numpy(),
+                fit.hit_rates.loc[method, fit.segment_codes].to_numpy(dtype=float),
+            )
+            assert diagonal.sum() / counts.to_numpy().sum() == pytest.approx(
+                fit.hit_rates.loc[method, "overall"]
+            )
 
 
 def test_priors_equal_or_group_sizes():
@@ -460,3 +488,68 @@ def test_spss_conventions(customers, fit_a, fit_b):
         assert row["sample_size"] == len(a)
         assert row["inertia"] == pytest.approx((a["distance_to_centre"] ** 2).sum(), rel=1e-9)
         assert row["inertia"] == pytest.approx(fit.inertia, rel=1e-9)
+
+
+def test_bootstrap_stability_is_highest_at_the_true_k():
+    """Four well-separated, equidistant blobs: refits on resamples recover the 4-group
+    partition (ARI near 1), while k = 3 or 5 must merge two blobs or split one, which pair or
+    which blob is arbitrary, and the refits come back less alike."""
+    from sklearn.datasets import make_blobs
+
+    from broker_segments.segmentation.cluster import k_selection
+
+    x, _ = make_blobs(
+        n_samples=400, centers=6.0 * np.eye(4), cluster_std=0.6, random_state=1, shuffle=True
+    )
+    table = k_selection(
+        x, (3, 4, 5), n_init=2, seed=7, silhouette_sample_size=400, stability_resamples=10
+    )
+    stability = table["stability_ari_mean"]
+    assert stability[4] > 0.99
+    assert stability[4] > stability[3] and stability[4] > stability[5]
+    assert (table["stability_resamples"] == 10).all()
+    assert (table["stability_ari_std"] >= 0).all()
+    again = k_selection(
+        x, (3, 4, 5), n_init=2, seed=7, silhouette_sample_size=400, stability_resamples=10
+    )
+    pd.testing.assert_frame_equal(table, again)
+    none = k_selection(x, (4,), n_init=2, seed=7, silhouette_sample_size=400)
+    assert np.isnan(none.loc[4, "stability_ari_mean"]) and none.loc[4, "stability_resamples"] == 0
+
+
+def test_fit_reports_the_stability_of_each_k(fit_a, fit_b):
+    for fit in (fit_a, fit_b):
+        table = fit.k_selection
+        assert (table["stability_resamples"] == fit.config.stability_resamples).all()
+        assert table["stability_ari_mean"].between(-1, 1).all()
+
+
+def test_wilks_lambda_and_eigenvalues_of_the_discriminant_functions(customers, fit_a):
+    """Eigenvalues as sklearn's LDA (its explained variance ratio), Wilks' lambda of all
+    functions = det W / det T, and each later test keeps fewer functions."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from broker_segments.segmentation import discriminant
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat([0, 1, 2, 3], [30, 40, 25, 35])
+    x = rng.normal(size=(len(groups), 5)) + 2.0 * np.eye(5)[groups]
+    table = discriminant.canonical_functions(x, groups, 4)
+    assert list(table.index) == [1, 2, 3]
+    lda = LinearDiscriminantAnalysis(solver="eigen").fit(x, groups)
+    np.testing.assert_allclose(table["pct_variance"], 100 * lda.explained_variance_ratio_)
+    centred = x - x.mean(axis=0)
+    within = sum(
+        (x[groups == g] - x[groups == g].mean(axis=0)).T
+        @ (x[groups == g] - x[groups == g].mean(axis=0))
+        for g in range(4)
+    )
+    assert table.loc[1, "wilks_lambda"] == pytest.approx(
+        np.linalg.det(within) / np.linalg.det(centred.T @ centred)
+    )
+    assert table["wilks_lambda"].is_monotonic_increasing
+    assert list(table["df"]) == [15, 8, 3]
+    assert table["cum_pct"].iloc[-1] == pytest.approx(100)
+    fitted = fit_a.discriminant_functions
+    assert len(fitted) == min(len(fit_a.inputs), fit_a.config.k - 1)
+    assert (fitted["p_value"].iloc[:1] < 1e-6).all()

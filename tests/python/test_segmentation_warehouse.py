@@ -81,6 +81,43 @@ def test_sql_scoring_assigns_everyone_and_matches_the_fit(clean_build):
     }
 
 
+def test_sql_posterior_is_the_fisher_posterior_of_the_assigned_group(clean_build):
+    """customer_segments.posterior_probability = Python's softmax of Fisher's scores, for the
+    customers the model scores (null for rule rows)."""
+    import numpy as np
+
+    from broker_segments.segmentation import discriminant
+    from broker_segments.segmentation.artifacts import ScoringModel
+
+    segments = clean_build.query("select * from customer_segments")
+    rule = segments["assignment_method"] == "rule"
+    assert segments.loc[rule, "posterior_probability"].isna().all()
+    assert segments.loc[~rule, "posterior_probability"].between(0, 1).all()
+    indicators = clean_build.query("select * from customer_indicators")
+    for scheme, rows in segments[segments["assignment_method"] == "kmeans"].groupby("scheme"):
+        model_id = rows["model_id"].iloc[0]
+        artifacts = clean_build.query(
+            f"select * from segment_model_artifacts where model_id = '{model_id}'"
+        )
+        model = ScoringModel.from_artifacts(artifacts)
+        frame = indicators.set_index("customer_id").loc[rows["customer_id"]].reset_index()
+        _, z = model.standardised(frame)
+        scores = discriminant.classification_scores(
+            z, model.function_coefficients, model.function_constants
+        )
+        posterior = np.exp(scores - scores.max(axis=1, keepdims=True))
+        posterior /= posterior.sum(axis=1, keepdims=True)
+        column = [model.segment_codes.index(code) for code in rows["segment_code"]]
+        expected = posterior[np.arange(len(rows)), column]
+        np.testing.assert_allclose(
+            rows["posterior_probability"].to_numpy(),
+            expected,
+            rtol=1e-6,
+            atol=1e-9,
+            err_msg=f"scheme {scheme}",
+        )
+
+
 def test_groups_recover_the_planted_profiles(clean_build):
     """How well scheme A finds the generator's six behaviour profiles."""
     planted = pd.read_parquet(clean_build.raw_dir / "_generator" / "planted_profiles.parquet")

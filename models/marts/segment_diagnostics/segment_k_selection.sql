@@ -1,5 +1,6 @@
 -- Quality of K-means over a range of k, to choose k: inertia (elbow), silhouette and
--- Calinski-Harabasz (higher is better), Davies-Bouldin (lower is better).
+-- Calinski-Harabasz (higher is better), Davies-Bouldin (lower is better), and the bootstrap
+-- stability of each k (mean ARI of refits on resamples against the k's clustering).
 with
 
 artifacts as (
@@ -27,6 +28,9 @@ pivoted as (
             'davies_bouldin',
             'sample_size',
             'silhouette_sample_size',
+            'stability_ari_mean',
+            'stability_ari_std',
+            'stability_resamples',
         ],
     ) }}
 
@@ -44,7 +48,10 @@ final as (
         calinski_harabasz,
         davies_bouldin,
         cast(sample_size as bigint) as sample_size,
-        cast(silhouette_sample_size as bigint) as silhouette_sample_size
+        cast(silhouette_sample_size as bigint) as silhouette_sample_size,
+        stability_ari_mean,
+        stability_ari_std,
+        cast(stability_resamples as integer) as stability_resamples
     from pivoted
 
 )

@@ -1,5 +1,6 @@
 -- One row per customer per scheme: the segment, how it was assigned, and the segment at the
--- previous as-of date built (from the segment history).
+-- previous as-of date built (from the segment history), and the posterior probability of the
+-- segment by Fisher's classification functions.
 with
 
 assignments as (
@@ -17,6 +18,12 @@ segment_runs as (
 history as (
 
     select * from {{ ref('int_segment_history') }}
+
+),
+
+posteriors as (
+
+    select * from {{ ref('int_segment_fisher_posteriors') }}
 
 ),
 
@@ -64,12 +71,20 @@ final as (
         assignments.assignment_rule,
         assignments.distance_to_centre,
         assignments.factor_scores,
+        case
+            when assignments.assignment_method != 'rule' then posteriors.posterior_probability
+        end as posterior_probability,
         previous_segments.segment_code as previous_segment_code
     from assignments
     left join previous_segments
         on
             assignments.customer_id = previous_segments.customer_id
             and assignments.scheme = previous_segments.scheme
+    left join posteriors
+        on
+            assignments.customer_id = posteriors.customer_id
+            and assignments.scheme = posteriors.scheme
+            and assignments.segment_code = posteriors.segment_code
 
 )
 

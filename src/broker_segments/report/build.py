@@ -7,9 +7,11 @@ no network: no script, font or style sheet is loaded from anywhere.
 
 What it shows, for the model each scheme's customers are scored with (the model_id of
 customer_segments): the model-run facts (KMO, variance explained, hit rates), group sizes by
-assignment method, the scree plot and rotated loadings (scheme A), the k-selection curves, the
-indicator profile of every group, and the migration matrix between the two latest as-of dates
-of segment_migrations ("no history yet" while it is missing or empty).
+assignment method, the scree plot and rotated loadings (scheme A), the k-selection curves with
+the bootstrap stability of each k, the classification results of Fisher's functions (actual
+group x predicted group, resubstituted and leave-one-out), the indicator profile of every group,
+and the migration matrix between the two latest as-of dates of segment_migrations ("no history
+yet" while it is missing or empty).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ TABLES_READ = (
     "segment_factor_loadings",
     "segment_standardisation",
     "segment_k_selection",
+    "segment_classification_results",
     "segment_profiles",
     "segment_migrations",
 )
@@ -378,10 +381,103 @@ def section_k_selection(warehouse: Warehouse, models: list[SchemeModel]) -> str:
                 zero_based=metric == "inertia",
             )
             figures.append(_figure(f"k-selection-{model.scheme}-{metric}", svg))
+        stable = [r for r in rows if r.get("stability_ari_mean") is not None]
+        if stable:
+            svg = charts.line_chart(
+                [
+                    charts.Series(
+                        "stability",
+                        [r["k"] for r in stable],
+                        [r["stability_ari_mean"] for r in stable],
+                    )
+                ],
+                title="Bootstrap stability (higher is better)",
+                x_label="k (groups)",
+                y_label="mean ARI of refits",
+                marker_x=chosen,
+                marker_label=f"k = {chosen}" if chosen else "",
+            )
+            resamples = max(int(r["stability_resamples"] or 0) for r in stable)
+            figures.append(
+                _figure(
+                    f"k-selection-{model.scheme}-stability",
+                    svg,
+                    f"K-means refitted on {resamples} bootstrap resamples of the "
+                    f"{int(stable[0]['sample_size']):,} customers of the k-selection sample, "
+                    "each compared with the k's clustering by the adjusted Rand index.",
+                )
+            )
         parts.append(
             f"<h3>{escape(model.title)}</h3>" + '<div class="row">' + "".join(figures) + "</div>"
         )
     return "".join(parts)
+
+
+CLASSIFICATION_METHODS = [
+    ("resubstitution", "original (resubstitution)"),
+    ("leave_one_out", "cross-validated (leave-one-out)"),
+]
+
+
+def section_classification(warehouse: Warehouse, models: list[SchemeModel]) -> str:
+    """Fisher's functions' classification results: a heatmap of counts per method."""
+    if "segment_classification_results" not in warehouse.tables:
+        return _missing("segment_classification_results")
+    parts = []
+    for model in models:
+        rows = warehouse.rows(
+            "select * from segment_classification_results where model_id = ?", [model.model_id]
+        )
+        if not rows:
+            parts.append(_note(f"Scheme {model.scheme}: no classification results for its model."))
+            continue
+
+        def key(code: str, model=model) -> tuple:
+            return (model.order.get(code, 999), code)
+
+        codes = sorted({r["actual_segment_code"] for r in rows}, key=key)
+        figures = []
+        for method, label in CLASSIFICATION_METHODS:
+            cells = {
+                (r["actual_segment_code"], r["predicted_segment_code"]): r
+                for r in rows
+                if r["validation_method"] == method
+            }
+            if not cells:
+                continue
+            counts = [[_cell(cells, a, p, "customer_count") for p in codes] for a in codes]
+            shares = [[_cell(cells, a, p, "row_share") for p in codes] for a in codes]
+            correct = sum(counts[i][i] or 0 for i in range(len(codes)))
+            total = sum(c or 0 for row in counts for c in row)
+            svg = charts.heatmap(
+                [model.label(code) for code in codes],
+                [model.label(code) for code in codes],
+                counts,
+                title=f"Scheme {model.scheme}: classification results, {label}",
+                row_axis="rows: K-means group",
+                column_axis="columns: predicted by Fisher's functions",
+                colour=lambda i, j, _v, s=shares: charts.sequential(0.04 + 0.9 * (s[i][j] or 0)),
+                text=lambda i, j, v, s=shares: f"{v:,.0f} · {(s[i][j] or 0):.0%}" if v else "0",
+                cell_width=96,
+            )
+            figures.append(
+                _figure(
+                    f"classification-{model.scheme}-{method}",
+                    svg,
+                    f"{correct:,} of {total:,} fitted customers ({correct / (total or 1):.1%}) "
+                    "are put back in their own group (the diagonal). The colour is the share "
+                    "of the row's group.",
+                )
+            )
+        parts.append(
+            f"<h3>{escape(model.title)}</h3>" + '<div class="row">' + "".join(figures) + "</div>"
+        )
+    return "".join(parts)
+
+
+def _cell(cells: dict, actual: str, predicted: str, column: str) -> float | None:
+    row = cells.get((actual, predicted))
+    return None if row is None else row[column]
 
 
 def _signed_log(value: float) -> float:
@@ -542,6 +638,7 @@ SECTIONS = [
     ("scree", "Scree plot"),
     ("loadings", "Rotated loadings"),
     ("k-selection", "Choosing k"),
+    ("classification", "Classification results"),
     ("profiles", "Indicator profiles"),
     ("migrations", "Segment migrations"),
 ]
@@ -570,6 +667,7 @@ def render(warehouse: Warehouse, source: str) -> str:
         "scree": section_scree(warehouse, models),
         "loadings": section_loadings(warehouse, models),
         "k-selection": section_k_selection(warehouse, models),
+        "classification": section_classification(warehouse, models),
         "profiles": section_profiles(warehouse, models),
         "migrations": section_migrations(warehouse, models),
     }

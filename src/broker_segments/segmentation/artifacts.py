@@ -99,9 +99,29 @@ hit_rate                  ``resubstitution`` or   ``overall`` (share correct, 0.
                                                   true segment); Fisher's functions; leave-
                                                   one-out is exact (SPSS's cross-validated),
                                                   NaN when a group has one row
+classification_result     ``<method>:<segment>``  Fisher's functions' classification results
+                          (method                 (SPSS's table, confusion counts): predicted
+                          ``resubstitution``, or  segment_code -> customers of the true
+                          ``leave_one_out``;      segment (after the colon) the method puts in
+                          segment: the true       it; resubstitution is SPSS's "Original";
+                          segment_code)           no leave_one_out rows when a group has one
+                                                  row; diagonal / row total = hit_rate
+discriminant_function     canonical function      SPSS's "Eigenvalues" and "Wilks' Lambda"
+                          ``1``..``m``            (m = min(inputs, k - 1)), on the inputs'
+                                                  z-scores: ``eigenvalue``, ``pct_variance``,
+                                                  ``cum_pct`` (0..100),
+                                                  ``canonical_correlation``,
+                                                  ``wilks_lambda`` (test of functions this
+                                                  one through m), ``chi_square``, ``df``,
+                                                  ``p_value`` -> value
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
-                                                  ``sample_size``, ``silhouette_sample_size``
+                                                  ``sample_size``, ``silhouette_sample_size``,
+                                                  ``stability_ari_mean``, ``stability_ari_std``
+                                                  (bootstrap ARI of refits against the k's
+                                                  clustering, see ``cluster.k_selection``;
+                                                  NaN without resamples),
+                                                  ``stability_resamples``
 model_run                 ``run``                 see below
 fitted_assignment         customer_id             ``segment_code`` -> text_value;
                                                   ``distance_to_centre`` (Euclidean, model
@@ -184,6 +204,8 @@ ARTIFACTS = (
     "classification_function",
     "assignment_function",
     "hit_rate",
+    "classification_result",
+    "discriminant_function",
     "k_selection",
     "model_run",
     "fitted_assignment",
@@ -404,6 +426,13 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     blocks.add_frame("classification_function", result.classification_functions)
     blocks.add_frame("assignment_function", result.assignment_functions)
     blocks.add_frame("hit_rate", result.hit_rates)
+    confusion = result.classification_results
+    if confusion is not None and len(confusion):
+        keyed = confusion.copy()
+        keyed.index = [f"{method}:{actual}" for method, actual in confusion.index]
+        blocks.add_frame("classification_result", keyed)
+    if result.discriminant_functions is not None:
+        blocks.add_frame("discriminant_function", result.discriminant_functions)
     blocks.add_frame("k_selection", result.k_selection)
 
     # model_run

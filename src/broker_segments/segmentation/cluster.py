@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+from threadpoolctl import threadpool_limits
 
 from .errors import SegmentationInputError
 
@@ -145,6 +151,33 @@ def anova(x: np.ndarray, labels: np.ndarray, names: list[str]) -> pd.DataFrame:
     )
 
 
+def bootstrap_stability(
+    x: np.ndarray, labels: np.ndarray, k: int, n_resamples: int, n_init: int, seed: int
+) -> np.ndarray:
+    """Adjusted Rand index of K-means refits on bootstrap resamples against ``labels``.
+
+    Each resample draws ``len(x)`` rows of ``x`` with replacement (seeded by ``seed`` and
+    ``k``, so reproducible), fits K-means (k-means++, ``n_init`` restarts), assigns every row
+    of ``x`` to the refit's nearest centre and compares that partition with ``labels`` (the
+    clustering at k on ``x``). ARI is 1 for the same partition whatever the cluster numbers,
+    about 0 for an unrelated one. A resample with fewer than k distinct rows gives NaN.
+    Returns the ``n_resamples`` indices. The refits run single-threaded: on small samples
+    sklearn's thread start-up costs far more than the fit itself (40x on 3,000 rows).
+    """
+    rng = np.random.default_rng([seed % 2**32, k])
+    n = x.shape[0]
+    out = np.full(n_resamples, np.nan)
+    with threadpool_limits(1):
+        for r in range(n_resamples):
+            sample = x[rng.integers(0, n, n)]
+            if len(np.unique(sample, axis=0)) < k:
+                continue
+            model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed + r)
+            refit = nearest_centre(x, model.fit(sample).cluster_centers_)[0]
+            out[r] = adjusted_rand_score(labels, refit)
+    return out
+
+
 def k_selection(
     x: np.ndarray,
     k_range: tuple[int, ...],
@@ -152,6 +185,7 @@ def k_selection(
     seed: int,
     silhouette_sample_size: int,
     fitted_centres: np.ndarray | None = None,
+    stability_resamples: int = 0,
 ) -> pd.DataFrame:
     """Quality of K-means over ``k_range`` on the sample ``x`` (already a deterministic sample).
 
@@ -160,6 +194,10 @@ def k_selection(
     quadratic in rows). k values that the sample cannot support (k >= rows) are left out.
     With ``fitted_centres`` (the fitted model's), the row at their k describes that model: the
     rows of ``x`` at their nearest fitted centre, not a separate K-means run.
+
+    Bootstrap stability (with ``stability_resamples`` > 0, see :func:`bootstrap_stability`):
+    the mean and standard deviation over the resamples of the ARI between a refit on a
+    resample (``n_init`` restarts) and the row's clustering of ``x``; NaN without resamples.
     """
     rows = []
     n = x.shape[0]
@@ -175,6 +213,12 @@ def k_selection(
             labels = model.fit_predict(x)
             inertia = float(model.inertia_)
         distinct = len(np.unique(labels))
+        stability = (
+            bootstrap_stability(x, labels, k, stability_resamples, n_init, seed)
+            if stability_resamples > 0
+            else np.full(1, np.nan)
+        )
+        finite = stability[np.isfinite(stability)]
         silhouette_labels = labels[:n_silhouette]
         rows.append(
             {
@@ -191,6 +235,9 @@ def k_selection(
                 else np.nan,
                 "sample_size": float(n),
                 "silhouette_sample_size": float(n_silhouette),
+                "stability_ari_mean": float(finite.mean()) if len(finite) else np.nan,
+                "stability_ari_std": float(finite.std()) if len(finite) else np.nan,
+                "stability_resamples": float(len(finite)),
             }
         )
     columns = [
@@ -200,6 +247,9 @@ def k_selection(
         "davies_bouldin",
         "sample_size",
         "silhouette_sample_size",
+        "stability_ari_mean",
+        "stability_ari_std",
+        "stability_resamples",
     ]
     if not rows:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="k"), dtype=float)

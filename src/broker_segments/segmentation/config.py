@@ -41,6 +41,8 @@ var                        meaning
 ``k_selection_n_init``     K-means restarts per k in the k-selection table (>= 1)
 ``k_selection_sample_size`` rows the k-selection table is fitted on (>= 10)
 ``silhouette_sample_size`` rows the silhouette is computed on (>= 10)
+``stability_resamples``    bootstrap resamples per k of the k-selection table's stability
+                           (ARI of refits against the k's clustering); 0 = none (>= 0)
 ``fit_sample_size``        rows the model is fitted on; ``none``/``all``/empty = all rows
 ``cv_folds``               unused: the hit rate is exact leave-one-out (kept so older
                            settings still parse; >= 2)
@@ -95,6 +97,7 @@ class SchemeConfig:
     k_selection_n_init: int = 2
     k_selection_sample_size: int = 20_000
     silhouette_sample_size: int = 3_000
+    stability_resamples: int = 10
     fit_sample_size: int | None = None
     cv_folds: int = 5
     priors: str = "equal"
@@ -151,6 +154,8 @@ def _validate(c: SchemeConfig) -> None:
         fail("k_selection_sample_size", f"is {c.k_selection_sample_size}; must be >= 10")
     if c.silhouette_sample_size < 10:
         fail("silhouette_sample_size", f"is {c.silhouette_sample_size}; must be >= 10")
+    if c.stability_resamples < 0:
+        fail("stability_resamples", f"is {c.stability_resamples}; must be >= 0")
     if c.fit_sample_size is not None and c.fit_sample_size < 2:
         fail("fit_sample_size", f"is {c.fit_sample_size}; must be >= 2 or None (all rows)")
     if c.cv_folds < 2:
@@ -303,6 +308,7 @@ _INT_VARS = (
     "k_selection_n_init",
     "k_selection_sample_size",
     "silhouette_sample_size",
+    "stability_resamples",
     "cv_folds",
 )
 _OPTIONAL_INT_VARS = ("n_factors", "fit_sample_size", "restart_sample_size")

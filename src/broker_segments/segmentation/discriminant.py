@@ -176,20 +176,31 @@ def fit_and_validate(
     """Classification functions on all rows, and their hit rates.
 
     Returns ``(coefficients, constants, resubstitution, leave_one_out)``; each hit-rate dict
-    is ``{'overall': share correct, 'per_group': share correct within each true group}``, the
-    second by exact leave-one-out (SPSS's "cross-validated"; see
-    :func:`leave_one_out_scores`). With a group of one row leave-one-out is impossible and its
-    rates are NaN.
+    is ``{'overall': share correct, 'per_group': share correct within each true group,
+    'counts': (G, G) confusion counts, true group x predicted group}`` (SPSS's
+    "Classification Results": resubstitution is its "Original"), the second by exact
+    leave-one-out (SPSS's "cross-validated"; see :func:`leave_one_out_scores`). With a group
+    of one row leave-one-out is impossible: its rates are NaN and its counts None.
     """
     counts, sums, cross = group_statistics(x, groups, n_groups)
     coefficients, constants = functions_from_statistics(counts, sums, cross, priors)
     predicted = classify(x, coefficients, constants)[0]
     resubstitution = _rates(groups, predicted, n_groups)
     if counts.min() < 2 or counts.sum() - 1 - n_groups < 1:
-        impossible = {"overall": np.nan, "per_group": np.full(n_groups, np.nan)}
+        impossible = {
+            "overall": np.nan,
+            "per_group": np.full(n_groups, np.nan),
+            "counts": None,
+        }
         return coefficients, constants, resubstitution, impossible
     predicted_loo = leave_one_out_scores(x, groups, n_groups, priors).argmax(axis=1)
     return coefficients, constants, resubstitution, _rates(groups, predicted_loo, n_groups)
+
+
+def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> np.ndarray:
+    """``(G, G)`` counts of rows by true group (rows) and predicted group (columns)."""
+    cells = np.asarray(truth, dtype=np.int64) * n_groups + np.asarray(predicted, dtype=np.int64)
+    return np.bincount(cells, minlength=n_groups * n_groups).reshape(n_groups, n_groups)
 
 
 def _rates(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> dict:
@@ -197,7 +208,11 @@ def _rates(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> dict:
     per_group = np.array(
         [correct[truth == g].mean() if (truth == g).any() else np.nan for g in range(n_groups)]
     )
-    return {"overall": float(correct.mean()), "per_group": per_group}
+    return {
+        "overall": float(correct.mean()),
+        "per_group": per_group,
+        "counts": confusion_counts(truth, predicted, n_groups),
+    }
 
 
 def functions_frame(
@@ -208,3 +223,66 @@ def functions_frame(
     )
     frame["constant"] = constants
     return frame
+
+
+def canonical_functions(x: np.ndarray, groups: np.ndarray, n_groups: int) -> pd.DataFrame:
+    """SPSS's "Eigenvalues" and "Wilks' Lambda" tables of the canonical discriminant functions.
+
+    With the within-group SSCP ``W`` and the between-group SSCP ``B`` of ``x`` by ``groups``,
+    the eigenvalues ``l_1 >= .. >= l_m`` of ``W^-1 B`` (``m = min(p, G - 1)``) are the
+    functions' eigenvalues; the canonical correlation is ``sqrt(l / (1 + l))``. Wilks' lambda
+    of "functions i through m" is ``prod_{j >= i} 1 / (1 + l_j)`` (for i = 1 it equals
+    ``det W / det(W + B)``), tested by Bartlett's chi-square
+    ``-(n - 1 - (p + G) / 2) ln lambda`` on ``(p - i + 1)(G - i)`` degrees of freedom.
+
+    Returns one row per function ``1..m`` (index ``function``): ``eigenvalue``,
+    ``pct_variance``, ``cum_pct`` (0..100), ``canonical_correlation``, ``wilks_lambda``,
+    ``chi_square``, ``df``, ``p_value``.
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=np.float64)
+    n, p = x.shape
+    counts, sums, cross = group_statistics(x, groups, n_groups)
+    if (counts == 0).any() or n - n_groups < 1:
+        raise SegmentationInputError(
+            "discriminant analysis needs every group non-empty and more rows than groups"
+        )
+    means = sums / counts[:, None]
+    grand = x.mean(axis=0)
+    within = cross - means.T @ sums
+    within = (within + within.T) / 2.0
+    centred = means - grand
+    between = (centred * counts[:, None]).T @ centred
+    # W^-1 B has the eigenvalues of the symmetric L^-1 B L^-T (W = L L').
+    try:
+        chol = np.linalg.cholesky(within)
+    except np.linalg.LinAlgError:
+        raise SegmentationInputError(
+            "the pooled within-group covariance matrix is singular: some inputs are constant "
+            "within every cluster or linearly dependent"
+        ) from None
+    half = np.linalg.solve(chol, np.linalg.solve(chol, between).T)
+    eigenvalues = np.linalg.eigvalsh((half + half.T) / 2.0)[::-1]
+    m = min(p, n_groups - 1)
+    eigenvalues = np.clip(eigenvalues[:m], 0.0, None)
+    total = eigenvalues.sum()
+    pct = 100.0 * eigenvalues / total if total > 0 else np.full(m, np.nan)
+    wilks = np.array([np.prod(1.0 / (1.0 + eigenvalues[i:])) for i in range(m)])
+    scale = n - 1 - (p + n_groups) / 2.0
+    chi_square = -scale * np.log(wilks)
+    functions = np.arange(1, m + 1)
+    df = (p - functions + 1) * (n_groups - functions)
+    return pd.DataFrame(
+        {
+            "eigenvalue": eigenvalues,
+            "pct_variance": pct,
+            "cum_pct": np.cumsum(pct),
+            "canonical_correlation": np.sqrt(eigenvalues / (1.0 + eigenvalues)),
+            "wilks_lambda": wilks,
+            "chi_square": chi_square,
+            "df": df.astype(np.float64),
+            "p_value": stats.chi2.sf(chi_square, df),
+        },
+        index=pd.Index(functions, name="function"),
+    )

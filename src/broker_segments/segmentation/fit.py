@@ -100,6 +100,13 @@ class FitResult:
     codes_matched_to_previous: int = 0  # segments whose code the matching decided
     # segment_code x (previous_segment_code, match_distance); None without ``previous``
     previous_match: pd.DataFrame | None = None
+    # Fisher's functions' confusion counts: index (validation_method, actual segment_code),
+    # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
+    # possible, leave_one_out (SPSS "Cross-validated")
+    classification_results: pd.DataFrame | None = None
+    # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
+    # canonical_correlation, wilks_lambda, chi_square, df, p_value)
+    discriminant_functions: pd.DataFrame | None = None
 
     @property
     def scheme(self) -> str:
@@ -345,6 +352,20 @@ def fit_scheme(
         index=pd.Index(["resubstitution", "leave_one_out"], name="method"),
         columns=["overall", *codes],
     )
+    classification_results = pd.concat(
+        {
+            method: pd.DataFrame(
+                rates["counts"].astype(np.float64),
+                index=pd.Index(codes, name="actual_segment_code"),
+                columns=codes,
+            )
+            for method, rates in (("resubstitution", resub), ("leave_one_out", loo))
+            if rates["counts"] is not None
+        },
+        names=["validation_method", "actual_segment_code"],
+    )
+
+    discriminant_functions = discriminant.canonical_functions(z_all, segment, k)
 
     n_selection = min(n_fit, config.k_selection_sample_size)
     k_table = cluster.k_selection(
@@ -354,6 +375,7 @@ def fit_scheme(
         config.random_seed,
         config.silhouette_sample_size,
         fitted_centres=ordered_centres,
+        stability_resamples=config.stability_resamples,
     )
 
     in_fit = np.zeros(n_rows, dtype=bool)
@@ -403,4 +425,6 @@ def fit_scheme(
         previous_model_id=previous_model_id,
         codes_matched_to_previous=codes_matched,
         previous_match=previous_match,
+        classification_results=classification_results,
+        discriminant_functions=discriminant_functions,
     )
