@@ -17,7 +17,8 @@
         'outlier_max_customer_contribution', 'segmentation_refit', 'migration_from_date',
         'migration_to_date', 'scheme_a_n_factors', 'scheme_a_k', 'scheme_b_k',
         'segmentation_n_init', 'segmentation_seed', 'segmentation_k_range',
-        'segmentation_fit_sample_size', 'new_customer_annualise', 'segmentation_priors',
+        'segmentation_fit_sample_size', 'segmentation_stability_resamples',
+        'new_customer_annualise', 'segmentation_priors',
         'points_scheme'
     ]) }}
 {% endmacro %}
@@ -108,6 +109,7 @@
             {% do broker_segments._bad_var('segmentation_k_range', k_range, "must look like '2..10' or '2,3,4'") %}
         {% endif %}
         {% do broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true) %}
+        {% do broker_segments._check_number('segmentation_stability_resamples', 0, integer=true) %}
         {% do broker_segments._check_choice('new_customer_annualise', ['true', 'false']) %}
         {% do broker_segments._check_choice('segmentation_priors', ['equal', 'size']) %}
         {% do broker_segments._check_choice('points_scheme', ['A', 'B']) %}
