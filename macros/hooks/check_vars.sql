@@ -11,7 +11,8 @@
 {% macro project_vars() %}
     {{ return([
         'max_quarantine_share', 'exchange_timezone', 'max_plausible_amount_cny',
-        'reprocess_from_date', 'reprocess_to_date', 'as_of_date',
+        'reprocess_from_date', 'reprocess_to_date', 'raw_batch_rows', 'test_full_history',
+        'as_of_date',
         'lookback_days', 'interest_margin_rate', 'min_open_trading_days',
         'outlier_min_avg_daily_assets', 'outlier_min_annual_trade_volume',
         'outlier_max_customer_contribution', 'segmentation_refit', 'migration_from_date',
@@ -92,6 +93,8 @@
                         'migration_from_date', 'migration_to_date'] %}
             {% do broker_segments._check_date(name) %}
         {% endfor %}
+        {% do broker_segments._check_number('raw_batch_rows', 1, integer=true) %}
+        {% do broker_segments._check_choice('test_full_history', ['true', 'false']) %}
         {% do broker_segments._check_number('lookback_days', 1, integer=true) %}
         {% do broker_segments._check_number('interest_margin_rate', 0, 1) %}
         {% do broker_segments._check_number('min_open_trading_days', 0, integer=true) %}

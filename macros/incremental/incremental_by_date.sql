@@ -40,16 +40,45 @@
     {%- endif -%}
 {% endmacro %}
 
+{#
+    True when this run adds to the model's existing rows: dbt's is_incremental() for an
+    incremental model, the same test for a batched_incremental one (macros/materializations).
+#}
+{% macro loads_incrementally() %}
+    {%- if execute and this is not string and model.config.materialized == 'batched_incremental' -%}
+        {%- set relation = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+        {{ return(relation is not none and relation.type == 'table' and not should_full_refresh()) }}
+    {%- endif -%}
+    {{ return(is_incremental()) }}
+{% endmacro %}
+
 {% macro incremental_watermark() %}
     (select max(loaded_through_date) from {{ this }})
 {% endmacro %}
 
+{#
+    The watermark as a date literal, read when the model is compiled (before its pre-hooks
+    delete anything), so a filter on the date reaches the Parquet scan and skips the row
+    groups of days already loaded.
+#}
+{% macro incremental_watermark_literal() -%}
+    {%- if this is string -%}
+        {#- a unit test's `this` is a CTE of the test query -#}
+        {{- return("coalesce(" ~ incremental_watermark() ~ ", cast('1900-01-01' as date))") -}}
+    {%- endif -%}
+    {%- set watermark = none -%}
+    {%- if loads_incrementally() -%}
+        {%- set watermark = run_query('select max(loaded_through_date) from ' ~ this).columns[0].values()[0] -%}
+    {%- endif -%}
+    cast('{{ watermark if watermark is not none else "1900-01-01" }}' as date)
+{%- endmacro %}
+
 {% macro incremental_delete_by_date(date_column, rejudge=false) %}
-    {%- if is_incremental() -%}
+    {%- if loads_incrementally() -%}
         delete from {{ this }}
         where
             {{ date_column }} is null
-            or {{ date_column }} > {{ incremental_watermark() }}
+            or {{ date_column }} > {{ incremental_watermark_literal() }}
             or {{ reprocess_range_condition(date_column) }}
             {%- if rejudge %}
             or {{ rejudge_condition() }}
@@ -58,10 +87,10 @@
 {% endmacro %}
 
 {% macro incremental_batch_by_date(date_column, rejudge=false) %}
-    {%- if is_incremental() -%}
+    {%- if loads_incrementally() -%}
         (
             {{ date_column }} is null
-            or {{ date_column }} > coalesce({{ incremental_watermark() }}, cast('1900-01-01' as date))
+            or {{ date_column }} > {{ incremental_watermark_literal() }}
             or {{ reprocess_range_condition(date_column) }}
             {%- if rejudge %}
             or {{ rejudge_condition() }}
@@ -87,7 +116,7 @@
 {%- endmacro %}
 
 {% macro incremental_prepare_rejudge(rejudge_customers_sql) -%}
-    {%- if is_incremental() -%}
+    {%- if loads_incrementally() -%}
         create or replace table {{ rejudge_relation() }} as
         select distinct customer_id from ({{ rejudge_customers_sql }}) as candidates
         where customer_id is not null
@@ -114,7 +143,7 @@
 
 {% macro rejudge_condition(customer_column='customer_id') -%}
     {#- a unit test's `this` is a CTE name, with no helper table and no hooks run -#}
-    {%- if is_incremental() and this is not string -%}
+    {%- if loads_incrementally() and this is not string -%}
         {{ customer_column }} in (select customer_id from {{ rejudge_relation() }})
     {%- else -%}
         false

@@ -5,25 +5,64 @@
 
     Arguments:
     - relation: the staging relation or CTE to read (contract columns plus invalid_value,
-      source_file and source_row_number).
+      source_file_id and source_row_number).
     - table_name: the raw table, whose columns come from raw_contract_columns().
 
     Returns a select with the contract columns and invalid_value (a value that did not parse,
     compared like a contract column) plus
     - row_copies: how many identical rows were read (1 = no duplicate);
-    - key_versions: how many distinct rows share this key (> 1 = conflicting versions);
-    - source_file, source_row_number: the file and 1-based row of one of the copies.
+    - key_versions: how many distinct rows share this key (> 1 = conflicting versions; 1 for
+      a row without a whole key, which shares no key);
+    - source_file_id, source_row_number: the file (raw_file_id) and 1-based row of the first
+      copy (the file name itself is looked up only for the rows that need it:
+      raw_file_names below).
 
-    Written for the large tables: rows are grouped by key only (a key whose rows all hold one
-    value per column is one version), and only the rare keys with conflicting values are
-    grouped again by every column to list their versions. A window over all rows, or a group
-    by every column, costs several times more on hundreds of millions of balance rows.
+    Written for hundreds of millions of balance rows, where almost every key occurs once: a
+    pass counts the rows per hash of the key (one number per row, the cheapest grouping
+    there is); the rows whose key hash occurs once pass straight through; only the rare
+    others (a repeated key, or a hash shared by chance) are grouped by their exact key, and
+    those with conflicting values again by every column to list their versions. Grouping every
+    row by its key with the values as aggregates costs several times more.
 #}
 {% macro collapse_exact_duplicates(relation, table_name) %}
     {%- set columns = raw_contract_columns(table_name) -%}
     {%- set keys = columns.key -%}
     {%- set values = columns['values'] + ['invalid_value'] -%}
     with
+
+    repeated_key_hashes as (
+
+        select {{ hash_of(keys) }} as key_hash
+        from {{ relation }}
+        group by {{ hash_of(keys) }}
+        having count(*) > 1
+
+    ),
+
+    single_rows as (
+
+        select
+            {% for column in keys + values %}rows_read.{{ column }},
+            {% endfor -%}
+            1 as row_copies,
+            1 as key_versions,
+            rows_read.source_row_number,
+            rows_read.source_file_id
+        from {{ relation }} as rows_read
+        left join repeated_key_hashes
+            on {{ hash_of(keys, 'rows_read') }} = repeated_key_hashes.key_hash
+        where repeated_key_hashes.key_hash is null
+
+    ),
+
+    repeated_rows as (
+
+        select rows_read.*
+        from {{ relation }} as rows_read
+        inner join repeated_key_hashes
+            on {{ hash_of(keys, 'rows_read') }} = repeated_key_hashes.key_hash
+
+    ),
 
     per_key as (
 
@@ -35,7 +74,7 @@
             {%- endfor %}
             count(*) as row_copies,
             min(source_row_number) as source_row_number,
-            arg_min(source_file, source_row_number) as source_file,
+            {{ arg_min_of('source_file_id', 'source_row_number') }} as source_file_id,
             -- one version: every column all null, or never null with a single value
             {% for column in values -%}
                 (count({{ column }}) = 0
@@ -43,7 +82,7 @@
                 {{- " and" if not loop.last }}
             {% endfor -%}
             as has_one_version
-        from {{ relation }}
+        from repeated_rows
         group by {{ keys | join(', ') }}
 
     ),
@@ -55,8 +94,9 @@
             {% endfor -%}
             count(*) as row_copies,
             min(rows_of_key.source_row_number) as source_row_number,
-            arg_min(rows_of_key.source_file, rows_of_key.source_row_number) as source_file
-        from {{ relation }} as rows_of_key
+            {{ arg_min_of('rows_of_key.source_file_id', 'rows_of_key.source_row_number') }}
+                as source_file_id
+        from repeated_rows as rows_of_key
         inner join per_key
             on
                 {% for column in keys -%}
@@ -71,13 +111,17 @@
 
     )
 
+    select * from single_rows
+
+    union all
+
     select
         {% for column in keys + values %}{{ column }},
         {% endfor -%}
         row_copies,
         1 as key_versions,
         source_row_number,
-        source_file
+        source_file_id
     from per_key
     where has_one_version
 
@@ -87,8 +131,57 @@
         {% for column in keys + values %}{{ column }},
         {% endfor -%}
         row_copies,
-        count(*) over (partition by {{ keys | join(', ') }}) as key_versions,
+        -- rows without a (whole) key share no key: each is its own (missing_key)
+        case
+            when {% for column in keys %}{{ column }} is not null{{ " and " if not loop.last }}{% endfor %}
+                then count(*) over (partition by {{ keys | join(', ') }})
+            else 1
+        end as key_versions,
         source_row_number,
-        source_file
+        source_file_id
     from conflicting_versions
 {% endmacro %}
+
+{#
+    Lineage at the cost of a number per row: staging gives every row raw_file_id(file name),
+    the deduplication carries that id, and a validated model names the file only where the
+    quarantine needs it (a quarantined row, or a row read more than once), from the few
+    distinct files of its batch.
+#}
+{% macro raw_file_id(column) -%}
+    {{ hash_of([column]) }}
+{%- endmacro %}
+
+{# A 64-bit hash of the columns (qualified by relation when given): DuckDB's hash, Spark's xxhash64. #}
+{% macro hash_of(columns, relation=none) -%}
+    {%- set qualified = [] -%}
+    {%- for column in columns -%}
+        {%- do qualified.append((relation ~ '.' if relation else '') ~ column) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('hash_of', 'broker_segments')(qualified)) }}
+{%- endmacro %}
+
+{% macro default__hash_of(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__hash_of(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}
+
+{# The value of `value` on the row with the least `ordering`. #}
+{% macro arg_min_of(value, ordering) -%}
+    {{ return(adapter.dispatch('arg_min_of', 'broker_segments')(value, ordering)) }}
+{%- endmacro %}
+
+{% macro default__arg_min_of(value, ordering) -%}
+    arg_min({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro spark__arg_min_of(value, ordering) -%}
+    min_by({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro raw_file_names(relation) -%}
+    select distinct source_file_id, source_file from {{ relation }}
+{%- endmacro %}

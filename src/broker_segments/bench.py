@@ -71,13 +71,17 @@ DEFAULT_ARI_SAMPLE = 200_000
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 RAW_TABLES = ("customers", "trades", "daily_balances", "fund_transfers")
 
-# The targets at 1M customers on this 2-core, 24 GB machine.
-TARGET_FULL_SECONDS = 600
-TARGET_PEAK_BYTES = 12 * 1024**3
-TARGET_INDICATOR_RATIO = 1.5
-TARGET_DAILY_SHARE = 0.10
+# The targets on this 2-core, 24 GB machine (docs/benchmarks.md): the full build with every
+# test as a multiple of the hand-written query over the same files (dbt's fixed cost per node
+# weighs more on a small data set), peak RSS, the one-day build, fit + score and the ARI at 1M;
+# at 3M, the full build in at most TARGET_3M_SCALING x the 1M time (linear) under 12 GiB.
+TARGET_FLOOR_RATIO = {100_000: 8.0, 1_000_000: 4.0}
+TARGET_PEAK_BYTES = {1_000_000: 8 * 1024**3, 3_000_000: 12 * 1024**3}
+TARGET_DAILY_SECONDS = 30
 TARGET_SEGMENTATION_SECONDS = 30
 TARGET_ARI = 0.95
+TARGET_3M_SCALING = 3.3
+
 
 # Layers, by the folder a node's file is in (first match wins).
 LAYERS: tuple[tuple[str, str], ...] = (
@@ -569,19 +573,19 @@ create or replace table floor_indicators as
 with
 customers as (
     select customer_id, open_date, close_date
-    from read_parquet('{raw}/customers/*.parquet')
+    from read_parquet('{raw}/customers/**/*.parquet')
 ),
 balances as (
     select customer_id, balance_date, cash_balance, market_value
-    from read_parquet('{raw}/daily_balances/*.parquet')
+    from read_parquet('{raw}/daily_balances/**/*.parquet')
 ),
 trades as (
     select customer_id, trade_date, product_type, amount, commission
-    from read_parquet('{raw}/trades/*.parquet')
+    from read_parquet('{raw}/trades/**/*.parquet')
 ),
 transfers as (
     select customer_id, transfer_date, direction, amount
-    from read_parquet('{raw}/fund_transfers/*.parquet')
+    from read_parquet('{raw}/fund_transfers/**/*.parquet')
 ),
 w as (
     select max(balance_date) as as_of_date, max(balance_date) - ({lookback_days} - 1) as start_date
@@ -935,17 +939,18 @@ def headline(results: Mapping[str, Any]) -> dict[str, Any]:
     floor = results.get("floor")
     if floor and full:
         figures["floor_seconds"] = floor["seconds"]
+        figures["full_floor_ratio"] = figures["full_seconds"] / floor["seconds"]
         figures["indicator_floor_ratio"] = figures["indicator_seconds"] / floor["seconds"]
-        if floor.get("cpu_seconds") and figures["indicator_cpu_seconds"]:
+        if floor.get("cpu_seconds") and figures["full_cpu_seconds"]:
             figures["floor_cpu_seconds"] = floor["cpu_seconds"]
-            figures["indicator_floor_cpu_ratio"] = (
-                figures["indicator_cpu_seconds"] / floor["cpu_seconds"]
-            )
+            figures["full_floor_cpu_ratio"] = figures["full_cpu_seconds"] / floor["cpu_seconds"]
     if daily and full:
         figures["daily_seconds"] = daily["wall_seconds"]
         figures["daily_share"] = daily["wall_seconds"] / full["wall_seconds"]
-        if daily.get("cpu_seconds") and full.get("cpu_seconds"):
-            figures["daily_cpu_share"] = daily["cpu_seconds"] / full["cpu_seconds"]
+    reference = results.get("reference_1m")
+    if reference and full:
+        figures["reference_1m_seconds"] = reference["full_seconds"]
+        figures["scaling_vs_1m"] = full["wall_seconds"] / reference["full_seconds"]
     ari = (results.get("segmentation_quality") or {}).get("A")
     if ari:
         figures["ari_a"] = ari["adjusted_rand_index"]
@@ -987,60 +992,70 @@ def render_section(results: Mapping[str, Any]) -> str:
         )
         + ".",
         "",
-        "| figure | measured | target (at 1M) | |",
+        "| figure | measured | target | |",
         "|---|---:|---|---|",
     ]
-    is_million = size >= 1_000_000
+    is_million = size == 1_000_000
 
     def row(label: str, value: str, target: str, ok: bool | None) -> None:
-        lines.append(f"| {label} | {value} | {target} | {verdict(ok) if is_million else ''} |")
+        lines.append(f"| {label} | {value} | {target} | {verdict(ok) if target else ''} |")
 
     if "full_seconds" in figures:
         full_ok = results["builds"]["full"]["ok"]
-        row(
-            "full `dbt build` (all models and tests), wall",
-            f"{fmt_seconds(figures['full_seconds'])} s" + ("" if full_ok else " (FAILED)"),
-            "< 600 s",
-            figures["full_seconds"] < TARGET_FULL_SECONDS and full_ok,
-        )
+        ratio_target = TARGET_FLOOR_RATIO.get(size)
+        if "full_floor_ratio" in figures:
+            cpu_ratio = (
+                f" (CPU {figures['full_cpu_seconds']:.0f} s / {figures['floor_cpu_seconds']:.0f} s"
+                f" = {figures['full_floor_cpu_ratio']:.2f}x)"
+                if "full_floor_cpu_ratio" in figures
+                else ""
+            )
+            row(
+                "full `dbt build` (every model and test) / hand-written query, wall",
+                f"{fmt_seconds(figures['full_seconds'])} s / {figures['floor_seconds']:.1f} s = "
+                f"{figures['full_floor_ratio']:.2f}x"
+                + ("" if full_ok else " (FAILED)")
+                + cpu_ratio,
+                f"<= {ratio_target:g}x" if ratio_target else "",
+                figures["full_floor_ratio"] <= ratio_target and full_ok if ratio_target else None,
+            )
+        if "scaling_vs_1m" in figures:
+            row(
+                "full build / the 1M full build (the latest `make bench SIZE=1000000`)",
+                f"{fmt_seconds(figures['full_seconds'])} s / "
+                f"{fmt_seconds(figures['reference_1m_seconds'])} s = "
+                f"{figures['scaling_vs_1m']:.2f}x for {size / 1_000_000:g}x the customers",
+                f"<= {TARGET_3M_SCALING:g}x" if size == 3_000_000 else "",
+                figures["scaling_vs_1m"] <= TARGET_3M_SCALING if size == 3_000_000 else None,
+            )
+        peak_target = TARGET_PEAK_BYTES.get(size)
         row(
             "peak RSS of the dbt process tree",
             gib(figures["full_peak_rss_bytes"]),
-            "< 12 GiB",
-            figures["full_peak_rss_bytes"] < TARGET_PEAK_BYTES,
+            f"< {gib(peak_target)}" if peak_target else "",
+            figures["full_peak_rss_bytes"] < peak_target if peak_target else None,
         )
     if "indicator_floor_ratio" in figures:
-        cpu_ratio = (
-            f" (CPU {figures['indicator_cpu_seconds']:.1f} s / "
-            f"{figures['floor_cpu_seconds']:.1f} s = {figures['indicator_floor_cpu_ratio']:.2f}x)"
-            if "indicator_floor_cpu_ratio" in figures
-            else ""
-        )
         row(
             "indicator layer / hand-written query",
             f"{figures['indicator_seconds']:.1f} s / {figures['floor_seconds']:.1f} s = "
-            f"{figures['indicator_floor_ratio']:.2f}x" + cpu_ratio,
-            "<= 1.5x",
-            figures["indicator_floor_ratio"] <= TARGET_INDICATOR_RATIO,
+            f"{figures['indicator_floor_ratio']:.2f}x",
+            "",
+            None,
         )
     if "daily_share" in figures:
         row(
-            "daily build (one appended day) / full build",
-            f"{fmt_seconds(figures['daily_seconds'])} s = {figures['daily_share']:.0%}"
-            + (
-                f" (CPU {figures['daily_cpu_share']:.0%})"
-                if figures.get("daily_cpu_share") is not None
-                else ""
-            ),
-            "< 10%",
-            figures["daily_share"] < TARGET_DAILY_SHARE,
+            "daily build (one appended day), wall",
+            f"{fmt_seconds(figures['daily_seconds'])} s = {figures['daily_share']:.0%} of the full",
+            f"<= {TARGET_DAILY_SECONDS} s" if is_million else "",
+            figures["daily_seconds"] <= TARGET_DAILY_SECONDS if is_million else None,
         )
     if "segmentation_seconds" in figures:
         row(
             "segmentation fit + score (2 Python fits + SQL scoring)",
             f"{figures['segmentation_seconds']:.1f} s",
-            "< 30 s",
-            figures["segmentation_seconds"] < TARGET_SEGMENTATION_SECONDS,
+            f"<= {TARGET_SEGMENTATION_SECONDS} s" if is_million else "",
+            figures["segmentation_seconds"] <= TARGET_SEGMENTATION_SECONDS if is_million else None,
         )
     quality = results.get("segmentation_quality") or {}
     for scheme, q in quality.items():
@@ -1048,8 +1063,8 @@ def render_section(results: Mapping[str, Any]) -> str:
             f"ARI sample fit ({q['sample_size']:,}) vs full fit ({q['fitting_sample']:,}), "
             f"scheme {scheme}",
             f"{q['adjusted_rand_index']:.4f} ({q['same_segment_share']:.1%} same segment)",
-            ">= 0.95" if scheme == "A" else "",
-            q["adjusted_rand_index"] >= TARGET_ARI if scheme == "A" else None,
+            f">= {TARGET_ARI}",
+            q["adjusted_rand_index"] >= TARGET_ARI,
         )
     lines.append("")
     floor = results.get("floor")
@@ -1266,6 +1281,12 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
         },
         "builds": {},
     }
+
+    reference = work / "run-1000000" / "results.json"
+    if size != 1_000_000 and reference.is_file():
+        reference_full = json.loads(reference.read_text())["builds"].get("full")
+        if reference_full and reference_full.get("ok"):
+            results["reference_1m"] = {"full_seconds": reference_full["wall_seconds"]}
 
     full = None
     if args.skip_dbt:

@@ -244,16 +244,25 @@ def _results(size: int) -> dict:
 def test_headline_and_section_state_the_targets():
     results = _results(1_000_000)
     figures = bench.headline(results)
+    assert figures["full_floor_ratio"] == pytest.approx(8.0)
     assert figures["indicator_floor_ratio"] == pytest.approx(2.0)
-    assert figures["daily_share"] == pytest.approx(0.05)
+    assert figures["daily_seconds"] == pytest.approx(0.4)
     assert figures["segmentation_seconds"] == pytest.approx(3.0)
     section = bench.render_section(results)
     assert section.startswith("## 1,000,000 customers")
-    assert "2.00x | <= 1.5x | **not met** |" in section
-    assert "0.4 s = 5% | < 10% | met |" in section or "0.40 s = 5% | < 10% | met |" in section
+    assert "= 8.00x (CPU" not in section  # no CPU seconds in the fixture
+    assert "= 8.00x | <= 4x | **not met** |" in section
+    assert "| 2.00 GiB | < 8.00 GiB | met |" in section
+    assert "0.40 s = 5% of the full | <= 30 s | met |" in section
+    assert "| 3.0 s | <= 30 s | met |" in section
     assert "0.9700" in section and "| agg | indicators | table | 2.00 |" in section
     small = bench.render_section(_results(1000))
-    assert "met" not in small  # the targets are about 1M customers
+    assert "| <= " not in small and "| < " not in small  # only the ARI has a target there
+    assert "= 8.00x | <= 8x | met |" in bench.render_section(_results(100_000))
+    larger = dict(_results(3_000_000), reference_1m={"full_seconds": 2.0})
+    section = bench.render_section(larger)
+    assert "= 4.00x for 3x the customers | <= 3.3x | **not met** |" in section
+    assert "| 2.00 GiB | < 12.00 GiB | met |" in section
     no_dbt = dict(_results(1_000_000), builds={}, segmentation_quality_source="the floor")
     section = bench.render_section(no_dbt)
     assert "No dbt build in this run" in section and "on the fitting sample of the floor" in section

@@ -1,7 +1,9 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
+        materialized='batched_incremental',
+        batch_source='stg_broker__daily_balances',
+        batch_date_column='balance_date',
+        batch_rejudge=true,
         pre_hook=[
             "{{ incremental_prepare_rejudge(rejudge_by_customer_sql(ref('int_customers_cleaned'))) }}",
             "{{ incremental_delete_by_date('balance_date', rejudge=true) }}",
@@ -20,17 +22,9 @@ daily_balances as (
 
 ),
 
-customers as (
+validated_customers as (
 
-    select * from {{ ref('int_customers_cleaned') }}
-
-),
-
--- customers read but quarantined: their rows say so, rather than unknown_customer
-quarantined_customers as (
-
-    select distinct customer_id from {{ ref('int_customers_validated') }}
-    where quarantine_reason is not null and customer_id is not null
+    select * from {{ ref('int_customers_validated') }}
 
 ),
 
@@ -40,10 +34,24 @@ export_last_day as (
 
 ),
 
+-- every customer read, kept or quarantined (one join per row instead of two): a row of a
+-- quarantined customer says so, rather than unknown_customer
+customers as (
+
+    select
+        customer_id,
+        {{ dbt.bool_or('quarantine_reason is null') }} as is_kept,
+        min(case when quarantine_reason is null then open_date end) as open_date
+    from validated_customers
+    where customer_id is not null
+    group by customer_id
+
+),
+
 batch as (
 
     select * from daily_balances
-    where {{ incremental_batch_by_date('balance_date', rejudge=true) }}
+    where {{ date_batch('balance_date', rejudge=true) }}
 
 ),
 
@@ -73,8 +81,8 @@ checked as (
                 abs(deduplicated.cash_balance) > {{ max_plausible_amount_cny() }}
                 or abs(deduplicated.market_value) > {{ max_plausible_amount_cny() }}
                 then 'out_of_range'
-            when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when customers.customer_id is null then 'unknown_customer'
+            when not customers.is_kept then 'customer_quarantined'
             when
                 deduplicated.cash_balance < 0 or deduplicated.market_value < 0
                 then 'negative_balance'
@@ -84,10 +92,28 @@ checked as (
     from deduplicated
     left join customers
         on deduplicated.customer_id = customers.customer_id
-    left join quarantined_customers
-        on deduplicated.customer_id = quarantined_customers.customer_id
     cross join export_last_day
+
+),
+
+-- the file name, where the quarantine needs it (source_file_id identifies every row's file)
+source_files as (
+
+    {{ raw_file_names('batch') }}
+
+),
+
+final as (
+
+    select
+        checked.*,
+        source_files.source_file
+    from checked
+    left join source_files
+        on
+            checked.source_file_id = source_files.source_file_id
+            and (checked.quarantine_reason is not null or checked.row_copies > 1)
 
 )
 
-select * from checked
+select * from final

@@ -66,6 +66,26 @@ checked as (
         on deduplicated.customer_id = quarantined_customers.customer_id
     cross join export_last_day
 
+),
+
+-- the file name, where the quarantine needs it (source_file_id identifies every row's file)
+source_files as (
+
+    {{ raw_file_names('fund_transfers') }}
+
+),
+
+final as (
+
+    select
+        checked.*,
+        source_files.source_file
+    from checked
+    left join source_files
+        on
+            checked.source_file_id = source_files.source_file_id
+            and (checked.quarantine_reason is not null or checked.row_copies > 1)
+
 )
 
-select * from checked
+select * from final

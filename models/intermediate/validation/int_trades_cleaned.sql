@@ -14,7 +14,7 @@ final as (
     select
         * exclude (
             quarantine_reason, invalid_value,
-            row_copies, key_versions, source_file, source_row_number,
+            row_copies, key_versions, source_file, source_file_id, source_row_number,
             loaded_by_invocation_id
         )
     from validated

@@ -1,18 +1,24 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
+        materialized='batched_incremental',
+        batch_source='stg_broker__trades',
+        batch_date_column='trade_date',
+        batch_rejudge=true,
         pre_hook=[
             "{{ incremental_prepare_rejudge(rejudge_by_customer_sql(ref('int_customers_cleaned'))) }}",
             "{{ incremental_delete_by_date('trade_date', rejudge=true) }}",
         ],
-        post_hook="{{ incremental_drop_rejudge() }}",
+        post_hook=[
+            "{{ incremental_drop_rejudge() }}",
+            "{{ quarantine_cross_batch_duplicates('trade_id', ref('stg_broker__trades')) }}",
+        ],
     )
 }}
 -- Incremental by trade_date (macros/incremental/incremental_by_date.sql): a daily build
 -- validates the new days only. Trades dated after the export's last day are judged again by
--- the next run (they may be valid once their day's balances arrive). A duplicate trade_id is
--- caught within a batch; one across batches fails the unique test of int_trades_cleaned.
+-- the next run (they may be valid once their day's balances arrive). Built in date batches
+-- (macros/materializations/batched_incremental.sql); a trade_id with versions in two batches
+-- or two builds is quarantined by the post-hook quarantine_cross_batch_duplicates.
 with
 
 trades as (
@@ -21,17 +27,9 @@ trades as (
 
 ),
 
-customers as (
+validated_customers as (
 
-    select * from {{ ref('int_customers_cleaned') }}
-
-),
-
--- customers read but quarantined: their rows say so, rather than unknown_customer
-quarantined_customers as (
-
-    select distinct customer_id from {{ ref('int_customers_validated') }}
-    where quarantine_reason is not null and customer_id is not null
+    select * from {{ ref('int_customers_validated') }}
 
 ),
 
@@ -41,10 +39,24 @@ export_last_day as (
 
 ),
 
+-- every customer read, kept or quarantined (one join per row instead of two): a row of a
+-- quarantined customer says so, rather than unknown_customer
+customers as (
+
+    select
+        customer_id,
+        {{ dbt.bool_or('quarantine_reason is null') }} as is_kept,
+        min(case when quarantine_reason is null then open_date end) as open_date
+    from validated_customers
+    where customer_id is not null
+    group by customer_id
+
+),
+
 batch as (
 
     select * from trades
-    where {{ incremental_batch_by_date('trade_date', rejudge=true) }}
+    where {{ date_batch('trade_date', rejudge=true) }}
 
 ),
 
@@ -72,8 +84,8 @@ checked as (
                 abs(deduplicated.amount) > {{ max_plausible_amount_cny() }}
                 or abs(deduplicated.commission) > {{ max_plausible_amount_cny() }}
                 then 'out_of_range'
-            when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when customers.customer_id is null then 'unknown_customer'
+            when not customers.is_kept then 'customer_quarantined'
             when deduplicated.side is null or deduplicated.side not in ('buy', 'sell')
                 then 'invalid_side'
             when deduplicated.amount < 0 then 'negative_amount'
@@ -86,10 +98,28 @@ checked as (
     from deduplicated
     left join customers
         on deduplicated.customer_id = customers.customer_id
-    left join quarantined_customers
-        on deduplicated.customer_id = quarantined_customers.customer_id
     cross join export_last_day
+
+),
+
+-- the file name, where the quarantine needs it (source_file_id identifies every row's file)
+source_files as (
+
+    {{ raw_file_names('batch') }}
+
+),
+
+final as (
+
+    select
+        checked.*,
+        source_files.source_file
+    from checked
+    left join source_files
+        on
+            checked.source_file_id = source_files.source_file_id
+            and (checked.quarantine_reason is not null or checked.row_copies > 1)
 
 )
 
-select * from checked
+select * from final

@@ -32,6 +32,7 @@ renamed as (
 
         ----------  lineage
         _broker_source_file as source_file,
+        {{ raw_file_id('_broker_source_file') }} as source_file_id,
         file_row_number + 1 as source_row_number
 
     from source

@@ -367,6 +367,13 @@ def generate_chunk(ctx: Context, index: int) -> ChunkResult:
     g_commission = np.maximum(500, np.rint(rate[g_cust] * g_amount)).astype(np.int64)
     group_start = np.searchsorted(g_cust, g_cust, side="left")
     g_seq = np.arange(len(g_cust)) - group_start + 1
+    # written day by day (ids stay those of the customer order): a row group then holds a few
+    # days, so a date filter skips the rest, as with a broker's export of daily files
+    by_day = np.lexsort((g_cust, g_day))
+    g_cust, g_day, g_seq = g_cust[by_day], g_day[by_day], g_seq[by_day]
+    g_type, g_sec, g_ticks = g_type[by_day], g_sec[by_day], g_ticks[by_day]
+    g_qty, g_buy = g_qty[by_day], g_buy[by_day]
+    g_amount, g_commission = g_amount[by_day], g_commission[by_day]
 
     # ---- customers' attributes
     open_year = (open_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)) + 1970
@@ -430,21 +437,23 @@ def generate_chunk(ctx: Context, index: int) -> ChunkResult:
         ],
     )
 
-    # balances: slices of whole customers, each about one row group
+    # balances: day by day (a row group holds a few whole days, so a date filter skips the
+    # rest), each day's open accounts in customer order
     open_count = (last_idx - open_idx + 1).astype(np.int64)
     n_balances = int(open_count.sum())
-    block = max(1, ROW_GROUP_ROWS // n_days)
+    block = max(1, ROW_GROUP_ROWS // max(1, n))
     schema = SCHEMAS["daily_balances"]
     with parquet_writer(chunk_path(ctx, "daily_balances", index), "daily_balances") as writer:
-        for a in range(0, n, block):
-            b = min(n, a + block)
-            mask = (t >= open_idx[a:b, None]) & (t <= last_idx[a:b, None])
+        for a in range(0, n_days, block):
+            b = min(n_days, a + block)
+            open_on_day = ((t[a:b] >= open_idx[:, None]) & (t[a:b] <= last_idx[:, None])).T
+            day_of_row, customer_of_row = np.nonzero(open_on_day)
             table = pa.Table.from_arrays(
                 [
-                    fixed_width_strings(np.repeat(customer_ids[a:b], open_count[a:b], axis=0)),
-                    date_array(np.broadcast_to(days, mask.shape)[mask]),
-                    decimal_array(cash_cents[a:b][mask], 20, 2),
-                    decimal_array(mv_cents[a:b][mask], 20, 2),
+                    fixed_width_strings(customer_ids[customer_of_row]),
+                    date_array(days[a:b][day_of_row]),
+                    decimal_array(cash_cents[customer_of_row, a + day_of_row], 20, 2),
+                    decimal_array(mv_cents[customer_of_row, a + day_of_row], 20, 2),
                 ],
                 schema=schema,
             )
