@@ -55,13 +55,7 @@ standardisation as (
     select
         model_id,
         scheme,
-        count(distinct row_key) as n_inputs,
-        count(
-            distinct case
-                when row_key in ('{{ inputs | join("', '") }}') then row_key
-            end
-        ) as n_known_inputs
-        {%- for column in inputs %},
+        {% for column in inputs %}
             max(
                 case when row_key = '{{ column }}' and column_key = 'mean' then value end
             ) as mean_{{ column }},
@@ -75,8 +69,9 @@ standardisation as (
                 case
                     when row_key = '{{ column }}' and column_key = 'transform' then text_value
                 end
-            ) as transform_{{ column }}
-        {%- endfor %}
+            ) as transform_{{ column }},
+        {% endfor %}
+        count(distinct row_key) as n_inputs
     from parameters
     where artifact = 'standardisation'
     group by model_id, scheme
@@ -121,16 +116,16 @@ raw_inputs as (
         standardisation.scheme,
         standardisation.model_id,
         annualisation.annualisation_factor,
-        annualisation.is_model_scored
-        {%- for column in inputs %},
+        {% for column in inputs %}
             case
                 when standardisation.transform_{{ column }} is not null
                     then coalesce(
                         {{ comparable.get(column, 'cast(indicators.' ~ column ~ ' as double)') }},
                         standardisation.null_fill_{{ column }}
                     )
-            end as input_{{ column }}
-        {%- endfor %}
+            end as input_{{ column }},
+        {% endfor %}
+        annualisation.is_model_scored
     from indicators
     inner join annualisation
         on indicators.customer_id = annualisation.customer_id
@@ -141,8 +136,7 @@ raw_inputs as (
 transformed as (
 
     select
-        raw_inputs.*
-        {%- for column in inputs %},
+        {% for column in inputs %}
             case standardisation.transform_{{ column }}
                 when 'signed_log1p'
                     then
@@ -150,8 +144,9 @@ transformed as (
                         * ln(1 + abs(raw_inputs.input_{{ column }}))
                 when 'log1p' then ln(1 + raw_inputs.input_{{ column }})
                 when 'none' then raw_inputs.input_{{ column }}
-            end as transformed_{{ column }}
-        {%- endfor %}
+            end as transformed_{{ column }},
+        {% endfor %}
+        raw_inputs.*
     from raw_inputs
     inner join standardisation
         on raw_inputs.model_id = standardisation.model_id
@@ -166,8 +161,7 @@ transformed as (
 scheme_problem_counts as (
 
     select
-        raw_inputs.scheme
-        {%- for column in inputs %},
+        {% for column in inputs %}
             max(standardisation.transform_{{ column }}) as transform_{{ column }},
             count(
                 case
@@ -188,8 +182,9 @@ scheme_problem_counts as (
                         and raw_inputs.input_{{ column }} < 0
                         then 1
                 end
-            ) as domain_customers_{{ column }}
-        {%- endfor %}
+            ) as domain_customers_{{ column }},
+        {% endfor %}
+        raw_inputs.scheme
     from raw_inputs
     inner join standardisation
         on raw_inputs.model_id = standardisation.model_id
@@ -248,7 +243,12 @@ unknown_inputs as (
             'scheme ' || scheme || ' (' || model_id || ')', '; ' order by scheme
         ) as unknown_input_models
     from standardisation
-    where n_known_inputs != n_inputs
+    where
+        n_inputs
+        != {% for column in inputs -%}
+            case when transform_{{ column }} is not null then 1 else 0 end
+            {%- if not loop.last %} + {% endif %}
+        {% endfor %}
 
 ),
 
@@ -287,11 +287,11 @@ final as (
         transformed.customer_id,
         transformed.scheme,
         transformed.model_id,
-        transformed.annualisation_factor
-        {%- for column in inputs %},
+        {% for column in inputs %}
             (transformed.transformed_{{ column }} - standardisation.mean_{{ column }})
-            / standardisation.std_{{ column }} as z_{{ column }}
-        {%- endfor %}
+            / standardisation.std_{{ column }} as z_{{ column }},
+        {% endfor %}
+        transformed.annualisation_factor
     from transformed
     inner join standardisation
         on transformed.model_id = standardisation.model_id

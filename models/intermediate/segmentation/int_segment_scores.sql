@@ -176,6 +176,10 @@ model_parameters as (
 
     select
         segment_slots.model_id,
+        {% for j in segments %}
+            max(case when segment_slots.slot = {{ j }} then segment_slots.segment_code end)
+                as segment_code_{{ j }},
+        {% endfor %}
         max(segment_slots.slot) as n_segments,
         max(dimensions.dimension) as n_dimensions,
         max(
@@ -184,10 +188,6 @@ model_parameters as (
         -- the model variables in name order (the keys of factor_scores)
         list(distinct dimensions.model_variable order by dimensions.model_variable)
             as model_variables
-        {%- for j in segments %},
-            max(case when segment_slots.slot = {{ j }} then segment_slots.segment_code end)
-                as segment_code_{{ j }}
-        {%- endfor %}
     from segment_slots
     inner join dimensions
         on segment_slots.model_id = dimensions.model_id
@@ -200,33 +200,33 @@ model_parameters as (
 model_cells as (
 
     select
-        model_id
-        {%- for d in dimensions %}
-            {%- for column in inputs %},
+        {% for d in dimensions %}
+            {% for column in inputs %}
                 coalesce(
                     max(case when cell = 'weight_{{ column }}_{{ d }}' then value end), 0
-                ) as weight_{{ column }}_{{ d }}
-            {%- endfor %}
-        {%- endfor %}
-        {%- for j in segments %}
-            {%- for d in dimensions %},
+                ) as weight_{{ column }}_{{ d }},
+            {% endfor %}
+        {% endfor %}
+        {% for j in segments %}
+            {% for d in dimensions %}
                 coalesce(
                     max(case when cell = 'centre_{{ j }}_{{ d }}' then value end), 0
                 ) as centre_{{ j }}_{{ d }},
                 coalesce(
                     max(case when cell = 'assignment_{{ j }}_{{ d }}' then value end), 0
-                ) as assignment_{{ j }}_{{ d }}
-            {%- endfor %},
+                ) as assignment_{{ j }}_{{ d }},
+            {% endfor %}
             max(case when cell = 'assignment_{{ j }}_constant' then value end)
-                as assignment_{{ j }}_constant
-            {%- for column in inputs %},
+                as assignment_{{ j }}_constant,
+            {% for column in inputs %}
                 coalesce(
                     max(case when cell = 'fisher_{{ j }}_{{ column }}' then value end), 0
-                ) as fisher_{{ j }}_{{ column }}
-            {%- endfor %},
+                ) as fisher_{{ j }}_{{ column }},
+            {% endfor %}
             max(case when cell = 'fisher_{{ j }}_constant' then value end)
-                as fisher_{{ j }}_constant
-        {%- endfor %}
+                as fisher_{{ j }}_constant,
+        {% endfor %}
+        model_id
     from numeric_cells
     group by model_id
 
@@ -266,16 +266,18 @@ model_scores as (
         standardised.scheme,
         standardised.model_id,
         -- 0 for an input the model does not take (its weights and coefficients are 0)
-        {%- for column in inputs %}
+        {% for column in inputs %}
             coalesce(standardised.z_{{ column }}, 0) as filled_z_{{ column }},
-        {%- endfor %}
+        {% endfor %}
+        {% for d in dimensions %}
+            (
+                {% for column in inputs %}
+                    {% if not loop.first %}+ {% endif -%}
+                    model_cells.weight_{{ column }}_{{ d }} * coalesce(standardised.z_{{ column }}, 0)
+                {% endfor %}
+            ) as model_score_{{ d }},
+        {% endfor %}
         checked_models.n_dimensions
-        {%- for d in dimensions %},
-            {% for column in inputs -%}
-                model_cells.weight_{{ column }}_{{ d }} * coalesce(standardised.z_{{ column }}, 0)
-                {%- if not loop.last %} + {% endif %}
-            {% endfor %} as model_score_{{ d }}
-        {%- endfor %}
     from standardised
     inner join checked_models
         on standardised.model_id = checked_models.model_id
@@ -289,22 +291,30 @@ model_scores as (
 function_scores as (
 
     select
+        {% for j in segments %}
+            (
+                {% for d in dimensions %}
+                    {% if not loop.first %}+ {% endif -%}
+                    (model_scores.model_score_{{ d }} - model_cells.centre_{{ j }}_{{ d }})
+                    * (model_scores.model_score_{{ d }} - model_cells.centre_{{ j }}_{{ d }})
+                {% endfor %}
+            ) as squared_distance_{{ j }},
+            (
+                {% for d in dimensions %}
+                    {% if not loop.first %}+ {% endif -%}
+                    model_cells.assignment_{{ j }}_{{ d }} * model_scores.model_score_{{ d }}
+                {% endfor %}
+                + model_cells.assignment_{{ j }}_constant
+            ) as assignment_score_{{ j }},
+            (
+                {% for column in inputs %}
+                    {% if not loop.first %}+ {% endif -%}
+                    model_cells.fisher_{{ j }}_{{ column }} * model_scores.filled_z_{{ column }}
+                {% endfor %}
+                + model_cells.fisher_{{ j }}_constant
+            ) as fisher_score_{{ j }},
+        {% endfor %}
         model_scores.*
-        {%- for j in segments %},
-            {% for d in dimensions -%}
-                (model_scores.model_score_{{ d }} - model_cells.centre_{{ j }}_{{ d }})
-                * (model_scores.model_score_{{ d }} - model_cells.centre_{{ j }}_{{ d }})
-                {%- if not loop.last %} + {% endif %}
-            {% endfor %} as squared_distance_{{ j }},
-            {% for d in dimensions -%}
-                model_cells.assignment_{{ j }}_{{ d }} * model_scores.model_score_{{ d }}
-                + {% endfor -%}
-                model_cells.assignment_{{ j }}_constant as assignment_score_{{ j }},
-            {% for column in inputs -%}
-                model_cells.fisher_{{ j }}_{{ column }} * model_scores.filled_z_{{ column }}
-                + {% endfor -%}
-                model_cells.fisher_{{ j }}_constant as fisher_score_{{ j }}
-        {%- endfor %}
     from model_scores
     inner join model_cells
         on model_scores.model_id = model_cells.model_id
@@ -320,13 +330,13 @@ segment_scores as (
         function_scores.model_id,
         case
             when checked_models.has_assignment_functions = 1 then 'nearest_centre' else 'fisher'
-        end as function_set
-        {%- for d in dimensions %},
+        end as function_set,
+        {% for d in dimensions %}
             case
                 when function_scores.n_dimensions >= {{ d }} then function_scores.model_score_{{ d }}
-            end as model_score_{{ d }}
-        {%- endfor %}
-        {%- for j in segments %},
+            end as model_score_{{ d }},
+        {% endfor %}
+        {% for j in segments %}
             checked_models.segment_code_{{ j }},
             case
                 when checked_models.n_segments >= {{ j }}
@@ -337,8 +347,8 @@ segment_scores as (
                     then function_scores.assignment_score_{{ j }}
                 else function_scores.fisher_score_{{ j }}
             end as classification_score_{{ j }},
-            function_scores.fisher_score_{{ j }}
-        {%- endfor %},
+            function_scores.fisher_score_{{ j }},
+        {% endfor %}
         checked_models.model_variables,
         function_scores.n_dimensions
     from function_scores
@@ -352,19 +362,19 @@ best_scores as (
     select
         *,
         least(
-            {%- for j in segments %}
+            {% for j in segments %}
                 squared_distance_{{ j }}{% if not loop.last %},{% endif %}
-            {%- endfor %}
+            {% endfor %}
         ) as nearest_squared_distance,
         greatest(
-            {%- for j in segments %}
+            {% for j in segments %}
                 classification_score_{{ j }}{% if not loop.last %},{% endif %}
-            {%- endfor %}
+            {% endfor %}
         ) as best_classification_score,
         greatest(
-            {%- for j in segments %}
+            {% for j in segments %}
                 fisher_score_{{ j }}{% if not loop.last %},{% endif %}
-            {%- endfor %}
+            {% endfor %}
         ) as best_fisher_score
     from segment_scores
 
@@ -373,10 +383,10 @@ best_scores as (
 relative_likelihoods as (
 
     select
+        {% for j in segments %}
+            exp(fisher_score_{{ j }} - best_fisher_score) as relative_likelihood_{{ j }},
+        {% endfor %}
         *
-        {%- for j in segments %},
-            exp(fisher_score_{{ j }} - best_fisher_score) as relative_likelihood_{{ j }}
-        {%- endfor %}
     from best_scores
 
 ),
@@ -387,21 +397,23 @@ assigned as (
     select
         *,
         case
-            {%- for j in segments %}
+            {% for j in segments %}
                 when squared_distance_{{ j }} = nearest_squared_distance
                     then segment_code_{{ j }}
-            {%- endfor %}
+            {% endfor %}
         end as nearest_segment_code,
         case
-            {%- for j in segments %}
+            {% for j in segments %}
                 when classification_score_{{ j }} = best_classification_score
                     then segment_code_{{ j }}
-            {%- endfor %}
+            {% endfor %}
         end as classified_segment_code,
-        {% for j in segments -%}
-            coalesce(relative_likelihood_{{ j }}, 0)
-            {%- if not loop.last %} + {% endif %}
-        {% endfor %} as total_relative_likelihood
+        (
+            {% for j in segments %}
+                {% if not loop.first %}+ {% endif -%}
+                coalesce(relative_likelihood_{{ j }}, 0)
+            {% endfor %}
+        ) as total_relative_likelihood
     from relative_likelihoods
 
 ),
@@ -412,64 +424,64 @@ final as (
         customer_id,
         scheme,
         model_id,
-        function_set
-        {%- for d in range(1, max_dimensions + 1) %},
-            {% if d in dimensions -%}
-                model_score_{{ d }}
-            {%- else -%}
-                cast(null as double) as model_score_{{ d }}
-            {%- endif %}
-        {%- endfor %},
+        function_set,
+        {% for d in range(1, max_dimensions + 1) %}
+            {% if d in dimensions %}
+                model_score_{{ d }},
+            {% else %}
+                cast(null as double) as model_score_{{ d }},
+            {% endif %}
+        {% endfor %}
         -- model-space coordinates as one map ({'factor_1': ..} for scheme A, the inputs'
         -- z-scores for scheme B), variables in name order
         map(
             model_variables,
             list_slice(
                 [
-                    {%- for d in dimensions %}
+                    {% for d in dimensions %}
                         model_score_{{ d }}{% if not loop.last %},{% endif %}
-                    {%- endfor %}
+                    {% endfor %}
                 ],
                 1,
                 n_dimensions
             )
-        ) as factor_scores
-        {%- for j in range(1, max_segments + 1) %},
-            {% if j in segments -%}
+        ) as factor_scores,
+        {% for j in range(1, max_segments + 1) %}
+            {% if j in segments %}
                 segment_code_{{ j }},
                 sqrt(squared_distance_{{ j }}) as distance_to_centre_{{ j }},
                 classification_score_{{ j }},
                 fisher_score_{{ j }},
                 relative_likelihood_{{ j }} / total_relative_likelihood
-                    as posterior_probability_{{ j }}
-            {%- else -%}
+                    as posterior_probability_{{ j }},
+            {% else %}
                 cast(null as varchar) as segment_code_{{ j }},
                 cast(null as double) as distance_to_centre_{{ j }},
                 cast(null as double) as classification_score_{{ j }},
                 cast(null as double) as fisher_score_{{ j }},
-                cast(null as double) as posterior_probability_{{ j }}
-            {%- endif %}
-        {%- endfor %},
+                cast(null as double) as posterior_probability_{{ j }},
+            {% endif %}
+        {% endfor %}
         nearest_segment_code,
         sqrt(nearest_squared_distance) as nearest_distance_to_centre,
         case
-            {%- for j in segments %}
+            {% for j in segments %}
                 when nearest_segment_code = segment_code_{{ j }}
                     then relative_likelihood_{{ j }} / total_relative_likelihood
-            {%- endfor %}
+            {% endfor %}
         end as nearest_posterior_probability,
         classified_segment_code,
         case
-            {%- for j in segments %}
+            {% for j in segments %}
                 when classified_segment_code = segment_code_{{ j }}
                     then sqrt(squared_distance_{{ j }})
-            {%- endfor %}
+            {% endfor %}
         end as classified_distance_to_centre,
         case
-            {%- for j in segments %}
+            {% for j in segments %}
                 when classified_segment_code = segment_code_{{ j }}
                     then relative_likelihood_{{ j }} / total_relative_likelihood
-            {%- endfor %}
+            {% endfor %}
         end as classified_posterior_probability
     from assigned
 
