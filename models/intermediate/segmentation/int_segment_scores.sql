@@ -118,7 +118,7 @@ numeric_cells as (
         input_weights.model_id,
         'weight_' || input_weights.input_name || '_' || cast(dimensions.dimension as varchar)
             as cell,
-        input_weights.weight as value
+        input_weights.weight as cell_value
     from input_weights
     inner join dimensions
         on
@@ -129,7 +129,7 @@ numeric_cells as (
         parameters.model_id,
         'centre_' || cast(segment_slots.slot as varchar) || '_'
         || cast(dimensions.dimension as varchar) as cell,
-        parameters.value
+        parameters.value as cell_value
     from parameters
     inner join segment_slots
         on
@@ -145,7 +145,7 @@ numeric_cells as (
         parameters.model_id,
         'assignment_' || cast(segment_slots.slot as varchar) || '_'
         || coalesce(cast(dimensions.dimension as varchar), parameters.column_key) as cell,
-        parameters.value
+        parameters.value as cell_value
     from parameters
     inner join segment_slots
         on
@@ -161,7 +161,7 @@ numeric_cells as (
         parameters.model_id,
         'fisher_' || cast(segment_slots.slot as varchar) || '_' || parameters.column_key
             as cell,
-        parameters.value
+        parameters.value as cell_value
     from parameters
     inner join segment_slots
         on
@@ -203,27 +203,27 @@ model_cells as (
         {% for d in dimensions %}
             {% for column in inputs %}
                 coalesce(
-                    max(case when cell = 'weight_{{ column }}_{{ d }}' then value end), 0
+                    max(case when cell = 'weight_{{ column }}_{{ d }}' then cell_value end), 0
                 ) as weight_{{ column }}_{{ d }},
             {% endfor %}
         {% endfor %}
         {% for j in segments %}
             {% for d in dimensions %}
                 coalesce(
-                    max(case when cell = 'centre_{{ j }}_{{ d }}' then value end), 0
+                    max(case when cell = 'centre_{{ j }}_{{ d }}' then cell_value end), 0
                 ) as centre_{{ j }}_{{ d }},
                 coalesce(
-                    max(case when cell = 'assignment_{{ j }}_{{ d }}' then value end), 0
+                    max(case when cell = 'assignment_{{ j }}_{{ d }}' then cell_value end), 0
                 ) as assignment_{{ j }}_{{ d }},
             {% endfor %}
-            max(case when cell = 'assignment_{{ j }}_constant' then value end)
+            max(case when cell = 'assignment_{{ j }}_constant' then cell_value end)
                 as assignment_{{ j }}_constant,
             {% for column in inputs %}
                 coalesce(
-                    max(case when cell = 'fisher_{{ j }}_{{ column }}' then value end), 0
+                    max(case when cell = 'fisher_{{ j }}_{{ column }}' then cell_value end), 0
                 ) as fisher_{{ j }}_{{ column }},
             {% endfor %}
-            max(case when cell = 'fisher_{{ j }}_constant' then value end)
+            max(case when cell = 'fisher_{{ j }}_constant' then cell_value end)
                 as fisher_{{ j }}_constant,
         {% endfor %}
         model_id
@@ -273,7 +273,8 @@ model_scores as (
             (
                 {% for column in inputs %}
                     {% if not loop.first %}+ {% endif -%}
-                    model_cells.weight_{{ column }}_{{ d }} * coalesce(standardised.z_{{ column }}, 0)
+                    model_cells.weight_{{ column }}_{{ d }}
+                    * coalesce(standardised.z_{{ column }}, 0)
                 {% endfor %}
             ) as model_score_{{ d }},
         {% endfor %}
@@ -333,7 +334,8 @@ segment_scores as (
         end as function_set,
         {% for d in dimensions %}
             case
-                when function_scores.n_dimensions >= {{ d }} then function_scores.model_score_{{ d }}
+                when function_scores.n_dimensions >= {{ d }}
+                    then function_scores.model_score_{{ d }}
             end as model_score_{{ d }},
         {% endfor %}
         {% for j in segments %}
