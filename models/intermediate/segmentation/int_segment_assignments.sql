@@ -1,5 +1,5 @@
 -- One row per customer per scheme: the segment, and how it was assigned (customer_segments
--- adds the history).
+-- adds the history), from the customer's one row of int_segment_scores.
 --   rule          closed accounts and the paper's outliers (segment_assignment_rules seed);
 --   discriminant  open customers with a short history: the model's classification functions,
 --                 as the paper places new customers;
@@ -18,21 +18,9 @@ current_models as (
 
 ),
 
-centre_distances as (
+scores as (
 
-    select * from {{ ref('int_segment_centre_distances') }}
-
-),
-
-discriminant_scores as (
-
-    select * from {{ ref('int_segment_discriminant_scores') }}
-
-),
-
-model_scores as (
-
-    select * from {{ ref('int_segment_model_scores') }}
+    select * from {{ ref('int_segment_scores') }}
 
 ),
 
@@ -69,58 +57,31 @@ customer_schemes as (
 
 ),
 
-nearest_centres as (
-
-    select * from centre_distances
-    where distance_rank = 1
-
-),
-
-classified as (
-
-    select * from discriminant_scores
-    where classification_rank = 1
-
-),
-
 assigned as (
 
     select
         customer_schemes.*,
         case customer_schemes.assignment_method
             when 'rule' then assignment_rules.segment_code
-            when 'kmeans' then nearest_centres.segment_code
-            when 'discriminant' then classified.segment_code
-        end as segment_code
+            when 'kmeans' then scores.nearest_segment_code
+            when 'discriminant' then scores.classified_segment_code
+        end as segment_code,
+        case customer_schemes.assignment_method
+            when 'kmeans' then scores.nearest_distance_to_centre
+            when 'discriminant' then scores.classified_distance_to_centre
+        end as distance_to_centre,
+        case
+            when customer_schemes.assignment_method != 'rule' then scores.factor_scores
+        end as factor_scores
     from customer_schemes
     left join assignment_rules
         on
             customer_schemes.scheme = assignment_rules.scheme
             and customer_schemes.assignment_rule = assignment_rules.assignment_rule
-    left join nearest_centres
+    left join scores
         on
-            customer_schemes.customer_id = nearest_centres.customer_id
-            and customer_schemes.scheme = nearest_centres.scheme
-    left join classified
-        on
-            customer_schemes.customer_id = classified.customer_id
-            and customer_schemes.scheme = classified.scheme
-
-),
-
--- Model-space coordinates as one map per customer and scheme ({'factor_1': ..} for scheme A,
--- the inputs' z-scores for scheme B).
-score_maps as (
-
-    select
-        customer_id,
-        scheme,
-        map(
-            list(model_variable order by model_variable),
-            list(model_score order by model_variable)
-        ) as factor_scores
-    from model_scores
-    group by customer_id, scheme
+            customer_schemes.customer_id = scores.customer_id
+            and customer_schemes.scheme = scores.scheme
 
 ),
 
@@ -136,26 +97,13 @@ final as (
         catalogue.segment_name_zh,
         assigned.assignment_method,
         assigned.assignment_rule,
-        case
-            when assigned.assignment_method != 'rule' then centre_distances.distance_to_centre
-        end as distance_to_centre,
-        case
-            when assigned.assignment_method != 'rule' then score_maps.factor_scores
-        end as factor_scores
+        assigned.distance_to_centre,
+        assigned.factor_scores
     from assigned
     left join catalogue
         on
             assigned.scheme = catalogue.scheme
             and assigned.segment_code = catalogue.segment_code
-    left join centre_distances
-        on
-            assigned.customer_id = centre_distances.customer_id
-            and assigned.scheme = centre_distances.scheme
-            and assigned.segment_code = centre_distances.segment_code
-    left join score_maps
-        on
-            assigned.customer_id = score_maps.customer_id
-            and assigned.scheme = score_maps.scheme
 
 )
 

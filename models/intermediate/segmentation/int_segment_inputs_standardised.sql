@@ -1,6 +1,8 @@
--- Each customer's model inputs for each scheme, transformed and standardised with the stored
--- parameters of the current model: exactly what the Python fit did, so that scoring here
--- gives the fit's segments and a new customer is scored without a refit.
+-- One row per customer per scheme: each model input, transformed and standardised with the
+-- stored parameters of the current model, as a column z_<indicator> (null for an indicator
+-- the model does not take): exactly what the Python fit did, so that scoring here gives the
+-- fit's segments and a new customer is scored without a refit. The parameters are pivoted
+-- into one row per scheme (a column per input and statistic) and crossed with the customers.
 --
 -- A new customer (placed by the classification functions: open, not an outlier, fewer open
 -- trading days than min_open_trading_days) has window totals over a short history, not
@@ -14,6 +16,7 @@
         "var new_customer_annualise must be true or false, got '" ~ annualise ~ "'."
     ) }}
 {%- endif %}
+{%- set inputs = indicator_columns() %}
 {%- set factor = 'annualisation.annualisation_factor' %}
 {%- set comparable = {
     'annual_commission': 'cast(indicators.annual_commission as double) * ' ~ factor,
@@ -46,19 +49,32 @@ parameters as (
 
 ),
 
+-- One row per scheme: mean, standard deviation, null fill and transform of every input.
 standardisation as (
 
     select
         model_id,
         scheme,
-        row_key as input_name,
-        max(case when column_key = 'mean' then value end) as mean_value,
-        max(case when column_key = 'std' then value end) as std_value,
-        max(case when column_key = 'null_fill' then value end) as null_fill,
-        max(case when column_key = 'transform' then text_value end) as transform_name
+        {% for column in inputs %}
+            max(
+                case when row_key = '{{ column }}' and column_key = 'mean' then value end
+            ) as mean_{{ column }},
+            max(
+                case when row_key = '{{ column }}' and column_key = 'std' then value end
+            ) as std_{{ column }},
+            max(
+                case when row_key = '{{ column }}' and column_key = 'null_fill' then value end
+            ) as null_fill_{{ column }},
+            max(
+                case
+                    when row_key = '{{ column }}' and column_key = 'transform' then text_value
+                end
+            ) as transform_{{ column }},
+        {% endfor %}
+        count(distinct row_key) as n_inputs
     from parameters
     where artifact = 'standardisation'
-    group by model_id, scheme, row_key
+    group by model_id, scheme
 
 ),
 
@@ -66,7 +82,7 @@ window_size as (
 
     select
         count(*) as window_trading_days,
-        count(distinct date_trunc('month', trading_date)) as window_months
+        count(distinct {{ dbt.date_trunc('month', 'trading_date') }}) as window_months
     from trading_calendar
 
 ),
@@ -99,22 +115,17 @@ raw_inputs as (
         indicators.customer_id,
         standardisation.scheme,
         standardisation.model_id,
-        standardisation.input_name,
-        standardisation.mean_value,
-        standardisation.std_value,
-        standardisation.transform_name,
         annualisation.annualisation_factor,
-        annualisation.is_model_scored,
-        coalesce(
-            case standardisation.input_name
-                {% for column in indicator_columns() %}
-                    when '{{ column }}' then {{ comparable.get(
-                        column, 'cast(indicators.' ~ column ~ ' as double)'
-                    ) }}
-                {% endfor %}
-            end,
-            standardisation.null_fill
-        ) as input_value
+        {% for column in inputs %}
+            case
+                when standardisation.transform_{{ column }} is not null
+                    then coalesce(
+                        {{ comparable.get(column, 'cast(indicators.' ~ column ~ ' as double)') }},
+                        standardisation.null_fill_{{ column }}
+                    )
+            end as input_{{ column }},
+        {% endfor %}
+        annualisation.is_model_scored
     from indicators
     inner join annualisation
         on indicators.customer_id = annualisation.customer_id
@@ -125,37 +136,77 @@ raw_inputs as (
 transformed as (
 
     select
-        *,
-        case transform_name
-            when 'signed_log1p' then sign(input_value) * ln(1 + abs(input_value))
-            when 'log1p' then ln(1 + input_value)
-            when 'none' then input_value
-        end as transformed_value
+        {% for column in inputs %}
+            case standardisation.transform_{{ column }}
+                when 'signed_log1p'
+                    then
+                        sign(raw_inputs.input_{{ column }})
+                        * ln(1 + abs(raw_inputs.input_{{ column }}))
+                when 'log1p' then ln(1 + raw_inputs.input_{{ column }})
+                when 'none' then raw_inputs.input_{{ column }}
+            end as transformed_{{ column }},
+        {% endfor %}
+        raw_inputs.*
     from raw_inputs
+    inner join standardisation
+        on raw_inputs.model_id = standardisation.model_id
 
 ),
 
 -- Silent traps stop the build instead: a null input without a configured fill would drop out
 -- of the sums that score a customer, a value outside its transform's domain (log1p of a
 -- negative, or an infinite/NaN value) would give a NaN score, and a NaN row goes to the top
--- group with a null distance. Each names the inputs and how many customers (of those the
--- model scores: closed accounts and outliers get their segment by rule).
-problem_counts as (
+-- group with a null distance. Counted per scheme and input, of the customers the model
+-- scores (closed accounts and outliers get their segment by rule).
+scheme_problem_counts as (
 
     select
-        scheme,
-        input_name,
-        transform_name,
-        count(distinct case when input_value is null then customer_id end) as null_customers,
-        count(
-            distinct case
-                when isnan(input_value) or isinf(input_value) then customer_id
-                when transform_name = 'log1p' and input_value < 0 then customer_id
-            end
-        ) as domain_customers
-    from transformed
-    where is_model_scored
-    group by scheme, input_name, transform_name
+        {% for column in inputs %}
+            max(standardisation.transform_{{ column }}) as transform_{{ column }},
+            count(
+                case
+                    when
+                        standardisation.transform_{{ column }} is not null
+                        and raw_inputs.input_{{ column }} is null
+                        then 1
+                end
+            ) as null_customers_{{ column }},
+            count(
+                case
+                    when
+                        isnan(raw_inputs.input_{{ column }})
+                        or isinf(raw_inputs.input_{{ column }})
+                        then 1
+                    when
+                        standardisation.transform_{{ column }} = 'log1p'
+                        and raw_inputs.input_{{ column }} < 0
+                        then 1
+                end
+            ) as domain_customers_{{ column }},
+        {% endfor %}
+        raw_inputs.scheme
+    from raw_inputs
+    inner join standardisation
+        on raw_inputs.model_id = standardisation.model_id
+    where raw_inputs.is_model_scored
+    group by raw_inputs.scheme
+
+),
+
+-- The same counts, one row per scheme and input (a few dozen rows), for the messages.
+problem_counts as (
+
+    {%- for column in inputs %}
+        select
+            scheme,
+            '{{ column }}' as input_name,
+            transform_{{ column }} as transform_name,
+            null_customers_{{ column }} as null_customers,
+            domain_customers_{{ column }} as domain_customers
+        from scheme_problem_counts
+        where transform_{{ column }} is not null
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -184,10 +235,34 @@ problems as (
 
 ),
 
+-- A model input that is no indicator of indicator_columns() would have no column here.
+unknown_inputs as (
+
+    select
+        string_agg(
+            'scheme ' || scheme || ' (' || model_id || ')', '; ' order by scheme
+        ) as unknown_input_models
+    from standardisation
+    where
+        n_inputs
+        != {% for column in inputs -%}
+            case when transform_{{ column }} is not null then 1 else 0 end
+            {%- if not loop.last %} + {% endif %}
+        {% endfor %}
+
+),
+
 checked as (
 
     select
         case
+            when unknown_inputs.unknown_input_models is not null
+                then {{ sql_error(
+                    "'segment scoring: the current model of '
+                    || unknown_inputs.unknown_input_models
+                    || ' has an input that is not an indicator of indicator_columns() '
+                    || '(macros/segmentation/indicator_columns.sql), so it cannot be scored.'"
+                ) }}
             when problems.null_inputs is not null
                 then {{ sql_error(
                     "'segment scoring: null model input(s) with no configured null fill, '
@@ -202,6 +277,7 @@ checked as (
                 ) }}
         end as input_error
     from problems
+    cross join unknown_inputs
 
 ),
 
@@ -211,13 +287,14 @@ final as (
         transformed.customer_id,
         transformed.scheme,
         transformed.model_id,
-        transformed.input_name,
-        transformed.annualisation_factor,
-        transformed.input_value,
-        transformed.transformed_value,
-        (transformed.transformed_value - transformed.mean_value) / transformed.std_value
-            as z_score
+        {% for column in inputs %}
+            (transformed.transformed_{{ column }} - standardisation.mean_{{ column }})
+            / standardisation.std_{{ column }} as z_{{ column }},
+        {% endfor %}
+        transformed.annualisation_factor
     from transformed
+    inner join standardisation
+        on transformed.model_id = standardisation.model_id
     cross join checked
     -- input_error is null unless the check above stops the query
     where checked.input_error is null

@@ -21,9 +21,9 @@ history as (
 
 ),
 
-posteriors as (
+scores as (
 
-    select * from {{ ref('int_segment_fisher_posteriors') }}
+    select * from {{ ref('int_segment_scores') }}
 
 ),
 
@@ -71,8 +71,9 @@ final as (
         assignments.assignment_rule,
         assignments.distance_to_centre,
         assignments.factor_scores,
-        case
-            when assignments.assignment_method != 'rule' then posteriors.posterior_probability
+        case assignments.assignment_method
+            when 'kmeans' then scores.nearest_posterior_probability
+            when 'discriminant' then scores.classified_posterior_probability
         end as posterior_probability,
         previous_segments.segment_code as previous_segment_code
     from assignments
@@ -80,11 +81,10 @@ final as (
         on
             assignments.customer_id = previous_segments.customer_id
             and assignments.scheme = previous_segments.scheme
-    left join posteriors
+    left join scores
         on
-            assignments.customer_id = posteriors.customer_id
-            and assignments.scheme = posteriors.scheme
-            and assignments.segment_code = posteriors.segment_code
+            assignments.customer_id = scores.customer_id
+            and assignments.scheme = scores.scheme
 
 )
 

@@ -1,5 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
 -- Every parameter and diagnostic of every fitted segment model, both schemes, in one typed
--- long table: what scoring in SQL and the diagnostics tables read.
+-- long table: what scoring in SQL and the diagnostics tables read. Incremental by model_id:
+-- a stored model's artifacts never change (the fits only append new models), so a run adds
+-- the models it has not stored yet and a daily run without a refit copies nothing (not the
+-- per-customer fitted assignments of every model again).
 with
 
 scheme_a as (
@@ -22,6 +32,23 @@ unioned as (
 
 ),
 
+{% if is_incremental() %}
+stored_models as (
+
+    select distinct model_id from {{ this }}
+
+),
+{% endif %}
+
+new_models as (
+
+    select * from unioned
+    {% if is_incremental() -%}
+        where cast(model_id as varchar) not in (select stored_models.model_id from stored_models)
+    {%- endif %}
+
+),
+
 final as (
 
     select
@@ -33,7 +60,7 @@ final as (
         cast(column_key as varchar) as column_key,
         cast(value as double) as value,  -- noqa: RF04
         cast(text_value as varchar) as text_value
-    from unioned
+    from new_models
 
 )
 
