@@ -129,8 +129,9 @@
                     when indicator_window.as_of_date < previous_state.as_of_date
                         then 'as_of_date moved back'
                     when
-                        {{ dbt.datediff('previous_state.as_of_date', 'indicator_window.as_of_date', 'day') }}
-                        >= indicator_window.lookback_days
+                        {{ dbt.datediff(
+                            'previous_state.as_of_date', 'indicator_window.as_of_date', 'day'
+                        ) }} >= indicator_window.lookback_days
                         then 'the window moved by lookback_days or more'
                     {% if reprocess_from is not none %}
                     when cast('{{ reprocess_from }}' as date) <= previous_state.as_of_date
@@ -138,7 +139,8 @@
                     {% endif %}
                     {% for relation, date_column in reloaded_tables %}
                     when (select reloaded_rows from reloaded_{{ loop.index }}) > 0
-                        then 'rows of {{ relation.identifier }} dated in the previous window were reloaded'
+                        then 'rows of {{ relation.identifier }} dated in the previous window '
+                        || 'were reloaded'
                     {% endfor %}
                     {% if compare_customers %}
                     when (select changed_customers from changed_customers) > 0
@@ -174,12 +176,14 @@
         'last_trading_date': row['last_trading_date'],
     } -%}
     {%- if decision['full_reason'] is none -%}
-        {%- do log(this.identifier ~ ': incremental update, window end ' ~ decision['previous_as_of_date']
-            ~ ' -> ' ~ decision['as_of_date'] ~ ' (days entering after ' ~ decision['previous_as_of_date']
-            ~ ', leaving from ' ~ decision['previous_window_start_date'] ~ ' to before '
+        {%- do log(this.identifier ~ ': incremental update, window end '
+            ~ decision['previous_as_of_date'] ~ ' -> ' ~ decision['as_of_date']
+            ~ ' (days entering after ' ~ decision['previous_as_of_date'] ~ ', leaving from '
+            ~ decision['previous_window_start_date'] ~ ' to before '
             ~ decision['window_start_date'] ~ ')', info=true) -%}
     {%- else -%}
-        {%- do log(this.identifier ~ ': full recomputation: ' ~ decision['full_reason'], info=true) -%}
+        {%- do log(this.identifier ~ ': full recomputation: ' ~ decision['full_reason'],
+            info=true) -%}
     {%- endif -%}
     {{ return(decision) }}
 {% endmacro %}

@@ -21,6 +21,14 @@
     compare_customers=true,
 ) -%}
 {%- set incremental_update = decision['full_reason'] is none -%}
+{%- if incremental_update -%}
+    {%- set previous_as_of = window_date(decision['previous_as_of_date']) -%}
+    {%- set as_of = window_date(decision['as_of_date']) -%}
+    {%- set previous_start = window_date(decision['previous_window_start_date']) -%}
+    {%- set window_start = window_date(decision['window_start_date']) -%}
+    {%- set first_trading_day = window_date(decision['first_trading_date']) -%}
+    {%- set last_trading_day = window_date(decision['last_trading_date']) -%}
+{%- endif -%}
 with
 
 customers as (
@@ -48,11 +56,11 @@ daily_balances as (
 ),
 
 {% if incremental_update %}
-previous_state as (
+    previous_state as (
 
-    select * from {{ this }}
+        select * from {{ this }}
 
-),
+    ),
 
 {% endif %}
 -- First trading day of W on or after each open date.
@@ -101,160 +109,163 @@ open_periods as (
 ),
 
 {% if incremental_update %}
--- The balance rows of the days entering W (+1) and leaving it (-1), on the customer's open
--- days. Every balance_date is a trading day (the calendar is the balance dates), so a row is
--- on an open day when the account is open that day.
-changed_day_balances as (
+    -- The balance rows of the days entering W (+1) and leaving it (-1), on the customer's open
+    -- days. Every balance_date is a trading day (the calendar is the balance dates), so a row is
+    -- on an open day when the account is open that day.
+    changed_day_balances as (
 
-    select
-        daily_balances.customer_id,
-        daily_balances.cash_balance,
-        daily_balances.market_value,
-        case
-            when daily_balances.balance_date > {{ window_date(decision['previous_as_of_date']) }}
-                then 1
-            else -1
-        end as direction
-    from daily_balances
-    inner join customers
-        on
-            daily_balances.customer_id = customers.customer_id
-            and daily_balances.balance_date >= customers.open_date
-            and (customers.close_date is null or daily_balances.balance_date <= customers.close_date)
-    where
-        (
-            daily_balances.balance_date > {{ window_date(decision['previous_as_of_date']) }}
-            and daily_balances.balance_date <= {{ window_date(decision['as_of_date']) }}
-        )
-        or (
-            daily_balances.balance_date >= {{ window_date(decision['previous_window_start_date']) }}
-            and daily_balances.balance_date < {{ window_date(decision['window_start_date']) }}
-        )
+        select
+            daily_balances.customer_id,
+            daily_balances.cash_balance,
+            daily_balances.market_value,
+            case
+                when daily_balances.balance_date > {{ previous_as_of }}
+                    then 1
+                else -1
+            end as direction
+        from daily_balances
+        inner join customers
+            on
+                daily_balances.customer_id = customers.customer_id
+                and daily_balances.balance_date >= customers.open_date
+                and (
+                    customers.close_date is null
+                    or daily_balances.balance_date <= customers.close_date
+                )
+        where
+            (
+                daily_balances.balance_date > {{ previous_as_of }}
+                and daily_balances.balance_date <= {{ as_of }}
+            )
+            or (
+                daily_balances.balance_date >= {{ previous_start }}
+                and daily_balances.balance_date < {{ window_start }}
+            )
 
-),
+    ),
 
-balance_changes as (
+    balance_changes as (
 
-    select
-        customer_id,
-        sum(direction * cash_balance) as cash_balance_change,
-        sum(direction * market_value) as market_value_change
-    from changed_day_balances
-    group by customer_id
+        select
+            customer_id,
+            sum(direction * cash_balance) as cash_balance_change,
+            sum(direction * market_value) as market_value_change
+        from changed_day_balances
+        group by customer_id
 
-),
+    ),
 
--- The customers whose first open trading day of W is not the one of the previous state: W's
--- first trading day (opened before W) or an entering day (opened since).
-moved_first_days as (
+    -- The customers whose first open trading day of W is not the one of the previous state: W's
+    -- first trading day (opened before W) or an entering day (opened since).
+    moved_first_days as (
 
-    select open_periods.*
-    from open_periods
-    left join previous_state
-        on open_periods.customer_id = previous_state.customer_id
-    where
-        previous_state.first_open_trading_date is null
-        or open_periods.first_open_trading_date <> previous_state.first_open_trading_date
+        select open_periods.*
+        from open_periods
+        left join previous_state
+            on open_periods.customer_id = previous_state.customer_id
+        where
+            previous_state.first_open_trading_date is null
+            or open_periods.first_open_trading_date <> previous_state.first_open_trading_date
 
-),
+    ),
 
-first_day_balances as (
+    first_day_balances as (
 
-    select
-        moved_first_days.customer_id,
-        daily_balances.cash_balance + daily_balances.market_value as first_open_day_assets
-    from daily_balances
-    inner join moved_first_days
-        on
-            daily_balances.customer_id = moved_first_days.customer_id
-            and daily_balances.balance_date = moved_first_days.first_open_trading_date
-    where
-        daily_balances.balance_date = {{ window_date(decision['first_trading_date']) }}
-        or (
-            daily_balances.balance_date > {{ window_date(decision['previous_as_of_date']) }}
-            and daily_balances.balance_date <= {{ window_date(decision['as_of_date']) }}
-        )
+        select
+            moved_first_days.customer_id,
+            daily_balances.cash_balance + daily_balances.market_value as first_open_day_assets
+        from daily_balances
+        inner join moved_first_days
+            on
+                daily_balances.customer_id = moved_first_days.customer_id
+                and daily_balances.balance_date = moved_first_days.first_open_trading_date
+        where
+            daily_balances.balance_date = {{ first_trading_day }}
+            or (
+                daily_balances.balance_date > {{ previous_as_of }}
+                and daily_balances.balance_date <= {{ as_of }}
+            )
 
-),
+    ),
 
-end_day_balances as (
+    end_day_balances as (
 
-    select
-        open_periods.customer_id,
-        daily_balances.cash_balance + daily_balances.market_value as end_assets
-    from daily_balances
-    inner join open_periods
-        on
-            daily_balances.customer_id = open_periods.customer_id
-            and daily_balances.balance_date = open_periods.last_open_trading_date
-    where daily_balances.balance_date = {{ window_date(decision['last_trading_date']) }}
+        select
+            open_periods.customer_id,
+            daily_balances.cash_balance + daily_balances.market_value as end_assets
+        from daily_balances
+        inner join open_periods
+            on
+                daily_balances.customer_id = open_periods.customer_id
+                and daily_balances.balance_date = open_periods.last_open_trading_date
+        where daily_balances.balance_date = {{ last_trading_day }}
 
-),
+    ),
 
-balance_totals as (
+    balance_totals as (
 
-    select
-        customers.customer_id,
-        coalesce(previous_state.cash_balance_sum, 0)
-        + coalesce(balance_changes.cash_balance_change, 0) as cash_balance_sum,
-        coalesce(previous_state.market_value_sum, 0)
-        + coalesce(balance_changes.market_value_change, 0) as market_value_sum,
-        case
-            when moved_first_days.customer_id is not null
-                then first_day_balances.first_open_day_assets
-            else previous_state.first_open_day_assets
-        end as first_open_day_assets,
-        end_day_balances.end_assets
-    from customers
-    left join previous_state
-        on customers.customer_id = previous_state.customer_id
-    left join balance_changes
-        on customers.customer_id = balance_changes.customer_id
-    left join moved_first_days
-        on customers.customer_id = moved_first_days.customer_id
-    left join first_day_balances
-        on customers.customer_id = first_day_balances.customer_id
-    left join end_day_balances
-        on customers.customer_id = end_day_balances.customer_id
+        select
+            customers.customer_id,
+            coalesce(previous_state.cash_balance_sum, 0)
+            + coalesce(balance_changes.cash_balance_change, 0) as cash_balance_sum,
+            coalesce(previous_state.market_value_sum, 0)
+            + coalesce(balance_changes.market_value_change, 0) as market_value_sum,
+            case
+                when moved_first_days.customer_id is not null
+                    then first_day_balances.first_open_day_assets
+                else previous_state.first_open_day_assets
+            end as first_open_day_assets,
+            end_day_balances.end_assets
+        from customers
+        left join previous_state
+            on customers.customer_id = previous_state.customer_id
+        left join balance_changes
+            on customers.customer_id = balance_changes.customer_id
+        left join moved_first_days
+            on customers.customer_id = moved_first_days.customer_id
+        left join first_day_balances
+            on customers.customer_id = first_day_balances.customer_id
+        left join end_day_balances
+            on customers.customer_id = end_day_balances.customer_id
 
-),
+    ),
 
 {% else %}
--- Balance rows of W on the customer's open days (rows outside the open period do not count).
-open_day_balances as (
+    -- Balance rows of W on the customer's open days (rows outside the open period do not count).
+    open_day_balances as (
 
-    select
-        open_periods.customer_id,
-        daily_balances.balance_date,
-        daily_balances.cash_balance,
-        daily_balances.market_value,
-        daily_balances.cash_balance + daily_balances.market_value as total_assets,
-        daily_balances.balance_date = open_periods.first_open_trading_date as is_first_open_day,
-        trading_calendar.is_last_trading_day
-    from daily_balances
-    inner join trading_calendar
-        on daily_balances.balance_date = trading_calendar.trading_date
-    inner join open_periods
-        on
-            daily_balances.customer_id = open_periods.customer_id
-            and daily_balances.balance_date >= open_periods.first_open_trading_date
-            and daily_balances.balance_date <= open_periods.last_open_trading_date
+        select
+            open_periods.customer_id,
+            daily_balances.balance_date,
+            daily_balances.cash_balance,
+            daily_balances.market_value,
+            daily_balances.cash_balance + daily_balances.market_value as total_assets,
+            daily_balances.balance_date = open_periods.first_open_trading_date as is_first_open_day,
+            trading_calendar.is_last_trading_day
+        from daily_balances
+        inner join trading_calendar
+            on daily_balances.balance_date = trading_calendar.trading_date
+        inner join open_periods
+            on
+                daily_balances.customer_id = open_periods.customer_id
+                and daily_balances.balance_date >= open_periods.first_open_trading_date
+                and daily_balances.balance_date <= open_periods.last_open_trading_date
 
-),
+    ),
 
-balance_totals as (
+    balance_totals as (
 
-    select
-        customer_id,
-        sum(cash_balance) as cash_balance_sum,
-        sum(market_value) as market_value_sum,
-        sum(case when is_first_open_day then total_assets else 0 end) as first_open_day_assets,
-        -- Only an account open on the last trading day of T has end assets; otherwise 0.
-        sum(case when is_last_trading_day then total_assets else 0 end) as end_assets
-    from open_day_balances
-    group by customer_id
+        select
+            customer_id,
+            sum(cash_balance) as cash_balance_sum,
+            sum(market_value) as market_value_sum,
+            sum(case when is_first_open_day then total_assets else 0 end) as first_open_day_assets,
+            -- Only an account open on the last trading day of T has end assets; otherwise 0.
+            sum(case when is_last_trading_day then total_assets else 0 end) as end_assets
+        from open_day_balances
+        group by customer_id
 
-),
+    ),
 
 {% endif %}
 final as (

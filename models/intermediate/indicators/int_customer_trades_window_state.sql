@@ -21,6 +21,12 @@
         ~ ' union select customer_id from ' ~ this,
 ) -%}
 {%- set incremental_update = decision['full_reason'] is none -%}
+{%- if incremental_update -%}
+    {%- set previous_as_of = window_date(decision['previous_as_of_date']) -%}
+    {%- set as_of = window_date(decision['as_of_date']) -%}
+    {%- set previous_start = window_date(decision['previous_window_start_date']) -%}
+    {%- set window_start = window_date(decision['window_start_date']) -%}
+{%- endif -%}
 with
 
 trade_days as (
@@ -36,185 +42,188 @@ indicator_window as (
 ),
 
 {% if incremental_update %}
-previous_state as (
+    previous_state as (
 
-    select * from {{ this }}
+        select * from {{ this }}
 
-),
+    ),
 
--- The trade days entering W (+1) and leaving it (-1).
-changed_trade_days as (
+    -- The trade days entering W (+1) and leaving it (-1).
+    changed_trade_days as (
 
-    select
-        customer_id,
-        trade_date,
-        trade_count,
-        trade_amount,
-        commission,
-        case
-            when trade_date > {{ window_date(decision['previous_as_of_date']) }} then 1
-            else -1
-        end as direction
-    from trade_days
-    where
-        (
-            trade_date > {{ window_date(decision['previous_as_of_date']) }}
-            and trade_date <= {{ window_date(decision['as_of_date']) }}
-        )
-        or (
-            trade_date >= {{ window_date(decision['previous_window_start_date']) }}
-            and trade_date < {{ window_date(decision['window_start_date']) }}
-        )
+        select
+            customer_id,
+            trade_date,
+            trade_count,
+            trade_amount,
+            commission,
+            case
+                when trade_date > {{ previous_as_of }} then 1
+                else -1
+            end as direction
+        from trade_days
+        where
+            (
+                trade_date > {{ previous_as_of }}
+                and trade_date <= {{ as_of }}
+            )
+            or (
+                trade_date >= {{ previous_start }}
+                and trade_date < {{ window_start }}
+            )
 
-),
+    ),
 
-trade_changes as (
+    trade_changes as (
 
-    select
-        customer_id,
-        sum(direction * trade_count) as trade_count_change,
-        sum(direction * trade_amount) as trade_volume_change,
-        sum(direction * commission) as commission_change,
-        count(distinct case when direction = 1 then trade_date end)
-        - count(distinct case when direction = -1 then trade_date end) as active_days_change,
-        max(case when direction = 1 then trade_date end) as last_entering_trade_date
-    from changed_trade_days
-    group by customer_id
+        select
+            customer_id,
+            sum(direction * trade_count) as trade_count_change,
+            sum(direction * trade_amount) as trade_volume_change,
+            sum(direction * commission) as commission_change,
+            count(distinct case when direction = 1 then trade_date end)
+            - count(distinct case when direction = -1 then trade_date end) as active_days_change,
+            max(case when direction = 1 then trade_date end) as last_entering_trade_date
+        from changed_trade_days
+        group by customer_id
 
-),
+    ),
 
--- Distinct counts do not subtract: recomputed over W for the customers whose days changed.
-recounted as (
+    -- Distinct counts do not subtract: recomputed over W for the customers whose days changed.
+    recounted as (
 
-    select
-        trade_days.customer_id,
-        count(distinct {{ dbt.date_trunc('month', 'trade_days.trade_date') }}) as active_months,
-        count(distinct trade_days.product_type) as product_breadth
-    from trade_days
-    inner join trade_changes
-        on trade_days.customer_id = trade_changes.customer_id
-    where
-        trade_days.trade_date >= {{ window_date(decision['window_start_date']) }}
-        and trade_days.trade_date <= {{ window_date(decision['as_of_date']) }}
-    group by trade_days.customer_id
+        select
+            trade_days.customer_id,
+            count(distinct {{ dbt.date_trunc('month', 'trade_days.trade_date') }}) as active_months,
+            count(distinct trade_days.product_type) as product_breadth
+        from trade_days
+        inner join trade_changes
+            on trade_days.customer_id = trade_changes.customer_id
+        where
+            trade_days.trade_date >= {{ window_start }}
+            and trade_days.trade_date <= {{ as_of }}
+        group by trade_days.customer_id
 
-),
+    ),
 
-updated as (
+    updated as (
 
-    select
-        coalesce(previous_state.customer_id, trade_changes.customer_id) as customer_id,
-        case
-            when
-                trade_changes.last_entering_trade_date is not null
-                and (
-                    previous_state.last_trade_date is null
-                    or trade_changes.last_entering_trade_date > previous_state.last_trade_date
-                )
-                then trade_changes.last_entering_trade_date
-            else previous_state.last_trade_date
-        end as last_trade_date,
-        coalesce(previous_state.trade_count, 0) + coalesce(trade_changes.trade_count_change, 0)
-            as trade_count,
-        coalesce(previous_state.annual_trade_volume, 0)
-        + coalesce(trade_changes.trade_volume_change, 0) as annual_trade_volume,
-        coalesce(previous_state.annual_commission, 0)
-        + coalesce(trade_changes.commission_change, 0) as annual_commission,
-        coalesce(previous_state.active_trading_days, 0)
-        + coalesce(trade_changes.active_days_change, 0) as active_trading_days,
-        case
-            when trade_changes.customer_id is not null then coalesce(recounted.active_months, 0)
-            else previous_state.active_months
-        end as active_months,
-        case
-            when trade_changes.customer_id is not null then coalesce(recounted.product_breadth, 0)
-            else previous_state.product_breadth
-        end as product_breadth
-    from previous_state
-    full outer join trade_changes
-        on previous_state.customer_id = trade_changes.customer_id
-    left join recounted
-        on coalesce(previous_state.customer_id, trade_changes.customer_id) = recounted.customer_id
+        select
+            coalesce(previous_state.customer_id, trade_changes.customer_id) as customer_id,
+            case
+                when
+                    trade_changes.last_entering_trade_date is not null
+                    and (
+                        previous_state.last_trade_date is null
+                        or trade_changes.last_entering_trade_date > previous_state.last_trade_date
+                    )
+                    then trade_changes.last_entering_trade_date
+                else previous_state.last_trade_date
+            end as last_trade_date,
+            coalesce(previous_state.trade_count, 0) + coalesce(trade_changes.trade_count_change, 0)
+                as trade_count,
+            coalesce(previous_state.annual_trade_volume, 0)
+            + coalesce(trade_changes.trade_volume_change, 0) as annual_trade_volume,
+            coalesce(previous_state.annual_commission, 0)
+            + coalesce(trade_changes.commission_change, 0) as annual_commission,
+            coalesce(previous_state.active_trading_days, 0)
+            + coalesce(trade_changes.active_days_change, 0) as active_trading_days,
+            case
+                when trade_changes.customer_id is not null
+                    then coalesce(recounted.active_months, 0)
+                else previous_state.active_months
+            end as active_months,
+            case
+                when trade_changes.customer_id is not null
+                    then coalesce(recounted.product_breadth, 0)
+                else previous_state.product_breadth
+            end as product_breadth
+        from previous_state
+        full outer join trade_changes
+            on previous_state.customer_id = trade_changes.customer_id
+        -- every customer of recounted has a change
+        left join recounted
+            on trade_changes.customer_id = recounted.customer_id
 
-),
+    ),
 
-customer_totals as (
+    customer_totals as (
 
-    -- a customer whose only changed days left W keeps a row only with an earlier trade
-    select * from updated
-    where last_trade_date is not null
+        -- a customer whose only changed days left W keeps a row only with an earlier trade
+        select * from updated
+        where last_trade_date is not null
 
-),
+    ),
 
 {% else %}
--- Trades after as_of_date are ignored: the indicators describe the customer on as_of_date.
-up_to_as_of_date as (
+    -- Trades after as_of_date are ignored: the indicators describe the customer on as_of_date.
+    up_to_as_of_date as (
 
-    select
-        trade_days.*,
-        trade_days.trade_date >= indicator_window.window_start_date as is_in_window
-    from trade_days
-    inner join indicator_window
-        on trade_days.trade_date <= indicator_window.as_of_date
+        select
+            trade_days.*,
+            trade_days.trade_date >= indicator_window.window_start_date as is_in_window
+        from trade_days
+        inner join indicator_window
+            on trade_days.trade_date <= indicator_window.as_of_date
 
-),
+    ),
 
-in_window as (
+    in_window as (
 
-    select
-        customer_id,
-        trade_date,
-        product_type,
-        trade_count,
-        trade_amount,
-        commission,
-        {{ dbt.date_trunc('month', 'trade_date') }} as trade_month
-    from up_to_as_of_date
-    where is_in_window
+        select
+            customer_id,
+            trade_date,
+            product_type,
+            trade_count,
+            trade_amount,
+            commission,
+            {{ dbt.date_trunc('month', 'trade_date') }} as trade_month
+        from up_to_as_of_date
+        where is_in_window
 
-),
+    ),
 
-window_totals as (
+    window_totals as (
 
-    select
-        customer_id,
-        sum(trade_count) as trade_count,
-        sum(trade_amount) as annual_trade_volume,
-        sum(commission) as annual_commission,
-        count(distinct trade_date) as active_trading_days,
-        count(distinct trade_month) as active_months,
-        count(distinct product_type) as product_breadth
-    from in_window
-    group by customer_id
+        select
+            customer_id,
+            sum(trade_count) as trade_count,
+            sum(trade_amount) as annual_trade_volume,
+            sum(commission) as annual_commission,
+            count(distinct trade_date) as active_trading_days,
+            count(distinct trade_month) as active_months,
+            count(distinct product_type) as product_breadth
+        from in_window
+        group by customer_id
 
-),
+    ),
 
-last_trades as (
+    last_trades as (
 
-    select
-        customer_id,
-        max(trade_date) as last_trade_date
-    from up_to_as_of_date
-    group by customer_id
+        select
+            customer_id,
+            max(trade_date) as last_trade_date
+        from up_to_as_of_date
+        group by customer_id
 
-),
+    ),
 
-customer_totals as (
+    customer_totals as (
 
-    select
-        last_trades.customer_id,
-        last_trades.last_trade_date,
-        window_totals.trade_count,
-        window_totals.annual_trade_volume,
-        window_totals.annual_commission,
-        window_totals.active_trading_days,
-        window_totals.active_months,
-        window_totals.product_breadth
-    from last_trades
-    left join window_totals
-        on last_trades.customer_id = window_totals.customer_id
+        select
+            last_trades.customer_id,
+            last_trades.last_trade_date,
+            window_totals.trade_count,
+            window_totals.annual_trade_volume,
+            window_totals.annual_commission,
+            window_totals.active_trading_days,
+            window_totals.active_months,
+            window_totals.product_breadth
+        from last_trades
+        left join window_totals
+            on last_trades.customer_id = window_totals.customer_id
 
-),
+    ),
 
 {% endif %}
 final as (
