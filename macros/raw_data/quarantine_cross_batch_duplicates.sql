@@ -15,7 +15,7 @@
 
     loaded_now as (
 
-        select distinct {{ key_column }} from {{ this }}
+        select distinct {{ hash_of([key_column]) }} as key_hash from {{ this }}
         where loaded_by_invocation_id = {{ invocation }} and {{ key_column }} is not null
 
     ),
@@ -24,7 +24,8 @@
 
         select {{ hash_of([key_column], "loaded") }} as key_hash
         from {{ this }} as loaded
-        where loaded.{{ key_column }} in (select loaded_now.{{ key_column }} from loaded_now)
+        inner join loaded_now
+            on {{ hash_of([key_column], "loaded") }} = loaded_now.key_hash
         group by {{ hash_of([key_column], "loaded") }}
         having count(*) > 1
 

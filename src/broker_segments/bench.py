@@ -1398,8 +1398,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=2, help="data generation processes")
     parser.add_argument(
         "--memory-limit",
-        default=os.environ.get("BROKER_DUCKDB_MEMORY_LIMIT", "12GB"),
-        help="DuckDB memory_limit of the floor query (default as the profile: 12GB)",
+        default=os.environ.get("BROKER_DUCKDB_MEMORY_LIMIT", "6GB"),
+        help="DuckDB memory_limit of the floor query (default as the profile: 6GB)",
     )
     parser.add_argument(
         "--threads", type=int, default=int(os.environ.get("BROKER_DUCKDB_THREADS", "2")),
