@@ -410,3 +410,12 @@ def test_a_whole_run_with_a_stand_in_for_dbt(tmp_path, monkeypatch):
     assert bench.reusable(base, 300, 3)  # the base data stays as generated
     text = doc.read_text()
     assert "## 300 customers" in text and "| t | indicators | incremental |" in text
+
+
+def test_a_failed_floor_keeps_the_build_figures_and_says_why():
+    results = dict(_results(3_000_000), floor_error="IO Error: No space left on device (log x)")
+    del results["floor"]
+    section = bench.render_section(results)
+    assert "Floor: the hand-written query failed: IO Error: No space left on device" in section
+    assert "| 2.00 GiB | < 12.00 GiB | met |" in section
+    assert "hand-written query, wall" not in section
