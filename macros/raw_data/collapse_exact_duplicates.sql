@@ -185,3 +185,15 @@
 {% macro raw_file_names(relation) -%}
     select distinct source_file_id, source_file from {{ relation }}
 {%- endmacro %}
+
+{# A validated model's last step: its checked rows, with source_file named where needed. #}
+{% macro name_source_files(checked, rows_read) -%}
+    select
+        {{ checked }}.*,
+        source_files.source_file
+    from {{ checked }}
+    left join ({{ raw_file_names(rows_read) }}) as source_files
+        on
+            {{ checked }}.source_file_id = source_files.source_file_id
+            and ({{ checked }}.quarantine_reason is not null or {{ checked }}.row_copies > 1)
+{%- endmacro %}

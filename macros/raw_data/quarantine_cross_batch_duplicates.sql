@@ -54,8 +54,8 @@
         source_file = coalesce(
             loaded.source_file,
             (
-                select any_value(source_files.source_file)
-                from {{ source_relation }} as source_files
+                select source_files.source_file
+                from ({{ raw_file_names(source_relation) }}) as source_files
                 where source_files.source_file_id = loaded.source_file_id
             )
         ),

@@ -97,22 +97,9 @@ checked as (
 ),
 
 -- the file name, where the quarantine needs it (source_file_id identifies every row's file)
-source_files as (
-
-    {{ raw_file_names('batch') }}
-
-),
-
 final as (
 
-    select
-        checked.*,
-        source_files.source_file
-    from checked
-    left join source_files
-        on
-            checked.source_file_id = source_files.source_file_id
-            and (checked.quarantine_reason is not null or checked.row_copies > 1)
+    {{ name_source_files('checked', 'batch') }}
 
 )
 
