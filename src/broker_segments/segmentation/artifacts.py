@@ -114,6 +114,47 @@ discriminant_function     canonical function      SPSS's "Eigenvalues" and "Wilk
                                                   ``wilks_lambda`` (test of functions this
                                                   one through m), ``chi_square``, ``df``,
                                                   ``p_value`` -> value
+group_statistic           ``<segment>:<input>``   SPSS's "Group Statistics" of the inputs'
+                          (segment: a             z-scores by K-means group: ``mean``,
+                          segment_code, or        ``std`` (n - 1; NaN for a group of one),
+                          ``total`` for all rows) ``n`` (unweighted customers) -> value
+group_means_test          input                   SPSS's "Tests of Equality of Group Means"
+                                                  (z-scores): ``wilks_lambda`` (SS_within /
+                                                  SS_total), ``f``, ``df1`` (k - 1), ``df2``
+                                                  (n - k), ``p_value`` -> value
+box_m_test                ``overall``             Box's M test of equal group covariance
+                                                  matrices (z-scores): ``box_m``, ``f``
+                                                  (Box's 1949 approximation, as SPSS),
+                                                  ``df1``, ``df2``, ``p_value``,
+                                                  ``groups_used`` -> value (NaN when fewer
+                                                  than two groups have a non-singular
+                                                  covariance); ``note`` -> text_value, only
+                                                  when a group's covariance is singular (it
+                                                  is left out of the test, as SPSS does)
+log_determinant           segment_code, or        SPSS's "Log Determinants": ``rank``,
+                          ``pooled``              ``log_determinant`` (natural log of the
+                                                  determinant of the group's covariance,
+                                                  NaN when singular; ``pooled``: the pooled
+                                                  within-group covariance) -> value
+canonical_coefficient     input                   canonical function ``1``..``m`` ->
+                                                  standardised coefficient (SPSS's
+                                                  "Standardized Canonical Discriminant
+                                                  Function Coefficients": raw coefficient x
+                                                  the input's pooled within-group std); sign
+                                                  fixed so that each function's largest
+                                                  absolute coefficient is positive
+structure_matrix          input                   canonical function ``1``..``m`` -> pooled
+                                                  within-group correlation of the input's
+                                                  z-score with the function (SPSS's
+                                                  "Structure Matrix"; same signs)
+group_centroid            segment_code            canonical function ``1``..``m`` -> the
+                                                  group's mean unstandardised canonical score
+                                                  (SPSS's "Functions at Group Centroids";
+                                                  scores centred on the grand mean)
+group_prior               segment_code            SPSS's "Prior Probabilities for Groups":
+                                                  ``prior`` (of Fisher's functions, var
+                                                  ``segmentation_priors``), ``n`` (customers
+                                                  used, unweighted) -> value
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
                                                   ``sample_size``, ``silhouette_sample_size``,
@@ -206,6 +247,16 @@ ARTIFACTS = (
     "hit_rate",
     "classification_result",
     "discriminant_function",
+    # SPSS DISCRIMINANT's other tables (spss-discriminant)
+    "group_statistic",
+    "group_means_test",
+    "box_m_test",
+    "log_determinant",
+    "canonical_coefficient",
+    "structure_matrix",
+    "group_centroid",
+    "group_prior",
+    # end SPSS DISCRIMINANT's other tables
     "k_selection",
     "model_run",
     "fitted_assignment",
@@ -433,6 +484,23 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         blocks.add_frame("classification_result", keyed)
     if result.discriminant_functions is not None:
         blocks.add_frame("discriminant_function", result.discriminant_functions)
+    # SPSS DISCRIMINANT's other tables (spss-discriminant)
+    if result.group_statistics is not None:
+        keyed = result.group_statistics.copy()
+        keyed.index = [f"{segment}:{name}" for segment, name in keyed.index]
+        blocks.add_frame("group_statistic", keyed)
+        blocks.add_frame("group_means_test", result.group_means_tests)
+        box = result.box_m
+        numbers = ["box_m", "f", "df1", "df2", "p_value", "groups_used"]
+        blocks.add("box_m_test", ["overall"] * len(numbers), numbers, [box[c] for c in numbers])
+        if box.get("note"):
+            blocks.add("box_m_test", ["overall"], ["note"], texts=[box["note"]])
+        blocks.add_frame("log_determinant", result.log_determinants)
+        blocks.add_frame("canonical_coefficient", result.canonical_coefficients)
+        blocks.add_frame("structure_matrix", result.structure_matrix)
+        blocks.add_frame("group_centroid", result.group_centroids)
+        blocks.add_frame("group_prior", result.group_priors)
+    # end SPSS DISCRIMINANT's other tables
     blocks.add_frame("k_selection", result.k_selection)
 
     # model_run

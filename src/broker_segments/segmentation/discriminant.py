@@ -286,3 +286,258 @@ def canonical_functions(x: np.ndarray, groups: np.ndarray, n_groups: int) -> pd.
         },
         index=pd.Index(functions, name="function"),
     )
+
+
+# --- SPSS DISCRIMINANT's descriptive and canonical tables -------------------------------------
+# (Group Statistics, Tests of Equality of Group Means, Box's M with the Log Determinants,
+# Standardized Canonical Discriminant Function Coefficients, Structure Matrix, Functions at
+# Group Centroids, Prior Probabilities for Groups.)
+
+
+def group_descriptives(
+    x: np.ndarray, groups: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SPSS's "Group Statistics": ``(means, stds, counts)``, each ``(G + 1, p)``.
+
+    Rows ``0..G-1`` are the groups, the last row is the total (all rows). Standard deviations
+    use n - 1 (NaN for a group of one row); counts are unweighted.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    means, stds, counts = [], [], []
+    for g in [*range(n_groups), None]:
+        part = x if g is None else x[groups == g]
+        n_g = len(part)
+        means.append(part.mean(axis=0) if n_g else np.full(x.shape[1], np.nan))
+        stds.append(part.std(axis=0, ddof=1) if n_g > 1 else np.full(x.shape[1], np.nan))
+        counts.append(np.full(x.shape[1], float(n_g)))
+    return np.vstack(means), np.vstack(stds), np.vstack(counts)
+
+
+def equality_of_group_means(x: np.ndarray, groups: np.ndarray, n_groups: int) -> pd.DataFrame:
+    """SPSS's "Tests of Equality of Group Means", one row per input (positional index).
+
+    Wilks' lambda = SS_within / SS_total of the input; ``F = ((1 - lambda) / (G - 1)) /
+    (lambda / (n - G))`` (the one-way ANOVA F) on ``df1 = G - 1``, ``df2 = n - G``. An input
+    constant over all rows has NaN lambda and F.
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+    total = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+    within = np.zeros(x.shape[1])
+    for g in range(n_groups):
+        part = x[groups == g]
+        if len(part):
+            within += ((part - part.mean(axis=0)) ** 2).sum(axis=0)
+    df1, df2 = float(n_groups - 1), float(n - n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wilks = np.where(total > 0, within / total, np.nan)
+        f = ((total - within) / df1) / (within / df2)
+    f = np.where(np.isfinite(wilks), f, np.nan)
+    return pd.DataFrame(
+        {
+            "wilks_lambda": wilks,
+            "f": f,
+            "df1": np.full(x.shape[1], df1),
+            "df2": np.full(x.shape[1], df2),
+            "p_value": stats.f.sf(f, df1, df2),
+        }
+    )
+
+
+def box_m_test(
+    x: np.ndarray, groups: np.ndarray, n_groups: int
+) -> tuple[dict[str, float | str | None], pd.DataFrame]:
+    """Box's M test of equal group covariance matrices and SPSS's "Log Determinants" table.
+
+    With the group covariances ``S_g`` (n_g - 1) and the pooled within-group covariance
+    ``S = sum (n_g - 1) S_g / (n - G)`` over the groups used:
+
+        M   = (n - G) ln|S| - sum_g (n_g - 1) ln|S_g|
+        c1  = (sum_g 1 / (n_g - 1) - 1 / (n - G)) (2p^2 + 3p - 1) / (6 (p + 1)(G - 1))
+        c2  = (sum_g 1 / (n_g - 1)^2 - 1 / (n - G)^2) (p - 1)(p + 2) / (6 (G - 1))
+        df1 = p (p + 1)(G - 1) / 2
+
+    and Box's (1949) F approximation as SPSS prints it: if ``c2 > c1^2``,
+    ``df2 = (df1 + 2) / (c2 - c1^2)``, ``F = M (1 - c1 - df1 / df2) / df1``; else
+    ``df2 = (df1 + 2) / (c1^2 - c2)``, ``b = df2 / (1 - c1 + 2 / df2)``,
+    ``F = df2 M / (df1 (b - M))``; ``p_value`` is F's upper tail.
+
+    A group whose covariance is singular (rank < p, e.g. an input constant within it, or
+    n_g <= p) has no log determinant: its ``log_determinant`` is NaN, and it is left out of
+    M (as SPSS does), named in ``note``. With fewer than two non-singular groups the test
+    is NaN and ``note`` says so.
+
+    Returns ``(test, log_determinants)``: ``test`` has ``box_m``, ``f``, ``df1``, ``df2``,
+    ``p_value``, ``groups_used`` and ``note`` (None when every group is used);
+    ``log_determinants`` has rows ``0..G-1`` and ``'pooled'`` (the pooled within-group
+    covariance of all groups, the matrix of the functions), columns ``rank``,
+    ``log_determinant``.
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=np.float64)
+    p = x.shape[1]
+    counts = np.bincount(groups, minlength=n_groups).astype(np.float64)
+    covariances, ranks, logdets = [], [], []
+    for g in range(n_groups):
+        part = x[groups == g]
+        if len(part) < 2:
+            covariances.append(None)
+            ranks.append(float(max(len(part) - 1, 0)))
+            logdets.append(np.nan)
+            continue
+        centred = part - part.mean(axis=0)
+        cov = centred.T @ centred / (len(part) - 1)
+        cov = (cov + cov.T) / 2.0
+        rank = int(np.linalg.matrix_rank(cov, hermitian=True))
+        sign, logdet = np.linalg.slogdet(cov)
+        covariances.append(cov)
+        ranks.append(float(rank))
+        logdets.append(float(logdet) if rank == p and sign > 0 else np.nan)
+    logdets_a = np.array(logdets)
+
+    def pooled_of(members: list[int]) -> tuple[float, float]:
+        df = counts[members].sum() - len(members)
+        pooled = sum((counts[g] - 1) * covariances[g] for g in members) / df
+        sign, logdet = np.linalg.slogdet(pooled)
+        rank = float(np.linalg.matrix_rank(pooled, hermitian=True))
+        return rank, float(logdet) if rank == p and sign > 0 else np.nan
+
+    with_cov = [g for g in range(n_groups) if covariances[g] is not None]
+    pooled_rank, pooled_logdet = (
+        pooled_of(with_cov) if counts[with_cov].sum() - len(with_cov) > 0 else (np.nan, np.nan)
+    )
+    log_determinants = pd.DataFrame(
+        {
+            "rank": [*ranks, pooled_rank],
+            "log_determinant": [*logdets_a, pooled_logdet],
+        },
+        index=[*range(n_groups), "pooled"],
+    )
+    used = [g for g in range(n_groups) if np.isfinite(logdets_a[g])]
+    left_out = [g for g in range(n_groups) if g not in used]
+    test: dict[str, float | str | None] = {
+        "box_m": np.nan,
+        "f": np.nan,
+        "df1": np.nan,
+        "df2": np.nan,
+        "p_value": np.nan,
+        "groups_used": float(len(used)),
+        "note": None,
+    }
+    if len(used) < 2:
+        test["note"] = (
+            "no test: fewer than two groups with a non-singular covariance matrix "
+            f"(singular: groups {left_out})"
+        )
+        return test, log_determinants
+    if left_out:
+        test["note"] = (
+            f"groups {left_out} have a singular covariance matrix (an input constant within "
+            "the group, or no more rows than inputs) and are left out of the test"
+        )
+    n_used, g_used = counts[used].sum(), len(used)
+    df_within = n_used - g_used
+    _, pooled_logdet_used = pooled_of(used)
+    m = df_within * pooled_logdet_used - float(((counts[used] - 1) * logdets_a[used]).sum())
+    c1 = (
+        ((1.0 / (counts[used] - 1)).sum() - 1.0 / df_within)
+        * (2 * p**2 + 3 * p - 1)
+        / (6.0 * (p + 1) * (g_used - 1))
+    )
+    c2 = (
+        ((1.0 / (counts[used] - 1) ** 2).sum() - 1.0 / df_within**2)
+        * (p - 1)
+        * (p + 2)
+        / (6.0 * (g_used - 1))
+    )
+    df1 = p * (p + 1) * (g_used - 1) / 2.0
+    if c2 > c1**2:
+        df2 = (df1 + 2) / (c2 - c1**2)
+        f = m * (1 - c1 - df1 / df2) / df1
+    else:
+        df2 = (df1 + 2) / (c1**2 - c2)
+        b = df2 / (1 - c1 + 2 / df2)
+        f = df2 * m / (df1 * (b - m))
+    test.update(
+        box_m=float(m), f=float(f), df1=float(df1), df2=float(df2), p_value=stats.f.sf(f, df1, df2)
+    )
+    return test, log_determinants
+
+
+def canonical_coefficients(
+    x: np.ndarray, groups: np.ndarray, n_groups: int
+) -> dict[str, np.ndarray]:
+    """The canonical discriminant functions themselves (SPSS's coefficient tables).
+
+    With the within- and between-group SSCP ``W``, ``B`` and the pooled within-group
+    covariance ``S = W / (n - G)``, the raw (unstandardised) coefficients ``u_j`` of function
+    ``j`` are the eigenvectors of ``W^-1 B`` (eigenvalues in decreasing order, the first
+    ``m = min(p, G - 1)``) scaled so that ``u_j' S u_j = 1``: a function's pooled
+    within-group variance is 1. The score of a row is ``u_j' (x - xbar)`` (``xbar`` the
+    grand mean: SPSS's constant ``-u_j' xbar``, so the scores average 0 over all rows).
+
+    Sign convention (an eigenvector's sign is arbitrary; SPSS does not document its own):
+    each function is oriented so that its standardised coefficient of largest absolute
+    value is positive (the first such input on an exact tie).
+
+    Returns ``raw`` ``(p, m)``, ``standardised`` ``(p, m)`` (``u_ij sqrt(S_ii)``, SPSS's
+    "Standardized Canonical Discriminant Function Coefficients"), ``structure`` ``(p, m)``
+    (pooled within-group correlation of each input with each function, SPSS's "Structure
+    Matrix": ``D^-1 S u`` with ``D = diag(sqrt(S_ii))``), ``constant`` ``(m,)`` and
+    ``centroids`` ``(G, m)`` (the groups' mean scores, SPSS's "Functions at Group
+    Centroids": ``u_j' (m_g - xbar)``).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n, p = x.shape
+    counts, sums, cross = group_statistics(x, groups, n_groups)
+    if (counts == 0).any() or n - n_groups < 1:
+        raise SegmentationInputError(
+            "discriminant analysis needs every group non-empty and more rows than groups"
+        )
+    means = sums / counts[:, None]
+    grand = x.mean(axis=0)
+    # Within-group SSCP from centred groups (no cancellation), between from the means.
+    within = np.zeros((p, p))
+    for g in range(n_groups):
+        centred = x[groups == g] - means[g]
+        within += centred.T @ centred
+    within = (within + within.T) / 2.0
+    centred_means = means - grand
+    between = (centred_means * counts[:, None]).T @ centred_means
+    try:
+        chol = np.linalg.cholesky(within)
+    except np.linalg.LinAlgError:
+        raise SegmentationInputError(
+            "the pooled within-group covariance matrix is singular: some inputs are constant "
+            "within every cluster or linearly dependent"
+        ) from None
+    # W^-1 B v = l v  <=>  (L^-1 B L^-T) y = l y with v = L^-T y; y'y = 1 gives v'W v = 1.
+    half = np.linalg.solve(chol, np.linalg.solve(chol, between).T)
+    eigenvalues, vectors = np.linalg.eigh((half + half.T) / 2.0)
+    m = min(p, n_groups - 1)
+    top = np.argsort(eigenvalues)[::-1][:m]
+    raw = np.linalg.solve(chol.T, vectors[:, top]) * np.sqrt(n - n_groups)
+    pooled = within / (n - n_groups)
+    scale = np.sqrt(np.diag(pooled))
+    standardised = raw * scale[:, None]
+    biggest = np.abs(standardised).argmax(axis=0)
+    signs = np.sign(standardised[biggest, np.arange(m)])
+    signs[signs == 0] = 1.0
+    raw, standardised = raw * signs, standardised * signs
+    structure = (pooled @ raw) / scale[:, None]
+    return {
+        "raw": raw,
+        "standardised": standardised,
+        "structure": structure,
+        "constant": -grand @ raw,
+        "centroids": centred_means @ raw,
+    }
+
+
+def prior_probabilities(counts: np.ndarray, priors: str) -> np.ndarray:
+    """SPSS's "Prior Probabilities for Groups": the prior of each group (``exp`` of
+    :func:`log_priors`)."""
+    return np.exp(log_priors(np.asarray(counts, dtype=np.float64), priors))

@@ -107,6 +107,23 @@ class FitResult:
     # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
     # canonical_correlation, wilks_lambda, chi_square, df, p_value)
     discriminant_functions: pd.DataFrame | None = None
+    # SPSS DISCRIMINANT's other tables, on the inputs' z-scores with the K-means groups (all
+    # rows of ``frame``; see ``discriminant`` and the ``artifacts`` catalogue):
+    # (segment_code or 'total', input) x (mean, std, n) -- "Group Statistics"
+    group_statistics: pd.DataFrame | None = None
+    # input x (wilks_lambda, f, df1, df2, p_value) -- "Tests of Equality of Group Means"
+    group_means_tests: pd.DataFrame | None = None
+    # Box's M: box_m, f, df1, df2, p_value, groups_used, note (text or None)
+    box_m: dict[str, Any] | None = None
+    # segment_code or 'pooled' x (rank, log_determinant) -- "Log Determinants"
+    log_determinants: pd.DataFrame | None = None
+    # input x function (1..m): standardised coefficients, and the structure matrix
+    canonical_coefficients: pd.DataFrame | None = None
+    structure_matrix: pd.DataFrame | None = None
+    # segment_code x function (1..m) -- "Functions at Group Centroids"
+    group_centroids: pd.DataFrame | None = None
+    # segment_code x (prior, n) -- "Prior Probabilities for Groups"
+    group_priors: pd.DataFrame | None = None
 
     @property
     def scheme(self) -> str:
@@ -155,6 +172,51 @@ def previous_group_centres(
     if len(means) != k:
         return None
     return means.sort_index().to_numpy()
+
+
+def discriminant_tables(
+    z: np.ndarray,
+    groups: np.ndarray,
+    k: int,
+    codes: list[str],
+    inputs: list[str],
+    config: SchemeConfig,
+) -> dict[str, Any]:
+    """SPSS DISCRIMINANT's descriptive, Box's M, canonical coefficient, centroid and prior
+    tables as FitResult fields (frames indexed by segment code / input name)."""
+    means, stds, ns = discriminant.group_descriptives(z, groups, k)
+    rows = [*codes, "total"]
+    statistics = pd.DataFrame(
+        {"mean": means.ravel(), "std": stds.ravel(), "n": ns.ravel()},
+        index=pd.MultiIndex.from_product([rows, inputs], names=["segment_code", "input"]),
+    )
+    means_tests = discriminant.equality_of_group_means(z, groups, k)
+    means_tests.index = pd.Index(inputs, name="input")
+    box_m, log_determinants = discriminant.box_m_test(z, groups, k)
+    log_determinants.index = pd.Index([*codes, "pooled"], name="segment_code")
+    canonical = discriminant.canonical_coefficients(z, groups, k)
+    functions = pd.Index(range(1, canonical["raw"].shape[1] + 1), name="function")
+    counts = np.bincount(groups, minlength=k).astype(np.float64)
+    code_index = pd.Index(codes, name="segment_code")
+    return {
+        "group_statistics": statistics,
+        "group_means_tests": means_tests,
+        "box_m": box_m,
+        "log_determinants": log_determinants,
+        "canonical_coefficients": pd.DataFrame(
+            canonical["standardised"], index=pd.Index(inputs, name="input"), columns=functions
+        ),
+        "structure_matrix": pd.DataFrame(
+            canonical["structure"], index=pd.Index(inputs, name="input"), columns=functions
+        ),
+        "group_centroids": pd.DataFrame(
+            canonical["centroids"], index=code_index, columns=functions
+        ),
+        "group_priors": pd.DataFrame(
+            {"prior": discriminant.prior_probabilities(counts, config.priors), "n": counts},
+            index=code_index,
+        ),
+    }
 
 
 def canonical_order(ids: pd.Series, seed: int) -> np.ndarray:
@@ -366,6 +428,7 @@ def fit_scheme(
     )
 
     discriminant_functions = discriminant.canonical_functions(z_all, segment, k)
+    spss_tables = discriminant_tables(z_all[order], segment[order], k, codes, inputs, config)
 
     n_selection = min(n_fit, config.k_selection_sample_size)
     k_table = cluster.k_selection(
@@ -427,4 +490,5 @@ def fit_scheme(
         previous_match=previous_match,
         classification_results=classification_results,
         discriminant_functions=discriminant_functions,
+        **spss_tables,
     )
