@@ -74,6 +74,7 @@ def test_every_cell_has_a_number_or_a_text_or_is_a_documented_gap(fitted):
         ("model_run", "cumulative_variance_pct"),
         ("model_run", "warnings"),
         ("model_run", "previous_model_id"),  # fitted without a previous model
+        ("log_determinant", "log_determinant"),  # a group with a singular covariance
     }
     assert set(zip(neither["artifact"], neither["column_key"], strict=True)) <= allowed
 
@@ -94,6 +95,16 @@ def test_artifact_set_per_scheme(fitted):
         "hit_rate",
         "classification_result",
         "discriminant_function",
+        # SPSS DISCRIMINANT's other tables (spss-discriminant)
+        "group_statistic",
+        "group_means_test",
+        "box_m_test",
+        "log_determinant",
+        "canonical_coefficient",
+        "structure_matrix",
+        "group_centroid",
+        "group_prior",
+        # end SPSS DISCRIMINANT's other tables
         "k_selection",
         "model_run",
         "fitted_assignment",
@@ -150,6 +161,48 @@ def test_tables_round_trip(fitted):
         assert variance["rotation_cum_pct"].notna().sum() == 5
         kmo = wide("kmo")
         assert "overall" in kmo.index and len(kmo) == len(result.inputs) + 1
+
+
+def test_spss_discriminant_tables_round_trip(fitted):
+    """The discriminant tables are stored exactly, keyed as the catalogue says."""
+    result, artifacts = fitted
+
+    def wide(name: str) -> pd.DataFrame:
+        part = artifacts[(artifacts["artifact"] == name) & artifacts["text_value"].isna()]
+        return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
+
+    codes, inputs = result.segment_codes, result.inputs
+    functions = [str(j) for j in result.canonical_coefficients.columns]
+    assert functions == [str(j) for j in range(1, min(len(inputs), result.config.k - 1) + 1)]
+    statistics = wide("group_statistic")
+    assert len(statistics) == (len(codes) + 1) * len(inputs)
+    for segment in (codes[0], "total"):
+        stored = statistics.loc[[f"{segment}:{name}" for name in inputs], ["mean", "std", "n"]]
+        expected = result.group_statistics.loc[segment].loc[inputs, ["mean", "std", "n"]]
+        np.testing.assert_array_equal(stored.to_numpy(), expected.to_numpy())
+    tests = wide("group_means_test").loc[inputs, ["wilks_lambda", "f", "df1", "df2", "p_value"]]
+    np.testing.assert_array_equal(tests.to_numpy(), result.group_means_tests.to_numpy())
+    for name, frame in (
+        ("canonical_coefficient", result.canonical_coefficients),
+        ("structure_matrix", result.structure_matrix),
+    ):
+        stored = wide(name).loc[inputs, functions]
+        np.testing.assert_array_equal(stored.to_numpy(), frame.to_numpy())
+    centroids = wide("group_centroid").loc[codes, functions]
+    np.testing.assert_array_equal(centroids.to_numpy(), result.group_centroids.to_numpy())
+    priors = wide("group_prior").loc[codes, ["prior", "n"]]
+    np.testing.assert_array_equal(priors.to_numpy(), result.group_priors.to_numpy())
+    logdets = wide("log_determinant").loc[[*codes, "pooled"], ["rank", "log_determinant"]]
+    np.testing.assert_array_equal(logdets.to_numpy(), result.log_determinants.to_numpy())
+    box = artifacts[artifacts["artifact"] == "box_m_test"].set_index("column_key")
+    assert (box["row_key"] == "overall").all()
+    assert box.loc["box_m", "value"] == result.box_m["box_m"]
+    singular = result.log_determinants.loc[codes, "log_determinant"].isna()
+    assert box.loc["groups_used", "value"] == len(codes) - singular.sum()
+    if singular.any():  # the synthetic sleeping customers never trade
+        assert "singular" in box.loc["note", "text_value"]
+    else:
+        assert "note" not in box.index
 
 
 def test_fitted_assignment(fitted):

@@ -553,3 +553,193 @@ def test_wilks_lambda_and_eigenvalues_of_the_discriminant_functions(customers, f
     fitted = fit_a.discriminant_functions
     assert len(fitted) == min(len(fit_a.inputs), fit_a.config.k - 1)
     assert (fitted["p_value"].iloc[:1] < 1e-6).all()
+
+
+# --- SPSS DISCRIMINANT's other tables (spss-discriminant) -------------------------------------
+
+
+def _separated_groups(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    groups = np.repeat([0, 1, 2, 3], [30, 40, 25, 35])
+    x = rng.normal(size=(len(groups), 5)) + 2.0 * np.eye(5)[groups] @ np.diag([3, 2, 1.5, 1, 0.5])
+    return x, groups
+
+
+def test_group_statistics_and_tests_of_equality_of_group_means():
+    """Means, n - 1 stds and counts per group and in total; Wilks' lambda of one input is
+    SS_within / SS_total and its F the one-way ANOVA F (scipy's f_oneway)."""
+    from scipy import stats
+
+    from broker_segments.segmentation import discriminant
+
+    x, groups = _separated_groups()
+    means, stds, counts = discriminant.group_descriptives(x, groups, 4)
+    for g in range(4):
+        np.testing.assert_allclose(means[g], x[groups == g].mean(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(stds[g], x[groups == g].std(axis=0, ddof=1), rtol=1e-12)
+        assert (counts[g] == (groups == g).sum()).all()
+    np.testing.assert_allclose(means[4], x.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(stds[4], x.std(axis=0, ddof=1), rtol=1e-12)
+    assert (counts[4] == len(x)).all()
+    table = discriminant.equality_of_group_means(x, groups, 4)
+    for j in range(x.shape[1]):
+        anova = stats.f_oneway(*(x[groups == g, j] for g in range(4)))
+        assert table.loc[j, "f"] == pytest.approx(anova.statistic, rel=1e-10)
+        assert table.loc[j, "p_value"] == pytest.approx(anova.pvalue, rel=1e-8, abs=1e-300)
+        within = sum(((x[groups == g, j] - x[groups == g, j].mean()) ** 2).sum() for g in range(4))
+        total = ((x[:, j] - x[:, j].mean()) ** 2).sum()
+        assert table.loc[j, "wilks_lambda"] == pytest.approx(within / total, rel=1e-12)
+    assert (table["df1"] == 3).all() and (table["df2"] == len(x) - 4).all()
+
+
+def _box_m_by_the_book(x, groups, n_groups):
+    """Box's M and its F approximation written out from the textbook formulas (dets, not
+    log-dets; every group non-singular)."""
+    n, p = x.shape
+    ns = np.array([(groups == g).sum() for g in range(n_groups)], dtype=float)
+    covs = [np.cov(x[groups == g], rowvar=False, ddof=1) for g in range(n_groups)]
+    pooled = sum((ns[g] - 1) * covs[g] for g in range(n_groups)) / (n - n_groups)
+    m = (n - n_groups) * np.log(np.linalg.det(pooled)) - sum(
+        (ns[g] - 1) * np.log(np.linalg.det(covs[g])) for g in range(n_groups)
+    )
+    c1 = (np.sum(1 / (ns - 1)) - 1 / (n - n_groups)) * (2 * p * p + 3 * p - 1)
+    c1 /= 6 * (p + 1) * (n_groups - 1)
+    c2 = (np.sum(1 / (ns - 1) ** 2) - 1 / (n - n_groups) ** 2) * (p - 1) * (p + 2)
+    c2 /= 6 * (n_groups - 1)
+    df1 = p * (p + 1) * (n_groups - 1) / 2
+    if c2 > c1**2:
+        df2 = (df1 + 2) / (c2 - c1**2)
+        f = m / (df1 / (1 - c1 - df1 / df2))
+    else:
+        df2 = (df1 + 2) / (c1**2 - c2)
+        b = df2 / (1 - c1 + 2 / df2)
+        f = df2 * m / (df1 * (b - m))
+    return m, f, df1, df2, [np.log(np.linalg.det(c)) for c in covs], np.log(np.linalg.det(pooled))
+
+
+@pytest.mark.parametrize("sizes", [[30, 40, 25, 35], [7, 8, 9, 60]])
+def test_box_m_and_log_determinants(sizes):
+    """Both branches of Box's F approximation (c2 > c1^2 with moderate groups, c2 < c1^2 with
+    small ones) against the textbook formulas; equal covariances are not rejected, unequal
+    ones are."""
+    from scipy import stats
+
+    from broker_segments.segmentation import discriminant
+
+    rng = np.random.default_rng(4)
+    groups = np.repeat([0, 1, 2, 3], sizes)
+    x = rng.normal(size=(len(groups), 3)) + 3.0 * np.eye(3, 4).T[groups]
+    test, logdets = discriminant.box_m_test(x, groups, 4)
+    m, f, df1, df2, group_logdets, pooled_logdet = _box_m_by_the_book(x, groups, 4)
+    assert test["box_m"] == pytest.approx(m, rel=1e-9)
+    assert test["f"] == pytest.approx(f, rel=1e-9)
+    assert (test["df1"], test["groups_used"]) == (df1, 4)
+    assert test["df2"] == pytest.approx(df2, rel=1e-9)
+    assert test["p_value"] == pytest.approx(stats.f.sf(f, df1, df2), rel=1e-9)
+    assert test["note"] is None
+    np.testing.assert_allclose(logdets["log_determinant"].iloc[:4], group_logdets, rtol=1e-9)
+    assert logdets.loc["pooled", "log_determinant"] == pytest.approx(pooled_logdet, rel=1e-9)
+    assert (logdets["rank"] == 3).all()
+    assert test["p_value"] > 0.001  # the groups share one covariance
+    x[groups == 3] *= 3.0
+    assert discriminant.box_m_test(x, groups, 4)[0]["p_value"] < 1e-6
+
+
+def test_box_m_leaves_out_a_singular_group_and_says_so():
+    from broker_segments.segmentation import discriminant
+
+    x, groups = _separated_groups(1)
+    x[groups == 2, 1] = 5.0  # constant within group 2: its covariance is singular
+    test, logdets = discriminant.box_m_test(x, groups, 4)
+    assert np.isnan(logdets.loc[2, "log_determinant"]) and logdets.loc[2, "rank"] == 4
+    assert np.isfinite(logdets.drop(index=2)["log_determinant"]).all()
+    assert test["groups_used"] == 3 and "[2]" in test["note"]
+    keep = groups != 2
+    relabelled = np.searchsorted([0, 1, 3], groups[keep])
+    alone = discriminant.box_m_test(x[keep], relabelled, 3)[0]
+    assert test["box_m"] == pytest.approx(alone["box_m"], rel=1e-12)  # as if it were absent
+    assert test["f"] == pytest.approx(alone["f"], rel=1e-12)
+    x[groups == 0, 1] = 1.0
+    x[groups == 1, 1] = 2.0
+    none = discriminant.box_m_test(x, groups, 4)[0]
+    assert np.isnan(none["box_m"]) and np.isnan(none["p_value"]) and "no test" in none["note"]
+
+
+def test_canonical_coefficients_agree_with_sklearn_lda():
+    """sklearn's LDA(solver='eigen') scalings are the raw coefficients scaled to unit
+    variance under W / n; ours are scaled to unit variance under W / (n - G): the same
+    vectors times sqrt((n - G) / n), up to each function's sign (ours: the largest absolute
+    standardised coefficient is positive)."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from broker_segments.segmentation import discriminant
+
+    x, groups = _separated_groups()
+    n, g = len(x), 4
+    c = discriminant.canonical_coefficients(x, groups, g)
+    lda = LinearDiscriminantAnalysis(solver="eigen").fit(x, groups)
+    expected = lda.scalings_[:, :3] * np.sqrt((n - g) / n)
+    signs = np.sign((expected * c["raw"]).sum(axis=0))
+    np.testing.assert_allclose(c["raw"], expected * signs, rtol=1e-8, atol=1e-10)
+    biggest = np.abs(c["standardised"]).argmax(axis=0)
+    assert (c["standardised"][biggest, range(3)] > 0).all()
+    # standardised = raw x pooled within-group std
+    within = sum(
+        (x[groups == h] - x[groups == h].mean(axis=0)).T
+        @ (x[groups == h] - x[groups == h].mean(axis=0))
+        for h in range(g)
+    ) / (n - g)
+    sd = np.sqrt(np.diag(within))
+    np.testing.assert_allclose(c["standardised"], c["raw"] * sd[:, None], rtol=1e-12)
+    # the scores have pooled within-group variance 1, mean 0 overall, and are uncorrelated
+    scores = x @ c["raw"] + c["constant"]
+    np.testing.assert_allclose(scores.mean(axis=0), 0, atol=1e-10)
+    np.testing.assert_allclose(c["raw"].T @ within @ c["raw"], np.eye(3), atol=1e-10)
+    # centroids: each group's mean score
+    for h in range(g):
+        np.testing.assert_allclose(c["centroids"][h], scores[groups == h].mean(axis=0), atol=1e-10)
+    # structure matrix: pooled within-group correlation of each input with each score
+    resid_x = x - np.vstack([x[groups == h].mean(axis=0) for h in range(g)])[groups]
+    resid_s = scores - c["centroids"][groups]
+    corr = (resid_x.T @ resid_s) / np.sqrt(
+        np.outer((resid_x**2).sum(axis=0), (resid_s**2).sum(axis=0))
+    )
+    np.testing.assert_allclose(c["structure"], corr, rtol=1e-8, atol=1e-12)
+    # the eigenvalues of W^-1 B are the functions' between/within variance ratio
+    table = discriminant.canonical_functions(x, groups, g)
+    between = sum(
+        (groups == h).sum() * np.outer(c["centroids"][h], c["centroids"][h]) for h in range(g)
+    )
+    np.testing.assert_allclose(
+        np.diag(between) / (n - g), table["eigenvalue"].to_numpy(), rtol=1e-8
+    )
+
+
+def test_fit_carries_the_spss_discriminant_tables(fit_a, fit_b):
+    for fit in (fit_a, fit_b):
+        codes, inputs = fit.segment_codes, fit.inputs
+        m = min(len(inputs), fit.config.k - 1)
+        stats_ = fit.group_statistics
+        assert list(stats_.index.get_level_values(0).unique()) == [*codes, "total"]
+        sizes = fit.assignments["segment_code"].value_counts()
+        n = stats_.xs(inputs[0], level="input")["n"]
+        np.testing.assert_array_equal(n.loc[codes], sizes.loc[codes])
+        assert n.loc["total"] == fit.n_rows
+        np.testing.assert_allclose(stats_.xs("total")["mean"].loc[inputs], 0, atol=0.2)
+        assert list(fit.group_means_tests.index) == inputs
+        assert fit.group_means_tests["wilks_lambda"].between(0, 1).all()
+        if not fit.config.use_factor_analysis:  # model space = the z-scores: the ANOVA's F
+            np.testing.assert_allclose(
+                fit.group_means_tests["f"].to_numpy(),
+                fit.anova.loc[inputs, "f"].to_numpy(),
+                rtol=1e-8,
+            )
+        assert list(fit.log_determinants.index) == [*codes, "pooled"]
+        assert fit.canonical_coefficients.shape == (len(inputs), m)
+        assert fit.structure_matrix.abs().le(1 + 1e-12).all().all()
+        assert list(fit.group_centroids.index) == codes
+        centroids = fit.group_centroids.to_numpy()
+        weights = fit.group_priors["n"].to_numpy()
+        np.testing.assert_allclose(weights @ centroids / weights.sum(), 0, atol=1e-8)
+        np.testing.assert_allclose(fit.group_priors["prior"], 1 / fit.config.k)
+        np.testing.assert_array_equal(fit.group_priors["n"], sizes.loc[codes])
