@@ -181,3 +181,101 @@ def test_refit_choices_decide_whether_a_run_fits(indicators):
         fit_model(indicators, "B", {"refit": "false"}, existing=None)
     with pytest.raises(SegmentationConfigError, match="segmentation_refit is 'sometimes'"):
         fit_model(indicators, "B", {"refit": "sometimes"}, existing=stored)
+
+
+def test_discriminant_marts_recompute_from_the_fitted_z_scores(clean_build):
+    """Scheme B's model space is the inputs' z-scores, stored per fitted customer: the
+    discriminant marts (group statistics, Box's M, standardised coefficients, structure
+    matrix, centroids, priors) must be what those rows give, the canonical pieces as sklearn's
+    eigen LDA up to the documented sign."""
+    import numpy as np
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from broker_segments.segmentation import discriminant
+
+    runs = clean_build.query("select model_id from segment_model_runs where scheme = 'B'")
+    assert len(runs)
+    for model_id in runs["model_id"]:
+        rows = clean_build.query(
+            "select row_key, column_key, value, text_value from segment_model_artifacts "
+            f"where model_id = '{model_id}' and artifact = 'fitted_assignment'"
+        )
+        codes = clean_build.query(
+            "select segment_code from segment_cluster_sizes "
+            f"where model_id = '{model_id}' order by segment_code"
+        )["segment_code"].tolist()
+        inputs = clean_build.query(
+            "select input_name from segment_group_means_tests "
+            f"where model_id = '{model_id}' order by input_name"
+        )["input_name"].tolist()
+        z = rows[rows["column_key"].isin(inputs)].pivot(  # noqa: PD010
+            index="row_key", columns="column_key", values="value"
+        )[inputs]
+        segment = rows[rows["column_key"] == "segment_code"].set_index("row_key")["text_value"]
+        groups = np.array([codes.index(c) for c in segment.loc[z.index]])
+        x = z.to_numpy()
+        n, k = x.shape[0], len(codes)
+
+        stats_ = clean_build.query(
+            f"select * from segment_group_statistics where model_id = '{model_id}'"
+        ).set_index(["segment_code", "input_name"])
+        for g, code in enumerate(codes):
+            part = x[groups == g]
+            np.testing.assert_allclose(
+                stats_.loc[code].loc[inputs, "mean"], part.mean(axis=0), rtol=1e-9, atol=1e-12
+            )
+            np.testing.assert_allclose(
+                stats_.loc[code].loc[inputs, "std_deviation"], part.std(axis=0, ddof=1), rtol=1e-9
+            )
+            assert (stats_.loc[code, "n"] == len(part)).all()
+        assert (stats_.loc["total", "n"] == n).all()
+
+        box = clean_build.query(
+            f"select * from segment_box_m_tests where model_id = '{model_id}'"
+        ).iloc[0]
+        expected, _ = discriminant.box_m_test(x, groups, k)
+        assert box["groups_used"] == expected["groups_used"]
+        if np.isfinite(expected["box_m"]):
+            assert box["box_m"] == pytest.approx(expected["box_m"], rel=1e-8)
+            assert box["f"] == pytest.approx(expected["f"], rel=1e-8)
+
+        table = clean_build.query(
+            f"select * from segment_canonical_coefficients where model_id = '{model_id}'"
+        )
+        values = ["standardised_coefficient", "structure_correlation"]
+        by = {"index": "input_name", "columns": "discriminant_function"}
+        canonical = table.pivot(**by, values=values)  # noqa: PD010
+        m = min(len(inputs), k - 1)
+        standardised = canonical["standardised_coefficient"].loc[inputs, range(1, m + 1)]
+        lda = LinearDiscriminantAnalysis(solver="eigen").fit(x, groups)
+        raw = lda.scalings_[:, :m] * np.sqrt((n - k) / n)
+        centred = x - lda.means_[groups]
+        pooled = centred.T @ centred / (n - k)
+        sd = np.sqrt(np.diag(pooled))
+        sklearn_standardised = raw * sd[:, None]
+        signs = np.sign(sklearn_standardised[np.abs(sklearn_standardised).argmax(axis=0), range(m)])
+        np.testing.assert_allclose(
+            standardised.to_numpy(), sklearn_standardised * signs, rtol=1e-6, atol=1e-9
+        )
+        structure = canonical["structure_correlation"].loc[inputs, range(1, m + 1)]
+        np.testing.assert_allclose(
+            structure.to_numpy(), (pooled @ raw * signs) / sd[:, None], rtol=1e-6, atol=1e-9
+        )
+        table = clean_build.query(
+            f"select * from segment_group_centroids where model_id = '{model_id}'"
+        )
+        by["index"] = "segment_code"
+        centroids = table.pivot(**by, values="centroid")  # noqa: PD010
+        np.testing.assert_allclose(
+            centroids.loc[codes, range(1, m + 1)].to_numpy(),
+            (lda.means_ - x.mean(axis=0)) @ raw * signs,
+            rtol=1e-6,
+            atol=1e-9,
+        )
+        priors = clean_build.query(
+            f"select * from segment_group_priors where model_id = '{model_id}'"
+        ).set_index("segment_code")
+        np.testing.assert_array_equal(
+            priors.loc[codes, "cases_used"], np.bincount(groups, minlength=k)
+        )
+        assert priors["prior"].sum() == pytest.approx(1.0)
