@@ -428,7 +428,7 @@ def fit_scheme(
     )
 
     discriminant_functions = discriminant.canonical_functions(z_all, segment, k)
-    spss_tables = discriminant_tables(z_all[order], segment[order], k, codes, inputs, config)
+    spss_tables = discriminant_tables(z_all, segment, k, codes, inputs, config)
 
     n_selection = min(n_fit, config.k_selection_sample_size)
     k_table = cluster.k_selection(
