@@ -255,11 +255,11 @@ def test_discriminant_marts_recompute_from_the_fitted_z_scores(clean_build):
         sklearn_standardised = raw * sd[:, None]
         signs = np.sign(sklearn_standardised[np.abs(sklearn_standardised).argmax(axis=0), range(m)])
         np.testing.assert_allclose(
-            standardised.to_numpy(), sklearn_standardised * signs, rtol=1e-6, atol=1e-9
+            standardised.to_numpy(), sklearn_standardised * signs, rtol=1e-8, atol=1e-10
         )
         structure = canonical["structure_correlation"].loc[inputs, range(1, m + 1)]
         np.testing.assert_allclose(
-            structure.to_numpy(), (pooled @ raw * signs) / sd[:, None], rtol=1e-6, atol=1e-9
+            structure.to_numpy(), (pooled @ raw * signs) / sd[:, None], rtol=1e-8, atol=1e-10
         )
         table = clean_build.query(
             f"select * from segment_group_centroids where model_id = '{model_id}'"
@@ -269,8 +269,8 @@ def test_discriminant_marts_recompute_from_the_fitted_z_scores(clean_build):
         np.testing.assert_allclose(
             centroids.loc[codes, range(1, m + 1)].to_numpy(),
             (lda.means_ - x.mean(axis=0)) @ raw * signs,
-            rtol=1e-6,
-            atol=1e-9,
+            rtol=1e-8,
+            atol=1e-10,
         )
         priors = clean_build.query(
             f"select * from segment_group_priors where model_id = '{model_id}'"
