@@ -883,11 +883,11 @@ def project_state() -> str:
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip()
+        ).stdout  # not stripped: a porcelain line starts with its status, often a space
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     if changed:
-        files = [line[3:] for line in changed.splitlines()]
+        files = [line[3:] for line in changed.splitlines() if line.strip()]
         shown = ", ".join(f"`{f}`" for f in files[:4]) + (" ..." if len(files) > 4 else "")
         return f"commit {commit} with uncommitted changes to {len(files)} file(s): {shown}"
     return f"commit {commit}"

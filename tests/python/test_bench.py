@@ -419,3 +419,17 @@ def test_a_failed_floor_keeps_the_build_figures_and_says_why():
     assert "Floor: the hand-written query failed: IO Error: No space left on device" in section
     assert "| 2.00 GiB | < 12.00 GiB | met |" in section
     assert "hand-written query, wall" not in section
+
+
+def test_project_state_names_each_changed_file_whole(monkeypatch):
+    outputs = iter(["abc1234\n", " M macros/a.sql\n M profiles.yml\n?? models/new.sql\n"])
+
+    class Done:
+        def __init__(self):
+            self.stdout = next(outputs)
+
+    monkeypatch.setattr(bench.subprocess, "run", lambda *args, **kwargs: Done())
+    assert bench.project_state() == (
+        "commit abc1234 with uncommitted changes to 3 file(s): "
+        "`macros/a.sql`, `profiles.yml`, `models/new.sql`"
+    )
