@@ -20,7 +20,11 @@ RAW_DIR := $(DEMO_RAW_DIR)
 GENERATE_DEMO := yes
 endif
 export BROKER_RAW_DIR := $(RAW_DIR)
-export BROKER_DUCKDB_PATH ?= data/broker_segments.duckdb
+# A warehouse given here (make build BROKER_DUCKDB_PATH=...) reaches dbt and the tools; unset,
+# each uses the project's default (profiles.yml, broker_segments.project).
+ifdef BROKER_DUCKDB_PATH
+export BROKER_DUCKDB_PATH
+endif
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: run test install install-dev orchestration data build refit summary report docs docs-check chromium lint pytest clean

@@ -45,9 +45,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, build_dbt_asset_selection, dbt_assets
 
 from broker_segments.preflight import check_warehouse_free
-
-DEFAULT_DUCKDB_PATH = "data/broker_segments.duckdb"
-DEFAULT_RAW_DIR = "data/raw"
+from broker_segments.project import DEFAULT_DUCKDB_PATH, DEFAULT_RAW_DIR
 
 DBT_ASSETS_NAME = "broker_segments_dbt"
 DAILY_JOB = "daily_build_job"
