@@ -17,12 +17,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from broker_segments.datagen import generate
 from broker_segments.project import INDICATOR_NAMES
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
+
+# The project's vars as dbt_project.yml sets them (their defaults).
+PROJECT_VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
 
 # Small enough for a quick build, large enough for every profile and for segmentation.
 TEST_CUSTOMERS = 1500

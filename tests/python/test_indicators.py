@@ -18,10 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from conftest import INDICATORS, PROJECT_DIR, Build, assert_dbt_ok, run_dbt
+from conftest import INDICATORS, PROJECT_VARS, Build, assert_dbt_ok, run_dbt
 
-VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+VARS = PROJECT_VARS
 
 MONEY_COLUMNS = ["end_assets", "annual_commission", "annual_trade_volume", "net_fund_inflow"]
 COUNT_COLUMNS = [
