@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import append_days, generate
 from tools.bench import artifacts, builds, cli, data, machine, monitor, report
@@ -95,24 +96,28 @@ MANIFEST = {
         "model.p.stg": {
             "resource_type": "model", "name": "stg", "schema": "main",
             "original_file_path": "models/staging/broker/stg.sql",
+            "tags": ["staging"],
             "config": {"materialized": "view"},
             "depends_on": {"nodes": ["source.p.broker.daily_balances"]},
         },
         "model.p.validated": {
             "resource_type": "model", "name": "validated", "schema": "main",
             "original_file_path": "models/intermediate/validation/validated.sql",
+            "tags": ["validation"],
             "config": {"materialized": "incremental"},
             "depends_on": {"nodes": ["model.p.stg"]},
         },
         "model.p.agg": {
             "resource_type": "model", "name": "agg", "schema": "main",
             "original_file_path": "models/intermediate/indicators/agg.sql",
+            "tags": ["indicators"],
             "config": {"materialized": "table"},
             "depends_on": {"nodes": ["model.p.validated", "model.p.stg"]},
         },
         "model.p.fit": {
             "resource_type": "model", "name": "fit", "schema": "main",
             "original_file_path": "python_models/segmentation/fit.py",
+            "tags": ["segmentation_fit"],
             "config": {"materialized": "table"},
             "depends_on": {"nodes": ["model.p.agg"]},
         },
@@ -140,6 +145,11 @@ def test_layers_and_input_rows_follow_the_manifest():
     }
     assert _layer("unit_test.p.agg.checks") == "tests"
     assert _layer("operation.p.p-on-run-start-0") == "hooks"
+    # the layer is the tag, not the folder: no layer tag, or two, is "other"
+    model = MANIFEST["nodes"]["model.p.agg"]
+    assert artifacts.layer_of(dict(model, tags=["daily", "business"])) == "business"
+    assert artifacts.layer_of(dict(model, tags=["daily"])) == "other"
+    assert artifacts.layer_of(dict(model, tags=["indicators", "business"])) == "other"
 
     summary = {"tables": {"daily_balances": {"rows_written": 1000}}}
     sources = artifacts.source_rows(MANIFEST, summary)
@@ -150,6 +160,23 @@ def test_layers_and_input_rows_follow_the_manifest():
     assert artifacts.input_rows("model.p.validated", MANIFEST, counts, sources) == 1000
     assert artifacts.input_rows("model.p.agg", MANIFEST, counts, sources) == 990 + 1000
     assert artifacts.input_rows("model.p.fit", MANIFEST, counts, sources) == 10
+
+
+def test_every_model_of_the_project_has_exactly_one_layer_tag(tmp_path):
+    """A model folder without its +tags entry in dbt_project.yml (or a model tagged with two
+    layers) fails here, instead of landing in the benchmark's "other" layer."""
+    assert_dbt_ok(run_dbt(["parse"], tmp_path / "raw", tmp_path / "w.duckdb", tmp_path))
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert models
+    wrong = {
+        n["original_file_path"]: artifacts.layer_tags(n)
+        for n in models
+        if len(artifacts.layer_tags(n)) != 1
+    }
+    assert not wrong, f"models without exactly one layer tag of {artifacts.LAYER_TAGS}: {wrong}"
+    layers = {artifacts.layer_of(n) for n in models}
+    assert layers == {tag.replace("_", " ") for tag in artifacts.LAYER_TAGS}  # none unused
 
 
 def test_summarise_build_per_node_seconds_memory_and_rows():
@@ -370,7 +397,7 @@ manifest = {{
     "sources": {{"source.p.broker.daily_balances": {{"name": "daily_balances"}}}},
     "nodes": {{"model.p.t": {{
         "resource_type": "model", "name": "t", "schema": "main",
-        "original_file_path": "models/intermediate/indicators/t.sql",
+        "original_file_path": "models/intermediate/indicators/t.sql", "tags": ["indicators"],
         "config": {{"materialized": "incremental"}},
         "depends_on": {{"nodes": ["source.p.broker.daily_balances"]}},
     }}}},

@@ -45,7 +45,8 @@ of the file, the notes written by hand, is kept).
 The modules, one concern each: ``cli`` (the command line and the order of a run), ``data`` (the
 data set, generated or reused, and its run copy), ``monitor`` (a process tree's RSS and CPU from
 ``/proc``), ``builds`` (running ``dbt build`` under the monitor), ``artifacts`` (dbt's
-``run_results.json`` and ``manifest.json`` into per-node and per-layer figures), ``floor`` (the
+``run_results.json`` and ``manifest.json`` into per-node and per-layer figures; a model's layer
+is its layer tag, the ``+tags`` of its folder in ``dbt_project.yml``), ``floor`` (the
 hand-written query), ``segmentation`` (the sample-versus-full fit), ``machine`` (the machine,
 the versions and the commit) and ``report`` (the headline figures and the Markdown section).
 """

@@ -13,18 +13,18 @@ from .monitor import Measured, cpu_between, peak_between
 
 OK_STATUSES = ("success", "pass", "warn", "no-op")
 
-# Layers, by the folder a node's file is in (first match wins).
-LAYERS: tuple[tuple[str, str], ...] = (
-    ("models/staging/", "staging"),
-    ("models/intermediate/validation/", "validation"),
-    ("models/marts/data_quality/", "validation"),
-    ("models/intermediate/indicators/", "indicators"),
-    ("models/marts/customers/", "indicators"),
-    ("python_models/segmentation/", "segmentation fit"),
-    ("models/intermediate/segmentation/", "segmentation score"),
-    ("models/marts/segments/", "segmentation score"),
-    ("models/marts/segment_diagnostics/", "diagnostics"),
-    ("models/marts/business/", "business"),
+# A model's layer is its one layer tag (``+tags`` of its folder in dbt_project.yml), named with
+# a space for the underscore; tests, seeds, snapshots, hooks and exposures are layers of their
+# own by their resource type. A model with no layer tag, or two, is in "other" (a test of
+# tests/python/test_bench.py fails on it first).
+LAYER_TAGS = (
+    "staging",
+    "validation",
+    "indicators",
+    "segmentation_fit",
+    "segmentation_score",
+    "diagnostics",
+    "business",
 )
 
 
@@ -43,8 +43,13 @@ def node_interval(result: Mapping[str, Any]) -> tuple[float, float] | None:
     return (min(stamps), max(stamps)) if stamps else None
 
 
+def layer_tags(node: Mapping[str, Any]) -> list[str]:
+    """The node's tags that name a layer (LAYER_TAGS)."""
+    return [tag for tag in node.get("tags") or [] if tag in LAYER_TAGS]
+
+
 def layer_of(node: Mapping[str, Any]) -> str:
-    """The benchmark layer of a manifest node: by its resource type, else its folder."""
+    """The benchmark layer of a manifest node: by its resource type, else its layer tag."""
     kind = node.get("resource_type", "")
     if kind in ("test", "unit_test"):
         return "tests"
@@ -54,8 +59,8 @@ def layer_of(node: Mapping[str, Any]) -> str:
         return "hooks"
     if kind == "exposure":
         return "exposures"
-    path = node.get("original_file_path", "")
-    return next((layer for prefix, layer in LAYERS if path.startswith(prefix)), "other")
+    tags = layer_tags(node)
+    return tags[0].replace("_", " ") if len(tags) == 1 else "other"
 
 
 def manifest_node(manifest: Mapping[str, Any], unique_id: str) -> dict[str, Any]:
