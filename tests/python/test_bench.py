@@ -14,7 +14,7 @@ import pytest
 from conftest import assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import append_days, generate
-from tools.bench import artifacts, builds, cli, data, machine, monitor, report
+from tools.bench import artifacts, builds, cli, data, machine, monitor, report, segmentation
 from tools.bench import floor as floor_query
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +323,12 @@ def test_command_line_renders_from_saved_results(tmp_path):
     argv = ["--size", "1000", "--work", str(tmp_path), "--doc", str(doc), "--render-only"]
     assert cli.main(argv) == 0
     assert "## 1,000 customers" in doc.read_text()
+
+
+def test_the_sample_of_the_sample_versus_full_fit():
+    assert segmentation.default_sample_size(1_000_000) == 200_000
+    assert segmentation.default_sample_size(400_000) == 80_000
+    assert segmentation.default_sample_size(300) == 1000
 
 
 def test_machine_facts_name_the_versions():

@@ -19,6 +19,7 @@ from .artifacts import BuildResult, count_rows
 from .builds import parse_manifest, run_build
 from .data import RAW_TABLES, ensure_data, link_tree, rows_text
 from .floor import (
+    floor_figures,
     floor_fitting_sample_sql,
     measure_floor,
     run_floor,
@@ -26,10 +27,9 @@ from .floor import (
 )
 from .machine import machine_facts, project_state
 from .report import headline, render_section, update_doc
-from .segmentation import sample_versus_full
+from .segmentation import default_sample_size, sample_versus_full
 
 DEFAULT_SEED = 42
-DEFAULT_ARI_SAMPLE = 200_000
 
 
 def as_dict(build: BuildResult) -> dict[str, Any]:
@@ -105,20 +105,12 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
         if full is None:
             raise RuntimeError(f"the floor query failed, see {measured.log_path}")
     else:
-        floor_times = json.loads(measured.log_path.read_text().splitlines()[-1])
-        floor_seconds = float(floor_times["seconds"])
-        results["floor"] = {
-            "seconds": floor_seconds,
-            "cpu_seconds": float(floor_times["cpu_seconds"]),
-            "wall_seconds": measured.wall_seconds,
-            "peak_rss_bytes": max(measured.peak_rss_bytes, measured.max_rss_bytes),
-            "input_rows": sum(summary["tables"][t]["rows_written"] for t in RAW_TABLES),
-        }
-        log(f"floor: {floor_seconds:.1f} s")
+        input_rows = sum(summary["tables"][t]["rows_written"] for t in RAW_TABLES)
+        results["floor"] = floor_figures(measured, input_rows)
+        log(f"floor: {results['floor']['seconds']:.1f} s")
 
     if not args.no_ari and (full is None or full.ok):
-        sample = args.ari_sample or (DEFAULT_ARI_SAMPLE if size > 2 * DEFAULT_ARI_SAMPLE
-                                     else max(size // 5, 1000))  # fmt: skip
+        sample = args.ari_sample or default_sample_size(size)
         source = "the floor's indicators" if full is None else "customer_indicators"
         log(f"segmentation: sample ({sample:,}) versus full fit on {source} ...")
         results["segmentation_quality"] = sample_versus_full(

@@ -3,6 +3,7 @@ and the fitting sample over its table (what the dbt project computes, without db
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -203,3 +204,17 @@ def measure_floor(
         log_path,
         cwd=PROJECT_DIR,
     )  # fmt: skip
+
+
+def floor_figures(measured: Measured, input_rows: int) -> dict[str, float]:
+    """The floor's figures from its process (measure_floor, run successfully): run_floor's
+    seconds (the last line of its output), the process's wall seconds and peak RSS, and the
+    rows of the files it read."""
+    times = json.loads(measured.log_path.read_text().splitlines()[-1])
+    return {
+        "seconds": float(times["seconds"]),
+        "cpu_seconds": float(times["cpu_seconds"]),
+        "wall_seconds": measured.wall_seconds,
+        "peak_rss_bytes": max(measured.peak_rss_bytes, measured.max_rss_bytes),
+        "input_rows": input_rows,
+    }

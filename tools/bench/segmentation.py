@@ -10,6 +10,16 @@ from typing import Any
 
 from .floor import warehouse_fitting_sample_sql
 
+DEFAULT_ARI_SAMPLE = 200_000
+
+
+def default_sample_size(customers: int) -> int:
+    """The sample of the sample-versus-full fit: DEFAULT_ARI_SAMPLE, or a fifth of the
+    customers (at least 1,000) below twice that."""
+    if customers > 2 * DEFAULT_ARI_SAMPLE:
+        return DEFAULT_ARI_SAMPLE
+    return max(customers // 5, 1000)
+
 
 def segmentation_settings(manifest: Mapping[str, Any], scheme: str) -> dict[str, Any]:
     """The settings dbt passed the scheme's fit model (its rendered `segmentation` config)."""
