@@ -113,10 +113,11 @@ pytest: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Benchmark at scale: SIZE customers (default 100,000), data and warehouses in data/bench;
-# writes the SIZE section of docs/benchmarks.md.
+# writes the SIZE section of docs/benchmarks.md. The harness is development code in tools/
+# (not installed), run from the project root.
 SIZE ?= 100000
 bench: install
-	$(BIN)/python -m broker_segments.bench --size $(SIZE) --seed $(SEED)
+	$(BIN)/python -m tools.bench --size $(SIZE) --seed $(SEED)
 
 clean:
 	rm -rf target logs data

@@ -20,7 +20,7 @@ from broker_segments.segmentation import (
     fit_scheme,
     score,
 )
-from broker_segments.segmentation.synthetic import make_customers
+from tools.synthetic import make_customers
 
 FAST = {"k_range": (2, 4, 6), "silhouette_sample_size": 800}
 

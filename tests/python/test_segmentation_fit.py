@@ -20,7 +20,7 @@ from broker_segments.segmentation import (
     classify,
     fit_scheme,
 )
-from broker_segments.segmentation.synthetic import make_customers
+from tools.synthetic import make_customers
 
 FAST = {"k_range": (2, 3, 6), "silhouette_sample_size": 1000}
 A = dataclasses.replace(SCHEME_A, **FAST)
