@@ -26,8 +26,8 @@ def test_run_monitored_samples_the_whole_process_tree(tmp_path):
     script = (
         "import subprocess, sys, time\n"
         "held = bytearray(100 * 2**20)\n"
-        "start = time.time()\n"
-        "while time.time() - start < 0.6: pass\n"
+        # busy for 0.6 s of CPU, however loaded the machine is
+        "while time.process_time() < 0.6: pass\n"
         "child = subprocess.Popen([sys.executable, '-c', "
         "'import time; b = bytearray(150 * 2**20); time.sleep(1.0)'])\n"
         "child.wait()\n"
@@ -41,11 +41,12 @@ def test_run_monitored_samples_the_whole_process_tree(tmp_path):
     assert len(measured.samples) >= 5
     times = [t for t, _ in measured.samples]
     assert times == sorted(times) and times[0] >= measured.started_at - 1
-    assert measured.cpu_seconds >= 0.5  # the busy loop
+    assert measured.cpu_seconds >= 0.6  # the busy loop
     cpu = [c for _, c in measured.cpu_samples]
-    assert cpu == sorted(cpu) and cpu[-1] >= 0.4
+    assert cpu == sorted(cpu) and cpu[-1] >= 0.6
+    # one busy thread: no more CPU in half a second than half a second (and sampling slack)
     busy = monitor.cpu_between(measured.cpu_samples, times[0], times[0] + 0.5)
-    assert 0.2 <= busy <= 0.6
+    assert 0 < busy <= 0.6
 
 
 def test_cpu_between_interpolates_the_cumulative_samples():

@@ -1,5 +1,12 @@
 """The floor: every customer indicator in one hand-written DuckDB query over the Parquet files,
-and the fitting sample over its table (what the dbt project computes, without dbt)."""
+and the fitting sample over its table (what the dbt project computes, without dbt).
+
+FLOOR_SQL is the query a data engineer would write for the indicators alone, so it restates
+the formulas of docs/domain.md on purpose, in one pass and without the raw layer's checks:
+it is the benchmark's yardstick, not an oracle (the models' oracle is
+tests/python/test_indicators.py, which a test compares every indicator with). Its business
+numbers (window, interest margin rate, the fitting sample's thresholds) are the project's
+vars, read from dbt_project.yml."""
 
 from __future__ import annotations
 
@@ -127,13 +134,15 @@ from joined
 """
 
 
-def floor_sql(raw: Path, lookback_days: int = 365, interest_margin_rate: float = 0.0096) -> str:
+def floor_sql(raw: Path) -> str:
     """The floor query over the data set in raw (the clean data: every balance row is an open
-    trading day of its account, as the contract's generator writes it)."""
+    trading day of its account, as the contract's generator writes it), with the vars'
+    lookback_days and interest_margin_rate."""
+    values = project_vars()
     return FLOOR_SQL.format(
         raw=str(raw).replace("'", "''"),
-        lookback_days=int(lookback_days),
-        interest_margin_rate=float(interest_margin_rate),
+        lookback_days=int(values["lookback_days"]),
+        interest_margin_rate=float(values["interest_margin_rate"]),
     )
 
 
