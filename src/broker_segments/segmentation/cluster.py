@@ -1,4 +1,9 @@
-"""K-means and the SPSS "Quick Cluster" tables: centres, distances, ANOVA, choosing k.
+"""K-means and the SPSS "Quick Cluster" tables: initial centres, iteration history, final
+centres, distances, ANOVA, choosing k.
+
+The model is one Lloyd run from explicit initial centres to a fixed point (:func:`fit_kmeans`,
+:func:`lloyd`), so the run can be shown as QUICK CLUSTER shows it: where it started and how far
+each centre moved in each step.
 
 Assignment rule (the one SQL reproduces): a row belongs to the centre with the smallest
 squared Euclidean distance ``sum_j (x_j - c_j)^2`` in model space; exact ties go to the centre
