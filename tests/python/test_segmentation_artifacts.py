@@ -251,6 +251,14 @@ def test_kmeans_initial_centres_and_iteration_history(fitted):
         previous = centres
     final = _wide(artifacts, "cluster_centre").loc[codes, variables].to_numpy()
     np.testing.assert_array_equal(previous, final)  # exact: the same array
+    run = artifacts[artifacts["artifact"] == "model_run"].set_index("column_key")["value"]
+    assert run["kmeans_iterations"] == n
+    gaps = [
+        np.sqrt(((initial[i] - initial[j]) ** 2).sum())
+        for i in range(len(codes))
+        for j in range(i + 1, len(codes))
+    ]
+    assert run["min_initial_centre_distance"] == pytest.approx(min(gaps), rel=1e-12)
 
 
 def test_fitted_assignment(fitted):

@@ -178,7 +178,10 @@ step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate`` 
 ``resubstitution_hit_rate``, ``random_seed``, ``n_init``, ``fit_seconds``,
 ``kmeans_label_mismatches`` (fit-sample rows whose K-means label differs from the
 nearest-centre rule; 0 except on exact ties), ``codes_matched_to_previous`` (segments whose
-code the matching to the previous model decided; 0 without one); text_value:
+code the matching to the previous model decided; 0 without one), ``kmeans_iterations`` (Lloyd
+steps of the run that produced the model, see ``kmeans_iteration``),
+``min_initial_centre_distance`` (smallest Euclidean distance between two of its initial
+centres, SPSS's footnote to the iteration history); text_value:
 ``model_variables`` (comma-separated, in order), ``segment_codes`` (comma-separated, sort
 order), ``config`` (JSON of the SchemeConfig), ``package_version``, ``fitted_at_utc`` (ISO
 timestamp), ``warnings`` ('; ' joined, null if none), ``previous_model_id`` (the model passed
@@ -277,6 +280,8 @@ RESERVED_MODEL_RUN_KEYS = (
     "fit_seconds",
     "kmeans_label_mismatches",
     "codes_matched_to_previous",
+    "kmeans_iterations",
+    "min_initial_centre_distance",
     "model_variables",
     "segment_codes",
     "config",
@@ -385,6 +390,14 @@ def _metadata_cell(value: Any) -> tuple[float, str | None]:
     if isinstance(value, dict | list | tuple):
         return np.nan, json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
     return np.nan, str(value)
+
+
+def _min_distance(centres: pd.DataFrame | None) -> float:
+    """Smallest distance between two different rows of ``centres`` (NaN for fewer than 2)."""
+    if centres is None or len(centres) < 2:
+        return np.nan
+    d = cluster.centre_distances(centres).to_numpy()
+    return float(d[np.triu_indices(len(d), k=1)].min())
 
 
 def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> pd.DataFrame:
@@ -522,6 +535,12 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "fit_seconds": result.fit_seconds,
         "kmeans_label_mismatches": result.kmeans_label_mismatches,
         "codes_matched_to_previous": result.codes_matched_to_previous,
+        "kmeans_iterations": (
+            iterations.index.get_level_values("iteration").max()
+            if iterations is not None and len(iterations)
+            else np.nan
+        ),
+        "min_initial_centre_distance": _min_distance(result.initial_centres),
     }
     texts = {
         "model_variables": ",".join(result.model_variables),
