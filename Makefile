@@ -20,7 +20,11 @@ RAW_DIR := $(DEMO_RAW_DIR)
 GENERATE_DEMO := yes
 endif
 export BROKER_RAW_DIR := $(RAW_DIR)
-export BROKER_DUCKDB_PATH ?= data/broker_segments.duckdb
+# A warehouse given here (make build BROKER_DUCKDB_PATH=...) reaches dbt and the tools; unset,
+# each uses the project's default (profiles.yml, broker_segments.project).
+ifdef BROKER_DUCKDB_PATH
+export BROKER_DUCKDB_PATH
+endif
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: run test install install-dev orchestration data build refit summary report docs docs-check chromium lint pytest clean
@@ -109,10 +113,11 @@ pytest: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Benchmark at scale: SIZE customers (default 100,000), data and warehouses in data/bench;
-# writes the SIZE section of docs/benchmarks.md.
+# writes the SIZE section of docs/benchmarks.md. The harness is development code in tools/
+# (not installed), run from the project root.
 SIZE ?= 100000
 bench: install
-	$(BIN)/python -m broker_segments.bench --size $(SIZE) --seed $(SEED)
+	$(BIN)/python -m tools.bench --size $(SIZE) --seed $(SEED)
 
 clean:
 	rm -rf target logs data

@@ -19,7 +19,7 @@
         'migration_to_date', 'scheme_a_n_factors', 'scheme_a_k', 'scheme_b_k',
         'segmentation_n_init', 'segmentation_seed', 'segmentation_k_range',
         'segmentation_fit_sample_size', 'segmentation_stability_resamples',
-        'new_customer_annualise', 'segmentation_priors',
+        'new_customer_annualise', 'new_customer_unmeasured_inputs', 'segmentation_priors',
         'points_scheme'
     ]) }}
 {% endmacro %}
@@ -114,6 +114,12 @@
         {% do broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true) %}
         {% do broker_segments._check_number('segmentation_stability_resamples', 0, integer=true) %}
         {% do broker_segments._check_choice('new_customer_annualise', ['true', 'false']) %}
+        {% set unmeasured = var('new_customer_unmeasured_inputs') %}
+        {% if unmeasured is string or unmeasured is not iterable or unmeasured is mapping
+            or (unmeasured | reject('in', broker_segments.indicator_columns()) | list) %}
+            {% do broker_segments._bad_var('new_customer_unmeasured_inputs', unmeasured,
+                'must be a list of indicators of indicator_columns(), e.g. [account_age_years]') %}
+        {% endif %}
         {% do broker_segments._check_choice('segmentation_priors', ['equal', 'size']) %}
         {% do broker_segments._check_choice('points_scheme', ['A', 'B']) %}
 

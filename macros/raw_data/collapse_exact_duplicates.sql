@@ -3,10 +3,7 @@
     count how many distinct versions share each key, so a validated model can quarantine
     keys with conflicting versions.
 
-    Arguments:
-    - relation: the staging relation or CTE to read (contract columns plus invalid_value,
-      source_file_id and source_row_number).
-    - table_name: the raw table, whose columns come from raw_contract_columns().
+    Arguments: _raw_data__macros.yml (beside this file).
 
     Returns a select with the contract columns and invalid_value (a value that did not parse,
     compared like a contract column) plus

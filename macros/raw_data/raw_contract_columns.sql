@@ -1,8 +1,8 @@
 {#
     The columns of each raw table of the contract, split into the key and the other columns.
     The one place the SQL layers read them from (deduplication, cleaned models, quarantine
-    records); _broker__sources.yml documents the same columns, and a pytest checks the two
-    agree.
+    records); _broker__sources.yml documents the same columns, and
+    tests/python/test_project_facts.py checks the two agree, order included.
 #}
 {% macro raw_contract_columns(table_name) %}
     {% set contract = {

@@ -1,6 +1,8 @@
 {#
     The numeric indicators of customer_indicators (docs/domain.md), in the domain's order:
-    the columns a segmentation scheme may take as inputs and a profile describes.
+    the columns a segmentation scheme may take as inputs and a profile describes. Python's
+    copy, with the Chinese terms, is broker_segments.project.INDICATORS;
+    tests/python/test_project_facts.py checks the two and docs/domain.md agree.
 #}
 {% macro indicator_columns() %}
     {{ return([

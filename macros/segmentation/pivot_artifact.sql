@@ -2,11 +2,7 @@
     One artifact of segment_model_artifacts as a table: a row per (model, row_key), a column
     per listed column_key.
 
-    Arguments:
-    - relation: the CTE or relation holding the artifact's rows (already filtered to it).
-    - row_key_as: the name the row_key column gets (e.g. 'input_name', 'segment_code').
-    - value_columns: column_keys whose number (`value`) becomes a column.
-    - text_columns: column_keys whose text (`text_value`) becomes a column.
+    Arguments: _segmentation__macros.yml (beside this file).
 #}
 {% macro pivot_artifact(relation, row_key_as, value_columns=[], text_columns=[]) %}
     select

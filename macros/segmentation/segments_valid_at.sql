@@ -2,11 +2,7 @@
     Each customer's group per scheme at given as-of dates, from the segment history: the
     history row whose period [valid_from_as_of_date, valid_to_as_of_date) holds the date.
 
-    Arguments:
-    - history: the CTE or relation of int_segment_history.
-    - dates: a CTE or relation with a column scheme and a date column.
-    - date_column: that date column's name; it is returned beside customer_id, scheme and
-      segment_code.
+    Arguments: _segmentation__macros.yml (beside this file).
 #}
 {% macro segments_valid_at(history, dates, date_column) %}
     select

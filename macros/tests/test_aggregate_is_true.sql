@@ -3,11 +3,7 @@
     null counts as a failure), e.g. shares that must sum to 1 per scheme. The row-level
     `expression_is_true` cannot see a group; this test evaluates the expression once per group.
 
-    Arguments:
-    - expression: a SQL boolean expression over aggregates of the model's columns; it may hold
-      an uncorrelated subquery, e.g. sum(customers) = (select count(*) from {{ ref('x') }}).
-    - group_by_columns: list of column names that form the groups; [] checks the whole model
-      as one group.
+    Arguments: _tests__macros.yml (beside this file).
 
     On `dbt build --empty` every model reads as zero rows, so a whole-model aggregate would
     judge an empty table dbt made on purpose: the test finds nothing to check there, as

@@ -3,10 +3,7 @@
     `columns` has no row in `to` with equal `to_columns` (default: the same names).
     A null in any of the columns counts as a missing parent.
 
-    Arguments:
-    - columns: the model's columns that form the key.
-    - to: the parent relation, e.g. ref('segment_catalogue').
-    - to_columns: the parent's columns, in the same order (default: columns).
+    Arguments: _tests__macros.yml (beside this file).
 #}
 {% test composite_relationships(model, columns, to, to_columns=none) %}
 

@@ -2,8 +2,7 @@
     Fails (one row) when the model does not have as many rows as `compare_model`, e.g. a mart
     that must keep exactly one row per row of its driving model.
 
-    Arguments:
-    - compare_model: the relation to count against, e.g. ref('int_customers_cleaned').
+    Arguments: _tests__macros.yml (beside this file).
 #}
 {% test equal_row_count(model, compare_model) %}
 

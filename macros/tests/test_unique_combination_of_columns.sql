@@ -1,13 +1,7 @@
 {#
     Fails for every combination of `combination_of_columns` that occurs more than once.
 
-    Arguments:
-    - combination_of_columns: list of column names that together form the grain.
-    - latest_load_date_column (optional): for a per-day incremental model whose grain
-      includes this date column, check only the days of the latest load (its rows with the
-      highest loaded_through_date) against everything held for those days. A first build or
-      full refresh is one load, so it checks everything; a daily build checks the new days
-      instead of re-reading the whole history. Rows of older days were checked when loaded.
+    Arguments: _tests__macros.yml (beside this file).
 #}
 {% test unique_combination_of_columns(model, combination_of_columns, latest_load_date_column=none) %}
 

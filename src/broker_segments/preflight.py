@@ -10,14 +10,13 @@ inside dbt-duckdb's connection code; this check says what is going on instead, a
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
 
 import duckdb
 
-from broker_segments.summary import DEFAULT_WAREHOUSE
+from broker_segments.project import duckdb_path
 
 
 class WarehouseInUseError(RuntimeError):
@@ -47,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--duckdb",
         type=Path,
-        default=Path(os.environ.get("BROKER_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+        default=duckdb_path(),
         help="warehouse file (default: $BROKER_DUCKDB_PATH or %(default)s)",
     )
     args = parser.parse_args(argv)

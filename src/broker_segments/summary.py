@@ -8,14 +8,13 @@ PATH defaults to BROKER_DUCKDB_PATH, then the project's default warehouse file.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import unicodedata
 from pathlib import Path
 
 import duckdb
 
-DEFAULT_WAREHOUSE = "data/broker_segments.duckdb"
+from broker_segments.project import duckdb_path
 
 # The tables a reader looks at first, in this order, when they exist; the rest follow by name.
 HEADLINE = [
@@ -99,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--duckdb",
         type=Path,
-        default=Path(os.environ.get("BROKER_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+        default=duckdb_path(),
         help="warehouse file (default: $BROKER_DUCKDB_PATH or %(default)s)",
     )
     args = parser.parse_args(argv)

@@ -17,37 +17,22 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from broker_segments.datagen import generate
+from broker_segments.project import INDICATOR_NAMES
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
 
+# The project's vars as dbt_project.yml sets them (their defaults).
+PROJECT_VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
 # Small enough for a quick build, large enough for every profile and for segmentation.
 TEST_CUSTOMERS = 1500
 
-# The indicators of docs/domain.md, in its order (the SQL side's list is the macro
-# indicator_columns()).
-INDICATORS = [
-    "open_trading_days",
-    "avg_daily_cash",
-    "avg_daily_market_value",
-    "avg_daily_assets",
-    "end_assets",
-    "asset_growth",
-    "annual_commission",
-    "annual_trade_volume",
-    "trade_count",
-    "active_trading_days",
-    "active_months",
-    "product_breadth",
-    "net_fund_inflow",
-    "interest_margin_contribution",
-    "customer_contribution",
-    "annual_turnover",
-    "account_age_years",
-    "days_since_last_trade",
-]
+# The indicators of docs/domain.md, in its order (one home: broker_segments.project).
+INDICATORS = list(INDICATOR_NAMES)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The benchmark harness (``broker_segments.bench``) on tiny data: its memory sampling, how it
+"""The benchmark harness (``tools.bench``) on tiny data: its memory sampling, how it
 reads dbt's artifacts, the data reuse and run copies, the report file, and that the floor
 query computes the same indicators as the warehouse. Nothing here is timed."""
 
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import assert_dbt_ok, run_dbt
 
-from broker_segments import bench
 from broker_segments.datagen import append_days, generate
+from tools.bench import artifacts, builds, cli, data, machine, monitor, report, segmentation
+from tools.bench import floor as floor_query
 
 # ---------------------------------------------------------------------------------------------
 # Memory of a process tree
@@ -24,14 +26,14 @@ def test_run_monitored_samples_the_whole_process_tree(tmp_path):
     script = (
         "import subprocess, sys, time\n"
         "held = bytearray(100 * 2**20)\n"
-        "start = time.time()\n"
-        "while time.time() - start < 0.6: pass\n"
+        # busy for 0.6 s of CPU, however loaded the machine is
+        "while time.process_time() < 0.6: pass\n"
         "child = subprocess.Popen([sys.executable, '-c', "
         "'import time; b = bytearray(150 * 2**20); time.sleep(1.0)'])\n"
         "child.wait()\n"
         "sys.exit(3)\n"
     )
-    measured = bench.run_monitored([sys.executable, "-c", script], tmp_path / "out.log")
+    measured = monitor.run_monitored([sys.executable, "-c", script], tmp_path / "out.log")
     assert measured.returncode == 3
     assert measured.peak_rss_bytes > 250 * 2**20
     assert measured.max_rss_bytes > 100 * 2**20
@@ -39,33 +41,34 @@ def test_run_monitored_samples_the_whole_process_tree(tmp_path):
     assert len(measured.samples) >= 5
     times = [t for t, _ in measured.samples]
     assert times == sorted(times) and times[0] >= measured.started_at - 1
-    assert measured.cpu_seconds >= 0.5  # the busy loop
+    assert measured.cpu_seconds >= 0.6  # the busy loop
     cpu = [c for _, c in measured.cpu_samples]
-    assert cpu == sorted(cpu) and cpu[-1] >= 0.4
-    busy = bench.cpu_between(measured.cpu_samples, times[0], times[0] + 0.5)
-    assert 0.2 <= busy <= 0.6
+    assert cpu == sorted(cpu) and cpu[-1] >= 0.6
+    # one busy thread: no more CPU in half a second than half a second (and sampling slack)
+    busy = monitor.cpu_between(measured.cpu_samples, times[0], times[0] + 0.5)
+    assert 0 < busy <= 0.6
 
 
 def test_cpu_between_interpolates_the_cumulative_samples():
     samples = [(0.0, 0.0), (1.0, 2.0), (2.0, 2.0), (3.0, 3.0)]
-    assert bench.cpu_between(samples, 0.5, 1.0) == pytest.approx(1.0)
-    assert bench.cpu_between(samples, 1.0, 2.0) == pytest.approx(0.0)
-    assert bench.cpu_between(samples, 0.0, 3.0) == pytest.approx(3.0)
-    assert bench.cpu_between(samples, 4.0, 5.0) is None
-    assert bench.cpu_between(samples[:1], 0.0, 1.0) is None
+    assert monitor.cpu_between(samples, 0.5, 1.0) == pytest.approx(1.0)
+    assert monitor.cpu_between(samples, 1.0, 2.0) == pytest.approx(0.0)
+    assert monitor.cpu_between(samples, 0.0, 3.0) == pytest.approx(3.0)
+    assert monitor.cpu_between(samples, 4.0, 5.0) is None
+    assert monitor.cpu_between(samples[:1], 0.0, 1.0) is None
 
 
 def test_tree_pids_and_rss_of_this_process():
-    assert bench.tree_pids(os.getpid())[0] == os.getpid()
-    assert bench.rss_bytes(os.getpid()) > 10 * 2**20
-    assert bench.rss_bytes(2**22 + 12345) == 0  # no such process
+    assert monitor.tree_pids(os.getpid())[0] == os.getpid()
+    assert monitor.rss_bytes(os.getpid()) > 10 * 2**20
+    assert monitor.rss_bytes(2**22 + 12345) == 0  # no such process
 
 
 def test_peak_between_takes_the_samples_inside_else_the_last_before():
     samples = [(1.0, 10), (2.0, 50), (3.0, 20), (4.0, 30)]
-    assert bench.peak_between(samples, 1.5, 3.5) == 50
-    assert bench.peak_between(samples, 3.2, 3.4) == 20  # shorter than the sampling interval
-    assert bench.peak_between(samples, 0.0, 0.5) is None
+    assert monitor.peak_between(samples, 1.5, 3.5) == 50
+    assert monitor.peak_between(samples, 3.2, 3.4) == 20  # shorter than the sampling interval
+    assert monitor.peak_between(samples, 0.0, 0.5) is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,24 +97,28 @@ MANIFEST = {
         "model.p.stg": {
             "resource_type": "model", "name": "stg", "schema": "main",
             "original_file_path": "models/staging/broker/stg.sql",
+            "tags": ["staging"],
             "config": {"materialized": "view"},
             "depends_on": {"nodes": ["source.p.broker.daily_balances"]},
         },
         "model.p.validated": {
             "resource_type": "model", "name": "validated", "schema": "main",
             "original_file_path": "models/intermediate/validation/validated.sql",
+            "tags": ["validation"],
             "config": {"materialized": "incremental"},
             "depends_on": {"nodes": ["model.p.stg"]},
         },
         "model.p.agg": {
             "resource_type": "model", "name": "agg", "schema": "main",
             "original_file_path": "models/intermediate/indicators/agg.sql",
+            "tags": ["indicators"],
             "config": {"materialized": "table"},
             "depends_on": {"nodes": ["model.p.validated", "model.p.stg"]},
         },
         "model.p.fit": {
             "resource_type": "model", "name": "fit", "schema": "main",
             "original_file_path": "python_models/segmentation/fit.py",
+            "tags": ["segmentation_fit"],
             "config": {"materialized": "table"},
             "depends_on": {"nodes": ["model.p.agg"]},
         },
@@ -124,8 +131,12 @@ MANIFEST = {
 }  # fmt: skip
 
 
+def _layer(unique_id: str) -> str:
+    return artifacts.layer_of(artifacts.manifest_node(MANIFEST, unique_id))
+
+
 def test_layers_and_input_rows_follow_the_manifest():
-    layers = {u: bench.layer_of(bench.manifest_node(MANIFEST, u)) for u in MANIFEST["nodes"]}
+    layers = {u: _layer(u) for u in MANIFEST["nodes"]}
     assert layers == {
         "model.p.stg": "staging",
         "model.p.validated": "validation",
@@ -133,18 +144,40 @@ def test_layers_and_input_rows_follow_the_manifest():
         "model.p.fit": "segmentation fit",
         "test.p.not_null_agg": "tests",
     }
-    assert bench.layer_of(bench.manifest_node(MANIFEST, "unit_test.p.agg.checks")) == "tests"
-    assert bench.layer_of(bench.manifest_node(MANIFEST, "operation.p.p-on-run-start-0")) == "hooks"
+    assert _layer("unit_test.p.agg.checks") == "tests"
+    assert _layer("operation.p.p-on-run-start-0") == "hooks"
+    # the layer is the tag, not the folder: no layer tag, or two, is "other"
+    model = MANIFEST["nodes"]["model.p.agg"]
+    assert artifacts.layer_of(dict(model, tags=["daily", "business"])) == "business"
+    assert artifacts.layer_of(dict(model, tags=["daily"])) == "other"
+    assert artifacts.layer_of(dict(model, tags=["indicators", "business"])) == "other"
 
     summary = {"tables": {"daily_balances": {"rows_written": 1000}}}
-    sources = bench.source_rows(MANIFEST, summary)
+    sources = artifacts.source_rows(MANIFEST, summary)
     assert sources == {"source.p.broker.daily_balances": 1000}
     counts = {"model.p.validated": 990, "model.p.agg": 10}
     # a view is not counted: its rows are its own parents'
-    assert bench.input_rows("model.p.stg", MANIFEST, counts, sources) == 1000
-    assert bench.input_rows("model.p.validated", MANIFEST, counts, sources) == 1000
-    assert bench.input_rows("model.p.agg", MANIFEST, counts, sources) == 990 + 1000
-    assert bench.input_rows("model.p.fit", MANIFEST, counts, sources) == 10
+    assert artifacts.input_rows("model.p.stg", MANIFEST, counts, sources) == 1000
+    assert artifacts.input_rows("model.p.validated", MANIFEST, counts, sources) == 1000
+    assert artifacts.input_rows("model.p.agg", MANIFEST, counts, sources) == 990 + 1000
+    assert artifacts.input_rows("model.p.fit", MANIFEST, counts, sources) == 10
+
+
+def test_every_model_of_the_project_has_exactly_one_layer_tag(tmp_path):
+    """A model folder without its +tags entry in dbt_project.yml (or a model tagged with two
+    layers) fails here, instead of landing in the benchmark's "other" layer."""
+    assert_dbt_ok(run_dbt(["parse"], tmp_path / "raw", tmp_path / "w.duckdb", tmp_path))
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert models
+    wrong = {
+        n["original_file_path"]: artifacts.layer_tags(n)
+        for n in models
+        if len(artifacts.layer_tags(n)) != 1
+    }
+    assert not wrong, f"models without exactly one layer tag of {artifacts.LAYER_TAGS}: {wrong}"
+    layers = {artifacts.layer_of(n) for n in models}
+    assert layers == {tag.replace("_", " ") for tag in artifacts.LAYER_TAGS}  # none unused
 
 
 def test_summarise_build_per_node_seconds_memory_and_rows():
@@ -159,12 +192,12 @@ def test_summarise_build_per_node_seconds_memory_and_rows():
             _result("unit_test.p.agg.checks", "08", "09", 0.5, status="pass"),
         ],
     }
-    t0 = bench.parse_time("2026-01-01T00:00:00Z")
+    t0 = artifacts.parse_time("2026-01-01T00:00:00Z")
     samples = [(t0 + i + 0.5, (i + 1) * 2**20) for i in range(9)]
-    measured = bench.Measured(0, 10.0, 9 * 2**20, 9 * 2**20, samples, t0, Path("x.log"))
+    measured = monitor.Measured(0, 10.0, 9 * 2**20, 9 * 2**20, samples, t0, Path("x.log"))
     sources = {"source.p.broker.daily_balances": 1000}
     after = {"model.p.validated": 1100, "model.p.agg": 10}
-    build = bench.summarise_build(
+    build = artifacts.summarise_build(
         "daily", measured, run_results, MANIFEST, after, {"model.p.validated": 1000}, sources
     )
     nodes = {n["unique_id"]: n for n in build.nodes}
@@ -176,7 +209,7 @@ def test_summarise_build_per_node_seconds_memory_and_rows():
     assert nodes["model.p.agg"]["rows_out"] == 10
     assert nodes["model.p.stg"]["peak_rss_bytes"] == 1 * 2**20  # the last sample before it
     assert nodes["test.p.not_null_agg"]["rows_in"] is None
-    assert bench.layer_seconds(build.nodes) == {
+    assert artifacts.layer_seconds(build.nodes) == {
         "hooks": 1.0, "staging": 0.1, "validation": 4.0, "indicators": 2.0, "tests": 1.5,
     }  # fmt: skip
 
@@ -186,25 +219,25 @@ def test_summarise_build_per_node_seconds_memory_and_rows():
 
 
 def test_data_is_reused_and_a_run_copy_leaves_it_untouched(tmp_path):
-    base = bench.base_data_dir(tmp_path, 300, 4)
-    assert not bench.reusable(base, 300, 4)
-    raw, seconds = bench.ensure_data(tmp_path, 300, 4, jobs=1, log=lambda _: None)
+    base = data.base_data_dir(tmp_path, 300, 4)
+    assert not data.reusable(base, 300, 4)
+    raw, seconds = data.ensure_data(tmp_path, 300, 4, jobs=1, log=lambda _: None)
     assert raw == base and seconds is not None
-    assert bench.reusable(base, 300, 4)
-    assert not bench.reusable(base, 300, 5) and not bench.reusable(base, 301, 4)
-    assert bench.ensure_data(tmp_path, 300, 4, jobs=1, log=lambda _: None) == (base, None)
+    assert data.reusable(base, 300, 4)
+    assert not data.reusable(base, 300, 5) and not data.reusable(base, 301, 4)
+    assert data.ensure_data(tmp_path, 300, 4, jobs=1, log=lambda _: None) == (base, None)
 
     before = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
     run = tmp_path / "run" / "raw"
-    bench.link_tree(base, run)
+    data.link_tree(base, run)
     part = run / "trades" / "part-00000.parquet"
     assert part.stat().st_ino == (base / "trades" / "part-00000.parquet").stat().st_ino
     summary = run / "_generator" / "summary.json"
     assert summary.stat().st_ino != (base / "_generator" / "summary.json").stat().st_ino
     append_days(run, 1)
     assert {p: p.read_bytes() for p in base.rglob("*") if p.is_file()} == before
-    assert bench.reusable(base, 300, 4) and not bench.reusable(run, 300, 4)
-    bench.link_tree(base, run)  # a second run starts from the data as generated again
+    assert data.reusable(base, 300, 4) and not data.reusable(run, 300, 4)
+    data.link_tree(base, run)  # a second run starts from the data as generated again
     assert not list(run.rglob("append-*.parquet"))
 
 
@@ -243,12 +276,12 @@ def _results(size: int) -> dict:
 
 def test_headline_and_section_state_the_targets():
     results = _results(1_000_000)
-    figures = bench.headline(results)
+    figures = report.headline(results)
     assert figures["full_floor_ratio"] == pytest.approx(8.0)
     assert figures["indicator_floor_ratio"] == pytest.approx(2.0)
     assert figures["daily_seconds"] == pytest.approx(0.4)
     assert figures["segmentation_seconds"] == pytest.approx(3.0)
-    section = bench.render_section(results)
+    section = report.render_section(results)
     assert section.startswith("## 1,000,000 customers")
     assert "= 8.00x (CPU" not in section  # no CPU seconds in the fixture
     assert "= 8.00x | <= 4x | **not met** |" in section
@@ -256,28 +289,28 @@ def test_headline_and_section_state_the_targets():
     assert "0.40 s = 5% of the full | <= 30 s | met |" in section
     assert "| 3.0 s | <= 30 s | met |" in section
     assert "0.9700" in section and "| agg | indicators | table | 2.00 |" in section
-    small = bench.render_section(_results(1000))
+    small = report.render_section(_results(1000))
     assert "| <= " not in small and "| < " not in small  # only the ARI has a target there
-    assert "= 8.00x | <= 8x | met |" in bench.render_section(_results(100_000))
+    assert "= 8.00x | <= 8x | met |" in report.render_section(_results(100_000))
     larger = dict(_results(3_000_000), reference_1m={"full_seconds": 2.0})
-    section = bench.render_section(larger)
+    section = report.render_section(larger)
     assert "= 4.00x for 3x the customers | <= 3.3x | **not met** |" in section
     assert "| 2.00 GiB | < 12.00 GiB | met |" in section
     no_dbt = dict(_results(1_000_000), builds={}, segmentation_quality_source="the floor")
-    section = bench.render_section(no_dbt)
+    section = report.render_section(no_dbt)
     assert "No dbt build in this run" in section and "on the fitting sample of the floor" in section
     assert "1.0 s (process wall" in section and "| 0.9700" in section
 
 
 def test_update_doc_replaces_its_own_section_in_size_order_and_keeps_the_rest(tmp_path):
     doc = tmp_path / "docs" / "benchmarks.md"
-    bench.update_doc(doc, 1_000_000, "## big\n")
-    bench.update_doc(doc, 100_000, "## small\n")
+    report.update_doc(doc, 1_000_000, "## big\n")
+    report.update_doc(doc, 100_000, "## small\n")
     text = doc.read_text()
-    assert text.startswith(bench.DOC_HEADER)
+    assert text.startswith(report.DOC_HEADER)
     assert text.index("## small") < text.index("## big")
     doc.write_text(text.replace("# Benchmarks\n", "# Benchmarks\n\nNotes by hand.\n"))
-    bench.update_doc(doc, 100_000, "## small, again\n")
+    report.update_doc(doc, 100_000, "## small, again\n")
     text = doc.read_text()
     assert "Notes by hand." in text and "## small, again" in text and "## small\n" not in text
     assert text.count("<!-- bench:100000:start -->") == 1 and "## big" in text
@@ -289,12 +322,18 @@ def test_command_line_renders_from_saved_results(tmp_path):
     (run / "results.json").write_text(json.dumps(_results(1000)))
     doc = tmp_path / "b.md"
     argv = ["--size", "1000", "--work", str(tmp_path), "--doc", str(doc), "--render-only"]
-    assert bench.main(argv) == 0
+    assert cli.main(argv) == 0
     assert "## 1,000 customers" in doc.read_text()
 
 
+def test_the_sample_of_the_sample_versus_full_fit():
+    assert segmentation.default_sample_size(1_000_000) == 200_000
+    assert segmentation.default_sample_size(400_000) == 80_000
+    assert segmentation.default_sample_size(300) == 1000
+
+
 def test_machine_facts_name_the_versions():
-    facts = bench.machine_facts()
+    facts = machine.machine_facts()
     assert facts["nproc"] >= 1 and facts["memory_bytes"] > 0
     assert {"python", "dbt-core", "dbt-duckdb", "duckdb"} <= set(facts["versions"])
     assert facts["versions"]["duckdb"]
@@ -308,7 +347,7 @@ def test_floor_query_gives_the_warehouse_indicators(clean_build, tmp_path):
     import duckdb
 
     database = tmp_path / "floor.duckdb"
-    bench.run_floor(clean_build.raw_dir, database, "2GB", 2)
+    floor_query.run_floor(clean_build.raw_dir, database, "2GB", 2)
     with duckdb.connect(str(database), read_only=True) as con:
         floor = con.execute("select * from floor_indicators order by customer_id").df()
     mart = clean_build.query("select * from customer_indicators order by customer_id")
@@ -326,10 +365,10 @@ def test_floor_fitting_sample_is_the_warehouse_fitting_sample(clean_build, tmp_p
     import duckdb
 
     database = tmp_path / "floor.duckdb"
-    bench.run_floor(clean_build.raw_dir, database, "2GB", 2)
+    floor_query.run_floor(clean_build.raw_dir, database, "2GB", 2)
     with duckdb.connect(str(database), read_only=True) as con:
-        floor = con.execute(bench.floor_fitting_sample_sql(["customer_id"])).fetchall()
-    mart = clean_build.query(bench.warehouse_fitting_sample_sql(["customer_id"]))
+        floor = con.execute(floor_query.floor_fitting_sample_sql(["customer_id"])).fetchall()
+    mart = clean_build.query(floor_query.warehouse_fitting_sample_sql(["customer_id"]))
     assert sorted(c for (c,) in floor) == sorted(mart["customer_id"])
     assert 0 < len(floor) < len(clean_build.query("select * from customer_indicators"))
 
@@ -337,7 +376,7 @@ def test_floor_fitting_sample_is_the_warehouse_fitting_sample(clean_build, tmp_p
 def test_floor_only_entry_point_prints_its_seconds(tmp_path, capsys):
     raw = tmp_path / "raw"
     generate(raw, 200, seed=3)
-    assert bench.main(["--floor-only", str(raw), str(tmp_path / "f.duckdb")]) == 0
+    assert cli.main(["--floor-only", str(raw), str(tmp_path / "f.duckdb")]) == 0
     times = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert times["seconds"] > 0 and times["cpu_seconds"] > 0
 
@@ -365,7 +404,7 @@ manifest = {{
     "sources": {{"source.p.broker.daily_balances": {{"name": "daily_balances"}}}},
     "nodes": {{"model.p.t": {{
         "resource_type": "model", "name": "t", "schema": "main",
-        "original_file_path": "models/intermediate/indicators/t.sql",
+        "original_file_path": "models/intermediate/indicators/t.sql", "tags": ["indicators"],
         "config": {{"materialized": "incremental"}},
         "depends_on": {{"nodes": ["source.p.broker.daily_balances"]}},
     }}}},
@@ -386,16 +425,16 @@ def test_a_whole_run_with_a_stand_in_for_dbt(tmp_path, monkeypatch):
     fake = tmp_path / "fake-dbt"
     fake.write_text(FAKE_DBT.format(python=sys.executable))
     fake.chmod(0o755)
-    monkeypatch.setattr(bench, "dbt_executable", lambda: str(fake))
+    monkeypatch.setattr(builds, "dbt_executable", lambda: str(fake))
     work, doc = tmp_path / "work", tmp_path / "docs" / "benchmarks.md"
     argv = ["--size", "300", "--seed", "3", "--work", str(work), "--doc", str(doc), "--no-ari"]
-    assert bench.main(argv) == 0
+    assert cli.main(argv) == 0
 
     results = json.loads((work / "run-300" / "results.json").read_text())
-    assert results["command"] == "python -m broker_segments.bench --size 300 --seed 3 --no-ari"
+    assert results["command"] == "python -m tools.bench --size 300 --seed 3 --no-ari"
     full, daily = results["builds"]["full"], results["builds"]["daily"]
     assert full["ok"] and daily["ok"]
-    base = bench.base_data_dir(work, 300, 3)
+    base = data.base_data_dir(work, 300, 3)
     summary = json.loads((base / "_generator" / "summary.json").read_text())
     balances = summary["tables"]["daily_balances"]["rows_written"]
     assert full["nodes"][0]["rows_in"] == balances  # its parent: the balances source
@@ -407,7 +446,7 @@ def test_a_whole_run_with_a_stand_in_for_dbt(tmp_path, monkeypatch):
         "raw " + str(work / "run-300" / "raw")
         in (work / "run-300" / "daily" / "dbt-output.log").read_text()
     )
-    assert bench.reusable(base, 300, 3)  # the base data stays as generated
+    assert data.reusable(base, 300, 3)  # the base data stays as generated
     text = doc.read_text()
     assert "## 300 customers" in text and "| t | indicators | incremental |" in text
 
@@ -415,7 +454,21 @@ def test_a_whole_run_with_a_stand_in_for_dbt(tmp_path, monkeypatch):
 def test_a_failed_floor_keeps_the_build_figures_and_says_why():
     results = dict(_results(3_000_000), floor_error="IO Error: No space left on device (log x)")
     del results["floor"]
-    section = bench.render_section(results)
+    section = report.render_section(results)
     assert "Floor: the hand-written query failed: IO Error: No space left on device" in section
     assert "| 2.00 GiB | < 12.00 GiB | met |" in section
     assert "hand-written query, wall" not in section
+
+
+def test_project_state_names_each_changed_file_whole(monkeypatch):
+    outputs = iter(["abc1234\n", " M macros/a.sql\n M profiles.yml\n?? models/new.sql\n"])
+
+    class Done:
+        def __init__(self):
+            self.stdout = next(outputs)
+
+    monkeypatch.setattr(machine.subprocess, "run", lambda *args, **kwargs: Done())
+    assert machine.project_state() == (
+        "commit abc1234 with uncommitted changes to 3 file(s): "
+        "`macros/a.sql`, `profiles.yml`, `models/new.sql`"
+    )

@@ -12,10 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
-import yaml
-from conftest import INDICATORS, PROJECT_DIR, Build
+from conftest import INDICATORS, PROJECT_DIR, PROJECT_VARS, Build
 
-VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+VARS = PROJECT_VARS
 SEEDS = PROJECT_DIR / "seeds"
 
 

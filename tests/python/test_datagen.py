@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from conftest import PROJECT_VARS
 
 from broker_segments import datagen
 from broker_segments.datagen import (
@@ -322,6 +323,10 @@ def test_fund_transfers_follow_the_contract(con):
 # ---------------------------------------------------------------------------------------------
 # Profiles
 
+# The generator's check of its planted profiles: a rough recomputation of the model inputs
+# straight from the raw tables, so the profiles can be seen to separate without dbt. It is not
+# the oracle of the models (tests/python/test_indicators.py is: every indicator exactly, by
+# another route); its window and interest margin rate are the project's vars, not copies.
 INDICATORS_SQL = """
 with bal as (
     select customer_id, avg(cash_balance)::double as cash, avg(market_value)::double as mv,
@@ -329,7 +334,7 @@ with bal as (
         arg_max(cash_balance + market_value, balance_date)::double as end_assets,
         count(*) as open_days
     from daily_balances
-    where balance_date > (select max(d) from calendar) - interval 365 day
+    where balance_date > (select max(d) from calendar) - interval {lookback_days} day
     group by 1
 ),
 trd as (
@@ -338,7 +343,7 @@ trd as (
         count(distinct date_trunc('month', trade_date)) as active_months,
         count(distinct product_type) as breadth
     from trades
-    where trade_date > (select max(d) from calendar) - interval 365 day
+    where trade_date > (select max(d) from calendar) - interval {lookback_days} day
     group by 1
 ),
 last_trade as (select customer_id, max(trade_date) as last_trade from trades group by 1),
@@ -346,7 +351,7 @@ flows as (
     select customer_id,
         sum(case when direction = 'in' then amount else -amount end)::double as net_inflow
     from fund_transfers
-    where transfer_date > (select max(d) from calendar) - interval 365 day
+    where transfer_date > (select max(d) from calendar) - interval {lookback_days} day
     group by 1
 )
 select
@@ -354,7 +359,7 @@ select
     c.close_date is not null as closed,
     coalesce(b.open_days, 0) as open_days,
     coalesce(t.commission, 0) as commission,
-    coalesce(b.cash, 0) * 0.0096 as margin,
+    coalesce(b.cash, 0) * {interest_margin_rate} as margin,
     coalesce(b.mv, 0) as market_value,
     coalesce(b.cash, 0) + coalesce(b.mv, 0) as assets,
     coalesce(t.volume, 0) as volume,
@@ -383,7 +388,12 @@ MODEL_INDICATORS = [
 
 @pytest.fixture(scope="module")
 def indicators(con):
-    return con.execute(INDICATORS_SQL).df()
+    return con.execute(
+        INDICATORS_SQL.format(
+            lookback_days=int(PROJECT_VARS["lookback_days"]),
+            interest_margin_rate=float(PROJECT_VARS["interest_margin_rate"]),
+        )
+    ).df()
 
 
 def test_all_six_profiles_planted_in_their_shares(clean, con):

@@ -207,6 +207,10 @@ def test_a_failed_quality_gate_leaves_the_published_marts(small_build, small_cop
         ({"points_scheme": "C"}, 'var points_scheme is "C": must be one of A, B'),
         ({"as_of_date": "2025-02-30"}, 'var as_of_date is "2025-02-30": must be a date'),
         ({"scheme_a_k": 1}, "var scheme_a_k is 1: must be an integer >= 2"),
+        (
+            {"new_customer_unmeasured_inputs": ["tenure"]},
+            "var new_customer_unmeasured_inputs is ['tenure']: must be a list of indicators",
+        ),
     ],
 )
 def test_a_bad_var_stops_the_run_at_the_start_naming_it(small_build, tmp_path, dbt_vars, message):

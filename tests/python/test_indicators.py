@@ -6,6 +6,11 @@ customer: counts, dates, flags and cent amounts exactly, doubles to 1e-9 relativ
 generated data keeps the raw data contract, so no quarantine rule needs repeating here.
 The recomputation takes another route than the SQL on purpose: open trading days by binary
 search in the calendar instead of a customer x day join, money as integer cents.
+
+This is the oracle of the indicator formulas. They are written three more times, each for a
+reason of its own: the models (what the project computes), the benchmark's floor query
+(tools/bench/floor.py: the one query a data engineer would write, the yardstick of the
+build's cost) and the generator's profile check (test_datagen.py: rough inputs, without dbt).
 """
 
 from __future__ import annotations
@@ -18,10 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from conftest import INDICATORS, PROJECT_DIR, Build, assert_dbt_ok, run_dbt
+from conftest import INDICATORS, PROJECT_VARS, Build, assert_dbt_ok, run_dbt
 
-VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+VARS = PROJECT_VARS
 
 MONEY_COLUMNS = ["end_assets", "annual_commission", "annual_trade_volume", "net_fund_inflow"]
 COUNT_COLUMNS = [

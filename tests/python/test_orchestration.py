@@ -23,6 +23,8 @@ from conftest import TEST_CUSTOMERS  # noqa: E402
 
 from broker_segments.datagen import generate  # noqa: E402
 from broker_segments.orchestration import definitions  # noqa: E402
+from broker_segments.orchestration.assets import DBT_ASSETS_NAME, dbt_build_args  # noqa: E402
+from broker_segments.orchestration.project import BrokerWarehouse  # noqa: E402
 
 # dagster-dbt 0.29 itself still calls the deprecated AssetExecutionContext.op.
 pytestmark = pytest.mark.filterwarnings(
@@ -41,7 +43,7 @@ def defs(workspace) -> dg.Definitions:
     return definitions.build_definitions(
         target_path=workspace / "target",
         target="ci",
-        warehouse=definitions.BrokerWarehouse(
+        warehouse=BrokerWarehouse(
             duckdb_path=str(workspace / "warehouse.duckdb"), raw_dir=str(workspace / "raw")
         ),
     )
@@ -83,12 +85,12 @@ def test_daily_schedule_builds_with_default_vars_and_monthly_refits(defs):
 
     def dbt_args(job_name: str) -> list[str]:
         run_config = defs.resolve_job_def(job_name).run_config
-        op_config = run_config["ops"][definitions.DBT_ASSETS_NAME]["config"]
-        return definitions.dbt_build_args(op_config["segmentation_refit"])
+        op_config = run_config["ops"][DBT_ASSETS_NAME]["config"]
+        return dbt_build_args(op_config["segmentation_refit"])
 
     assert dbt_args("daily_build_job") == ["build"]
     assert dbt_args("monthly_refit_job") == ["build", "--vars", '{"segmentation_refit": true}']
-    assert definitions.dbt_build_args("false")[-1] == '{"segmentation_refit": false}'
+    assert dbt_build_args("false")[-1] == '{"segmentation_refit": false}'
 
 
 def test_each_job_builds_the_assets_of_its_dbt_selector(defs):
@@ -109,7 +111,7 @@ def test_each_job_builds_the_assets_of_its_dbt_selector(defs):
 def test_warehouse_paths_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("BROKER_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("BROKER_RAW_DIR", "exports/latest")
-    environment = definitions.BrokerWarehouse.from_environment().dbt_environment(tmp_path)
+    environment = BrokerWarehouse.from_environment().dbt_environment(tmp_path)
     assert environment == {
         "BROKER_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
         "BROKER_RAW_DIR": str(tmp_path / "exports/latest"),
@@ -176,9 +178,7 @@ def test_a_run_on_a_held_warehouse_stops_with_the_reason(defs, workspace, tmp_pa
             [assets],
             resources={
                 **defs.resources,
-                "warehouse": definitions.BrokerWarehouse(
-                    duckdb_path=str(held), raw_dir=str(workspace / "raw")
-                ),
+                "warehouse": BrokerWarehouse(duckdb_path=str(held), raw_dir=str(workspace / "raw")),
             },
             run_config=defs.resolve_job_def("daily_build_job").run_config,
             raise_on_error=False,

@@ -20,7 +20,7 @@ from broker_segments.segmentation import (
     fit_scheme,
     score,
 )
-from broker_segments.segmentation.synthetic import make_customers
+from tools.synthetic import make_customers
 
 FAST = {"k_range": (2, 4, 6), "silhouette_sample_size": 800}
 
@@ -108,6 +108,8 @@ def test_artifact_set_per_scheme(fitted):
         "k_selection",
         "model_run",
         "fitted_assignment",
+        "initial_cluster_centre",
+        "kmeans_iteration",
     }
     factor = {
         "kmo",
@@ -117,6 +119,14 @@ def test_artifact_set_per_scheme(fitted):
         "unrotated_loading",
         "rotated_loading",
         "factor_score_coefficient",
+        "correlation_matrix",
+        "anti_image_covariance",
+        "anti_image_correlation",
+        "reproduced_correlation",
+        "residual_correlation",
+        "factor_summary",
+        "component_transformation",
+        "rotation_iteration",
     }
     expected = common | factor if result.config.use_factor_analysis else common
     assert present == expected
@@ -161,6 +171,105 @@ def test_tables_round_trip(fitted):
         assert variance["rotation_cum_pct"].notna().sum() == 5
         kmo = wide("kmo")
         assert "overall" in kmo.index and len(kmo) == len(result.inputs) + 1
+
+
+def _wide(artifacts: pd.DataFrame, name: str) -> pd.DataFrame:
+    part = artifacts[(artifacts["artifact"] == name) & artifacts["text_value"].isna()]
+    return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
+
+
+def test_spss_factor_matrices(fitted):
+    """Correlation, anti-image, reproduced and residual matrices, the transformation matrix
+    and the rotation history, read back from the artifacts (scheme A only)."""
+    result, artifacts = fitted
+    if not result.config.use_factor_analysis:
+        return
+    inputs = result.inputs
+    fm = result.factor_model
+
+    def square(name: str) -> np.ndarray:
+        return _wide(artifacts, name).loc[inputs, inputs].to_numpy()
+
+    r = square("correlation_matrix")
+    np.testing.assert_allclose(np.diag(r), 1.0, rtol=0, atol=0)
+    np.testing.assert_allclose(r, r.T, rtol=0, atol=1e-15)
+    summary = _wide(artifacts, "factor_summary").loc["overall"]
+    assert summary["determinant"] == pytest.approx(np.linalg.det(r), rel=1e-9)
+    # Anti-image correlation: its diagonal is the per-variable KMO, off it the negative
+    # partial correlations (from the inverse, by another formula: -P_ij / sqrt(P_ii P_jj)).
+    anti = square("anti_image_correlation")
+    kmo = _wide(artifacts, "kmo").loc[inputs, "kmo"].to_numpy()
+    np.testing.assert_allclose(np.diag(anti), kmo, rtol=0, atol=1e-12)
+    precision = np.linalg.inv(r)
+    partial = -precision / np.sqrt(np.outer(np.diag(precision), np.diag(precision)))
+    off = ~np.eye(len(inputs), dtype=bool)
+    np.testing.assert_allclose(anti[off], -partial[off], rtol=0, atol=1e-12)
+    covariance = square("anti_image_covariance")
+    np.testing.assert_allclose(np.diag(covariance), 1.0 / np.diag(precision), rtol=1e-12)
+    # Reproduced correlations: diagonal = extraction communality; residual = R - reproduced
+    # off the diagonal, and no diagonal residual cells.
+    fitted_r = square("reproduced_correlation")
+    communality = _wide(artifacts, "communality").loc[inputs, "extraction"].to_numpy()
+    np.testing.assert_allclose(np.diag(fitted_r), communality, rtol=0, atol=1e-12)
+    loadings = _wide(artifacts, "rotated_loading").loc[inputs, result.model_variables].to_numpy()
+    np.testing.assert_allclose(fitted_r, loadings @ loadings.T, rtol=0, atol=1e-12)
+    residual_rows = artifacts[artifacts["artifact"] == "residual_correlation"]
+    assert not (residual_rows["row_key"] == residual_rows["column_key"]).any()
+    residual = _wide(artifacts, "residual_correlation").loc[inputs, inputs].to_numpy()
+    np.testing.assert_allclose(residual[off], (r - fitted_r)[off], rtol=0, atol=1e-15)
+    upper = residual[np.triu_indices(len(inputs), k=1)]
+    expected_pct = 100.0 * (np.abs(upper) > 0.05).sum() / len(upper)
+    assert summary["large_residual_pct"] == pytest.approx(expected_pct, abs=1e-12)
+    # Component transformation: L_unrot T = L_rot, T orthogonal.
+    factors = result.model_variables
+    t = _wide(artifacts, "component_transformation").loc[factors, factors].to_numpy()
+    unrotated = _wide(artifacts, "unrotated_loading").loc[inputs, factors].to_numpy()
+    np.testing.assert_allclose(unrotated @ t, loadings, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t.T @ t, np.eye(len(factors)), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(t, fm.transformation.to_numpy())
+    # Rotation history: sweeps 0..s, the last one turned by less than the tolerance.
+    sweeps = _wide(artifacts, "rotation_iteration")
+    sweeps.index = sweeps.index.astype(int)
+    sweeps = sweeps.sort_index()
+    assert list(sweeps.index) == list(range(len(sweeps)))
+    assert summary["rotation_sweeps"] == len(sweeps) - 1 >= 1
+    assert np.isnan(sweeps.loc[0, "max_angle"]) and sweeps["max_angle"].iloc[-1] < 1e-12
+    assert (np.diff(sweeps["criterion"].to_numpy()) > -1e-12).all()  # varimax only gains
+
+
+def test_kmeans_initial_centres_and_iteration_history(fitted):
+    """The run that produced the model: iteration 1 starts from the initial centres, each
+    step's change is the distance its centre moved, the last centres are cluster_centre."""
+    result, artifacts = fitted
+    codes, variables = result.segment_codes, result.model_variables
+    initial = _wide(artifacts, "initial_cluster_centre").loc[codes, variables].to_numpy()
+    np.testing.assert_array_equal(initial, result.initial_centres.to_numpy())
+    history = _wide(artifacts, "kmeans_iteration")
+    keys = history.index.str.split(":", n=1)
+    history["iteration"] = [int(key[0]) for key in keys]
+    history["segment_code"] = [key[1] for key in keys]
+    history = history.set_index(["iteration", "segment_code"]).sort_index()
+    n = history.index.get_level_values("iteration").max()
+    assert set(history.index.get_level_values("iteration")) == set(range(1, n + 1))
+    assert len(history) == n * len(codes)
+    previous = initial
+    for step in range(1, n + 1):
+        centres = history.loc[step].loc[codes, variables].to_numpy()
+        moved = np.sqrt(((centres - previous) ** 2).sum(axis=1))
+        np.testing.assert_allclose(
+            history.loc[step].loc[codes, "change"].to_numpy(), moved, rtol=0, atol=1e-15
+        )
+        previous = centres
+    final = _wide(artifacts, "cluster_centre").loc[codes, variables].to_numpy()
+    np.testing.assert_array_equal(previous, final)  # exact: the same array
+    run = artifacts[artifacts["artifact"] == "model_run"].set_index("column_key")["value"]
+    assert run["kmeans_iterations"] == n
+    gaps = [
+        np.sqrt(((initial[i] - initial[j]) ** 2).sum())
+        for i in range(len(codes))
+        for j in range(i + 1, len(codes))
+    ]
+    assert run["min_initial_centre_distance"] == pytest.approx(min(gaps), rel=1e-12)
 
 
 def test_spss_discriminant_tables_round_trip(fitted):

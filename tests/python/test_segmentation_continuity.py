@@ -20,7 +20,7 @@ from broker_segments.segmentation import (
     score,
 )
 from broker_segments.segmentation.continuity import PreviousModelWarning
-from broker_segments.segmentation.synthetic import make_customers
+from tools.synthetic import make_customers
 
 FAST = {"k_range": (2,), "silhouette_sample_size": 200}
 A = dataclasses.replace(SCHEME_A, **FAST)

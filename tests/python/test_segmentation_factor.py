@@ -241,3 +241,82 @@ def test_factor_analyzer_on_correlation_design_equals_it_on_the_data(z):
     expected *= np.sign(expected.sum(axis=0))
     # Rotated to the optimum from either start, within ~1e-12 of it (factor.varimax).
     np.testing.assert_allclose(model.loadings, expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4])
+def test_component_transformation_maps_unrotated_to_rotated_loadings(z, m):
+    """SPSS's component transformation matrix: L_rot = L_unrot T, T orthogonal, after the
+    project's reordering and signs of the rotated factors."""
+    model = fit_factor_model(z, [f"v{i}" for i in range(z.shape[1])], m)
+    t = model.transformation.to_numpy()
+    assert model.transformation.shape == (m, m)
+    np.testing.assert_allclose(
+        model.unrotated_loadings.to_numpy() @ t, model.loadings.to_numpy(), rtol=0, atol=1e-9
+    )
+    np.testing.assert_allclose(t.T @ t, np.eye(m), rtol=0, atol=1e-9)
+
+
+def test_anti_image_matrices_by_partial_correlations_and_kmo(z):
+    """Anti-image correlation: -(partial correlation given all other variables, by regression
+    residuals) off the diagonal, factor_analyzer's per-variable KMO on it; anti-image
+    covariance: 1 - R^2 of each variable on the others on the diagonal."""
+    names = [f"v{i}" for i in range(z.shape[1])]
+    model = fit_factor_model(z, names, 3)
+    anti = model.anti_image_correlation.to_numpy()
+    covariance = model.anti_image_covariance.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fa_per_variable, _ = calculate_kmo(z)
+    np.testing.assert_allclose(np.diag(anti), fa_per_variable, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(np.diag(anti), kmo(correlation(z))[0], rtol=0, atol=1e-12)
+
+    def residual(target: int, drop: tuple[int, ...]) -> np.ndarray:
+        others = [c for c in range(z.shape[1]) if c not in drop]
+        beta, *_ = np.linalg.lstsq(z[:, others], z[:, target], rcond=None)
+        return z[:, target] - z[:, others] @ beta
+
+    i, j = 0, 4
+    ri, rj = residual(i, (i, j)), residual(j, (i, j))
+    partial = ri @ rj / np.sqrt((ri @ ri) * (rj @ rj))
+    assert anti[i, j] == pytest.approx(-partial, abs=1e-10)
+    unexplained = residual(i, (i,))
+    assert covariance[i, i] == pytest.approx(unexplained @ unexplained / len(z), abs=1e-10)
+    np.testing.assert_allclose(anti, anti.T, rtol=0, atol=1e-14)
+
+
+def test_reproduced_correlations_and_residuals(z):
+    names = [f"v{i}" for i in range(z.shape[1])]
+    model = fit_factor_model(z, names, 3)
+    r = model.correlation.to_numpy()
+    np.testing.assert_array_equal(r, correlation(z))
+    fitted = model.reproduced_correlation.to_numpy()
+    np.testing.assert_allclose(
+        np.diag(fitted), model.communalities["extraction"].to_numpy(), rtol=0, atol=1e-12
+    )
+    residual = model.residual_correlation.to_numpy()
+    assert np.isnan(np.diag(residual)).all()
+    off = ~np.eye(len(names), dtype=bool)
+    np.testing.assert_array_equal(residual[off], (r - fitted)[off])
+    upper = residual[np.triu_indices(len(names), k=1)]
+    assert model.summary["large_residual_pct"] == pytest.approx(
+        100.0 * np.mean(np.abs(upper) > 0.05)
+    )
+    assert model.summary["determinant"] == pytest.approx(np.linalg.det(r), rel=1e-10)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_rotation_history_records_each_sweep(z, m):
+    model = fit_factor_model(z, [f"v{i}" for i in range(z.shape[1])], m)
+    history = model.rotation_history
+    assert list(history.index) == list(range(len(history))) and len(history) >= 2
+    assert np.isnan(history.loc[0, "max_angle"])
+    assert (history["max_angle"].iloc[1:-1] >= 1e-12).all()  # a sweep stops the rotation...
+    assert history["max_angle"].iloc[-1] < 1e-12  # ...only when it turned by < 1e-12 rad
+    assert (np.diff(history["criterion"].to_numpy()) > -1e-12).all()
+    b = model.loadings.to_numpy() / np.sqrt((model.loadings.to_numpy() ** 2).sum(axis=1))[:, None]
+    b2 = b**2
+    expected = ((b2**2).mean(axis=0) - b2.mean(axis=0) ** 2).sum()
+    assert history["criterion"].iloc[-1] == pytest.approx(expected, abs=1e-12)
+    assert model.summary["rotation_sweeps"] == len(history) - 1
+    unrotated = fit_factor_model(z, [f"v{i}" for i in range(z.shape[1])], m, rotation="none")
+    assert unrotated.rotation_history.empty and unrotated.summary["rotation_sweeps"] == 0

@@ -20,7 +20,7 @@ from broker_segments.segmentation import (
     classify,
     fit_scheme,
 )
-from broker_segments.segmentation.synthetic import make_customers
+from tools.synthetic import make_customers
 
 FAST = {"k_range": (2, 3, 6), "silhouette_sample_size": 1000}
 A = dataclasses.replace(SCHEME_A, **FAST)
@@ -553,6 +553,61 @@ def test_wilks_lambda_and_eigenvalues_of_the_discriminant_functions(customers, f
     fitted = fit_a.discriminant_functions
     assert len(fitted) == min(len(fit_a.inputs), fit_a.config.k - 1)
     assert (fitted["p_value"].iloc[:1] < 1e-6).all()
+
+
+def _history_is_the_run(result) -> None:
+    """The iteration history starts at the initial centres, each step is the members' means
+    of the assignment to the previous centres, and it ends at the final centres."""
+    steps = result.kmeans_iterations
+    n = steps.index.get_level_values("iteration").max()
+    codes, variables = result.segment_codes, result.model_variables
+    previous = result.initial_centres.loc[codes, variables].to_numpy()
+    for step in range(1, n + 1):
+        centres = steps.loc[step].loc[codes, variables].to_numpy()
+        moved = np.sqrt(((centres - previous) ** 2).sum(axis=1))
+        np.testing.assert_allclose(steps.loc[step, "change"].to_numpy(), moved, atol=1e-15)
+        previous = centres
+    np.testing.assert_array_equal(previous, result.centres.to_numpy())
+
+
+def test_kmeans_initial_centres_and_iteration_history(customers, fit_a, fit_b):
+    """The winning restart's k-means++ seeds are drawn explicitly: they are the seeds of
+    sklearn's best restart (its n_init restarts give the same partition), the Lloyd steps from
+    them end at the final centres, and a refit gives the same history (deterministic)."""
+    from broker_segments.segmentation import cluster
+
+    for result in (fit_a, fit_b):
+        _history_is_the_run(result)
+        assert len(result.kmeans_iterations) % result.config.k == 0
+    x = fit_a.assignments[fit_a.model_variables].to_numpy()[:1500]
+    x = np.ascontiguousarray(x)
+    seeds = cluster.best_restart_seeds(x, 6, A.n_init, A.random_seed)
+    fitted = cluster.fit_kmeans(x, 6, A.n_init, A.random_seed)
+    np.testing.assert_array_equal(fitted.initial_centres, seeds)
+    np.testing.assert_array_equal(fitted.history[0], seeds)
+    np.testing.assert_array_equal(fitted.history[-1], fitted.centres)
+    reference = KMeans(6, n_init=A.n_init, random_state=A.random_seed).fit(x)
+    assert adjusted_rand_score(reference.labels_, fitted.labels) == 1.0
+    assert fitted.inertia == pytest.approx(reference.inertia_, rel=1e-9)
+    again = cluster.fit_kmeans(x, 6, A.n_init, A.random_seed)
+    np.testing.assert_array_equal(again.history, fitted.history)
+    again = fit_scheme(customers, A, "test_a")
+    pd.testing.assert_frame_equal(again.kmeans_iterations, fit_a.kmeans_iterations)
+    pd.testing.assert_frame_equal(again.initial_centres, fit_a.initial_centres)
+
+
+def test_kmeans_history_of_a_restart_sample_and_of_a_warm_start(customers, fit_a):
+    """With restarts on a sample, the run on all rows starts from the sample's best centres;
+    a refit with the previous model starts from its groups' means."""
+    result = fit_scheme(customers, dataclasses.replace(A, restart_sample_size=400), "sampled")
+    _history_is_the_run(result)
+    refit = fit_scheme(customers, A, "refit", previous=fit_a.to_artifacts())
+    _history_is_the_run(refit)
+    codes = refit.segment_codes
+    means = refit.assignments.groupby("segment_code")[refit.model_variables].mean()
+    np.testing.assert_allclose(
+        refit.initial_centres.to_numpy(), means.loc[codes].to_numpy(), atol=1e-9
+    )
 
 
 # --- SPSS DISCRIMINANT's other tables (spss-discriminant) -------------------------------------

@@ -38,6 +38,23 @@ inner join peers
 group by segments.scheme, segments.assignment_method
 """
 
+# What a new customer's unmeasured inputs (var new_customer_unmeasured_inputs) are scored at,
+# beside a fitted customer's: the fitted mean (z = 0) for every new customer, as measured for
+# the fitted ones.
+UNMEASURED_Z = """
+select
+    inputs.is_new_customer,
+    count(*) as customers,
+    count(case when inputs.z_account_age_years = 0 then 1 end) as at_mean_tenure,
+    count(case when inputs.z_net_fund_inflow = 0 then 1 end) as at_mean_inflow_a
+from int_segment_inputs_standardised as inputs
+inner join customer_segments as segments
+    on inputs.customer_id = segments.customer_id and inputs.scheme = segments.scheme
+where segments.assignment_method in ('kmeans', 'discriminant')
+group by inputs.is_new_customer
+order by inputs.is_new_customer
+"""
+
 
 def _build(tmp_root, raw_dir, dbt_vars=None) -> Build:
     duckdb_path = tmp_root / "warehouse.duckdb"
@@ -52,14 +69,26 @@ def agreement(tmp_path_factory) -> dict:
     generate(raw_dir, customers=2000, seed=7, short_history_share=0.15)
     out = {}
     for label, dbt_vars in (
-        ("raw_totals", {"new_customer_annualise": False}),
+        ("raw_totals", {"new_customer_annualise": False, "new_customer_unmeasured_inputs": []}),
         ("comparable", None),
     ):
         built = _build(tmp_path_factory.mktemp(f"new_customers_{label}"), raw_dir, dbt_vars)
         frame = built.query(AGREEMENT.format(raw=raw_dir))
         out[label] = frame.set_index(["scheme", "assignment_method"])["agreement"].to_dict()
         assert (frame["customers"] >= 30).all(), frame
+        out[f"{label}_z"] = built.query(UNMEASURED_Z)
     return out
+
+
+def test_unmeasured_inputs_of_new_customers_are_scored_at_the_fitted_mean(agreement):
+    z = agreement["comparable_z"].set_index("is_new_customer")
+    new, fitted = z.loc[True], z.loc[False]
+    # tenure is an input of both schemes; net_fund_inflow of scheme A only (null in B)
+    assert new["at_mean_tenure"] == new["customers"], z
+    assert new["at_mean_inflow_a"] == new["customers"] / 2, z
+    assert fitted["at_mean_tenure"] < fitted["customers"] / 100, z
+    raw = agreement["raw_totals_z"].set_index("is_new_customer")
+    assert raw.loc[True, "at_mean_tenure"] < raw.loc[True, "customers"] / 100, raw
 
 
 @pytest.mark.parametrize("scheme", ["A", "B"])
@@ -75,9 +104,10 @@ def test_comparable_inputs_place_new_customers_closer_to_their_peers(agreement, 
 
 @pytest.mark.xfail(
     reason=(
-        "a genuinely new account also has near-zero tenure and recency and an opening deposit "
-        "as its net inflow; those inputs (not window totals) still set it apart from "
-        "established peers"
+        "measured 2026-12-02 on this data: new 0.46 vs established 0.70 (A), 0.47 vs 0.71 "
+        "(B); a 20..55-day history is noisy (bursty free customers show no trades) and its "
+        "opening purchase inflates turnover; Fisher's functions fitted on the comparable "
+        "inputs alone place established customers at 0.85 / 0.69 but new ones at 0.51 / 0.48"
     ),
     strict=True,  # when the target is met this fails: remove the marker
 )

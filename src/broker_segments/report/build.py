@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -26,9 +25,9 @@ from pathlib import Path
 
 import duckdb
 
+from broker_segments.project import INDICATORS, duckdb_path
 from broker_segments.report import charts
 
-DEFAULT_WAREHOUSE = "data/broker_segments.duckdb"
 DEFAULT_OUT = "reports/segment_report.html"
 
 SCHEME_TITLES = {
@@ -37,27 +36,6 @@ SCHEME_TITLES = {
 }
 METHOD_COLOURS = {"kmeans": "#2b6cb0", "discriminant": "#dd6b20", "rule": "#a0aec0"}
 
-# The indicators of segment_profiles (docs/domain.md), value first, with their Chinese terms.
-INDICATORS = [
-    ("customer_contribution", "客户贡献"),
-    ("annual_commission", "年佣金收入"),
-    ("interest_margin_contribution", "息差贡献"),
-    ("avg_daily_assets", "日均资产"),
-    ("avg_daily_cash", "日均保证金"),
-    ("avg_daily_market_value", "日均市值"),
-    ("end_assets", "期末资产"),
-    ("asset_growth", "资产增长"),
-    ("annual_trade_volume", "年交易量"),
-    ("annual_turnover", "年周转次数"),
-    ("trade_count", "交易笔数"),
-    ("active_trading_days", "交易天数"),
-    ("active_months", "活跃月数"),
-    ("product_breadth", "交易品种数"),
-    ("net_fund_inflow", "净转入资金"),
-    ("account_age_years", "开户年数"),
-    ("days_since_last_trade", "最近交易距今天数"),
-    ("open_trading_days", "窗口内开户交易日"),
-]
 
 REQUIRED_TABLES = ("customer_segments", "segment_model_runs")
 # Every relation the report reads: the segment_report exposure depends on exactly these.
@@ -715,7 +693,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--duckdb",
         type=Path,
-        default=Path(os.environ.get("BROKER_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+        default=duckdb_path(),
         help="the warehouse (default: BROKER_DUCKDB_PATH, else %(default)s)",
     )
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="%(default)s")

@@ -55,7 +55,46 @@ rotated_loading           input                   ``factor_j`` -> varimax-rotate
 factor_score_coefficient  input                   ``factor_j`` -> regression coefficient
                                                   (W = R^-1 L); factor_j = sum over inputs of
                                                   z * coefficient
+correlation_matrix        input                   input -> correlation of the two z-scores
+                                                  in the fit sample, R (SPSS "Correlation
+                                                  Matrix"; diagonal 1)
+anti_image_covariance     input                   input -> P_ij / (P_ii P_jj), P = R^-1 (SPSS
+                                                  "Anti-image Covariance"; diagonal 1 - the
+                                                  squared multiple correlation)
+anti_image_correlation    input                   input -> P_ij / sqrt(P_ii P_jj) (the
+                                                  negative partial correlation); on the
+                                                  diagonal the input's KMO (MSA, = ``kmo``)
+reproduced_correlation    input                   input -> (L L')_ij of the unrotated loadings
+                                                  (SPSS "Reproduced Correlation"; diagonal =
+                                                  extraction communality)
+residual_correlation      input                   another input -> R_ij - (L L')_ij (SPSS
+                                                  "Residual"; no diagonal cells)
+factor_summary            ``overall``             ``determinant`` (of R), ``large_residual_pct``
+                                                  (percent of the p(p-1)/2 non-redundant
+                                                  residuals with absolute value > 0.05, SPSS's
+                                                  footnote; 0..100), ``rotation_sweeps``
+                                                  (sweeps of the planar rotations; 0 without
+                                                  rotation) -> value
+component_transformation  ``factor_j``            ``factor_j`` (rotated) -> T_jk, with
+                          (unrotated)             L_rot = L_unrot T (SPSS "Component
+                                                  Transformation Matrix"), after the rotated
+                                                  factors' reordering and signs
+rotation_iteration        sweep ``0``..``s``      ``criterion`` (varimax criterion of the
+                                                  Kaiser-normalised loadings after the sweep;
+                                                  0 = the start), ``max_angle`` (largest
+                                                  planar rotation of the sweep, radians; not
+                                                  for sweep 0) -> value; no rows without a
+                                                  rotation (see ``factor.varimax``)
 cluster_centre            segment_code            model variable -> final centre coordinate
+initial_cluster_centre    segment_code            model variable -> the centre the K-means run
+                                                  that produced the model started from (SPSS
+                                                  "Initial Cluster Centers"; see
+                                                  ``cluster.fit_kmeans``)
+kmeans_iteration          ``<iteration>:<code>``  that run's Lloyd steps (SPSS "Iteration
+                          (iteration 1..N,        History"): ``change`` (Euclidean distance
+                          segment_code)           the centre moved in the step), each model
+                                                  variable (the centre after the step; at N
+                                                  = ``cluster_centre``) -> value
 cluster_profile           segment_code            every configured input (dropped ones too) ->
                                                   mean raw (untransformed, after null fill)
                                                   value over the segment's customers
@@ -180,7 +219,10 @@ step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate`` 
 ``resubstitution_hit_rate``, ``random_seed``, ``n_init``, ``fit_seconds``,
 ``kmeans_label_mismatches`` (fit-sample rows whose K-means label differs from the
 nearest-centre rule; 0 except on exact ties), ``codes_matched_to_previous`` (segments whose
-code the matching to the previous model decided; 0 without one); text_value:
+code the matching to the previous model decided; 0 without one), ``kmeans_iterations`` (Lloyd
+steps of the run that produced the model, see ``kmeans_iteration``),
+``min_initial_centre_distance`` (smallest Euclidean distance between two of its initial
+centres, SPSS's footnote to the iteration history); text_value:
 ``model_variables`` (comma-separated, in order), ``segment_codes`` (comma-separated, sort
 order), ``config`` (JSON of the SchemeConfig), ``package_version``, ``fitted_at_utc`` (ISO
 timestamp), ``warnings`` ('; ' joined, null if none), ``previous_model_id`` (the model passed
@@ -235,7 +277,17 @@ ARTIFACTS = (
     "unrotated_loading",
     "rotated_loading",
     "factor_score_coefficient",
+    "correlation_matrix",
+    "anti_image_covariance",
+    "anti_image_correlation",
+    "reproduced_correlation",
+    "residual_correlation",
+    "factor_summary",
+    "component_transformation",
+    "rotation_iteration",
     "cluster_centre",
+    "initial_cluster_centre",
+    "kmeans_iteration",
     "cluster_profile",
     "cluster_size",
     "segment_naming",
@@ -279,6 +331,8 @@ RESERVED_MODEL_RUN_KEYS = (
     "fit_seconds",
     "kmeans_label_mismatches",
     "codes_matched_to_previous",
+    "kmeans_iterations",
+    "min_initial_centre_distance",
     "model_variables",
     "segment_codes",
     "config",
@@ -389,6 +443,14 @@ def _metadata_cell(value: Any) -> tuple[float, str | None]:
     return np.nan, str(value)
 
 
+def _min_distance(centres: pd.DataFrame | None) -> float:
+    """Smallest distance between two different rows of ``centres`` (NaN for fewer than 2)."""
+    if centres is None or len(centres) < 2:
+        return np.nan
+    d = cluster.centre_distances(centres).to_numpy()
+    return float(d[np.triu_indices(len(d), k=1)].min())
+
+
 def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> pd.DataFrame:
     """Build the long artifact frame of ``result`` (catalogue in the module docstring)."""
     from .. import __version__
@@ -443,8 +505,24 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         blocks.add_frame("unrotated_loading", fm.unrotated_loadings)
         blocks.add_frame("rotated_loading", fm.loadings)
         blocks.add_frame("factor_score_coefficient", fm.score_coefficients)
+        blocks.add_frame("correlation_matrix", fm.correlation)
+        blocks.add_frame("anti_image_covariance", fm.anti_image_covariance)
+        blocks.add_frame("anti_image_correlation", fm.anti_image_correlation)
+        blocks.add_frame("reproduced_correlation", fm.reproduced_correlation)
+        blocks.add_frame("residual_correlation", fm.residual_correlation, dropna=True)
+        blocks.add_frame("factor_summary", pd.DataFrame(fm.summary, index=["overall"]), dropna=True)
+        blocks.add_frame("component_transformation", fm.transformation)
+        if len(fm.rotation_history):
+            blocks.add_frame("rotation_iteration", fm.rotation_history, dropna=True)
 
     blocks.add_frame("cluster_centre", result.centres)
+    if result.initial_centres is not None:
+        blocks.add_frame("initial_cluster_centre", result.initial_centres)
+    iterations = result.kmeans_iterations
+    if iterations is not None and len(iterations):
+        keyed = iterations.copy()
+        keyed.index = [f"{step}:{code}" for step, code in iterations.index]
+        blocks.add_frame("kmeans_iteration", keyed)
     blocks.add_frame("cluster_profile", result.profile)
     blocks.add_frame("cluster_size", result.sizes)
     naming = result.naming
@@ -525,6 +603,12 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "fit_seconds": result.fit_seconds,
         "kmeans_label_mismatches": result.kmeans_label_mismatches,
         "codes_matched_to_previous": result.codes_matched_to_previous,
+        "kmeans_iterations": (
+            iterations.index.get_level_values("iteration").max()
+            if iterations is not None and len(iterations)
+            else np.nan
+        ),
+        "min_initial_centre_distance": _min_distance(result.initial_centres),
     }
     texts = {
         "model_variables": ",".join(result.model_variables),

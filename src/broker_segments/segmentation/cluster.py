@@ -1,4 +1,9 @@
-"""K-means and the SPSS "Quick Cluster" tables: centres, distances, ANOVA, choosing k.
+"""K-means and the SPSS "Quick Cluster" tables: initial centres, iteration history, final
+centres, distances, ANOVA, choosing k.
+
+The model is one Lloyd run from explicit initial centres to a fixed point (:func:`fit_kmeans`,
+:func:`lloyd`), so the run can be shown as QUICK CLUSTER shows it: where it started and how far
+each centre moved in each step.
 
 Assignment rule (the one SQL reproduces): a row belongs to the centre with the smallest
 squared Euclidean distance ``sum_j (x_j - c_j)^2`` in model space; exact ties go to the centre
@@ -7,19 +12,44 @@ listed first (the segment with the lowest sort order).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.metrics import (
     adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
     silhouette_score,
 )
+from sklearn.utils import check_random_state
+from sklearn.utils.extmath import row_norms
 from threadpoolctl import threadpool_limits
 
 from .errors import SegmentationInputError
+
+
+@dataclass(frozen=True)
+class KMeansFit:
+    """A K-means fit: the model and the run that produced it (SPSS QUICK CLUSTER's "Initial
+    Cluster Centers" and "Iteration History").
+
+    ``history[0]`` is ``initial_centres``, ``history[i]`` the centres after Lloyd step i
+    (members' means of the assignment to ``history[i - 1]``), ``history[-1]`` is ``centres``;
+    the assignment to ``history[-1]`` is ``labels``, a fixed point.
+    """
+
+    centres: np.ndarray  # (k, d), K-means' own cluster order
+    labels: np.ndarray
+    inertia: float
+    initial_centres: np.ndarray  # (k, d)
+    history: np.ndarray  # (iterations + 1, k, d)
+
+    @property
+    def iterations(self) -> int:
+        return self.history.shape[0] - 1
 
 
 def fit_kmeans(
@@ -29,35 +59,37 @@ def fit_kmeans(
     seed: int,
     restart_sample_size: int | None = None,
     init_centres: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """K-means (k-means++, ``n_init`` restarts, fixed seed): ``(centres, labels, inertia)``.
+) -> KMeansFit:
+    """K-means (k-means++, ``n_init`` restarts, fixed seed): a :class:`KMeansFit`.
 
-    With ``init_centres`` (k rows), one Lloyd run starts from them instead (a refit's warm
-    start from the previous model's groups).
+    The model comes from ONE Lloyd run on all of ``x`` from explicit initial centres, run to a
+    fixed point (:func:`lloyd`), and that run is recorded. Its initial centres:
 
-    With ``restart_sample_size`` below the rows of ``x``, the ``n_init`` restarts run on the
-    first ``restart_sample_size`` rows (a deterministic sample when ``x`` is in canonical
-    order) and the best of them seeds one final Lloyd run on all of ``x``: the quality of
-    ``n_init`` restarts at the cost of about one full run. ``labels`` are that final run's,
-    i.e. each row's nearest final centre.
+    * with ``init_centres`` (k rows): those (a refit's warm start from the previous model's
+      groups);
+    * with ``restart_sample_size`` below the rows of ``x``: the best of ``n_init`` restarts
+      (sklearn, k-means++) on the first ``restart_sample_size`` rows (a deterministic sample
+      when ``x`` is in canonical order): the quality of ``n_init`` restarts at the cost of
+      about one full run;
+    * else the k-means++ seeds of the best of ``n_init`` restarts on all of ``x``
+      (:func:`best_restart_seeds`, the restarts sklearn's ``KMeans(n_init=...)`` runs).
+
+    ``labels`` are each row's nearest final centre.
     """
     if x.shape[0] < k:
         raise SegmentationInputError(
             f"{x.shape[0]} eligible customer(s) in the fitting sample, fewer than k={k} clusters"
         )
     x = np.ascontiguousarray(x, dtype=np.float64)
-    init: str | np.ndarray = "k-means++"
-    restarts = n_init
     if init_centres is not None:
-        init, restarts = np.ascontiguousarray(init_centres, dtype=np.float64), 1
+        initial = np.array(init_centres, dtype=np.float64)
     elif restart_sample_size is not None and restart_sample_size < x.shape[0]:
         sample = x[: max(restart_sample_size, k)]
         seeding = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
-        init = seeding.fit(sample).cluster_centers_
-        restarts = 1
-    model = KMeans(n_clusters=k, init=init, n_init=restarts, random_state=seed)
-    labels = model.fit_predict(x)
-    centres, labels = _converge(x, model.cluster_centers_.astype(np.float64), labels)
+        initial = seeding.fit(sample).cluster_centers_.astype(np.float64)
+    else:
+        initial = best_restart_seeds(x, k, n_init, seed)
+    centres, labels, history = lloyd(x, initial)
     n_found = len(np.unique(labels))
     if n_found < k:
         raise SegmentationInputError(
@@ -65,30 +97,73 @@ def fit_kmeans(
             f"has too few distinct points ({len(np.unique(x, axis=0))}) for k clusters"
         )
     inertia = float(squared_distances(x, centres)[np.arange(len(labels)), labels].sum())
-    return centres, labels, inertia
+    return KMeansFit(centres, labels, inertia, initial, history)
 
 
-def _converge(
-    x: np.ndarray, centres: np.ndarray, labels: np.ndarray, max_iter: int = 300
-) -> tuple[np.ndarray, np.ndarray]:
-    """Lloyd steps until the assignment is a fixed point, as SPSS's final cluster centres:
-    every centre is exactly its members' mean and every row its nearest centre's.
+def best_restart_seeds(x: np.ndarray, k: int, n_init: int, seed: int) -> np.ndarray:
+    """The k-means++ initial centres of the restart ``KMeans(k, n_init=n_init,
+    random_state=seed)`` keeps, drawn explicitly (sklearn does not expose them).
+
+    As sklearn does: the rows are centred on their mean, one ``RandomState(seed)`` draws the
+    ``n_init`` k-means++ seedings in turn, each seeds one Lloyd run, and a run replaces the best
+    so far when its inertia is lower and its partition differs. Returns the winner's seeds in
+    the coordinates of ``x``.
+    """
+    random_state = check_random_state(seed)
+    x_mean = x.mean(axis=0)
+    centred = x - x_mean
+    norms = row_norms(centred, squared=True)
+    best_seeds, best_labels, best_inertia = None, None, None
+    for _ in range(n_init):
+        seeds = kmeans_plusplus(centred, k, random_state=random_state, x_squared_norms=norms)[0]
+        run = KMeans(n_clusters=k, init=seeds + x_mean, n_init=1).fit(x)
+        if best_inertia is None or (
+            run.inertia_ < best_inertia and not _same_partition(run.labels_, best_labels)
+        ):
+            best_seeds, best_labels, best_inertia = seeds + x_mean, run.labels_, run.inertia_
+    return np.ascontiguousarray(best_seeds, dtype=np.float64)
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two labelings are the same partition up to renumbering (sklearn's test)."""
+    pairs = len(np.unique(np.stack([a, b]), axis=1))
+    return pairs == len(np.unique(a)) == len(np.unique(b))
+
+
+def lloyd(
+    x: np.ndarray, initial: np.ndarray, max_iter: int = 600
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lloyd steps from ``initial`` until the assignment is a fixed point, as SPSS's final
+    cluster centres: every centre is exactly its members' mean and every row its nearest
+    centre's. Returns ``(centres, labels, history)``, ``history`` the centres before the first
+    step and after each step (``(steps + 1, k, d)``).
 
     sklearn stops on a centre-shift tolerance, so its centres can be a step off the members'
-    means; here the centres are recomputed as means and rows reassigned until nothing moves.
-    A centre left without members keeps its position.
+    means; here the steps go on until nothing moves. A centre left without members keeps its
+    position (sklearn would move it to a far row; it does not happen from k-means++ seeds or
+    a restart's centres on the project's data).
     """
+    centres = np.array(initial, dtype=np.float64)
+    labels = squared_distances(x, centres).argmin(axis=1)
+    history = [centres.copy()]
     k = centres.shape[0]
     for _ in range(max_iter):
         for g in range(k):
             members = labels == g
             if members.any():
                 centres[g] = x[members].mean(axis=0)
+        history.append(centres.copy())
         new_labels = squared_distances(x, centres).argmin(axis=1)
         if np.array_equal(new_labels, labels):
             break
         labels = new_labels
-    return centres, labels
+    return centres, labels, np.stack(history)
+
+
+def iteration_changes(history: np.ndarray) -> np.ndarray:
+    """``(steps, k)`` Euclidean distance each centre moved in each Lloyd step (SPSS's "Change
+    in Cluster Centers")."""
+    return np.sqrt(((history[1:] - history[:-1]) ** 2).sum(axis=2))
 
 
 def squared_distances(x: np.ndarray, centres: np.ndarray) -> np.ndarray:

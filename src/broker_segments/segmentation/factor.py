@@ -13,6 +13,14 @@ correlation matrix R) or R itself.
   SPSS's). Rotated factors keep the order the rotation gives them and each factor's sign is
   chosen so its loadings sum to a positive number (factor_analyzer's convention).
 * Regression factor score coefficients ``W = R^-1 L_rot``; factor scores ``F = z W``.
+* The other SPSS FACTOR tables (:func:`anti_image`, :func:`reproduced`): the correlation
+  matrix and its determinant; the anti-image covariance ``P_ij / (P_ii P_jj)`` and
+  correlation ``P_ij / sqrt(P_ii P_jj)`` matrices (the negatives of the partial covariances
+  and correlations), whose correlation diagonal is the per-variable KMO (MSA); the reproduced
+  correlations ``L L'`` of the unrotated loadings (diagonal: the extraction communalities)
+  and the residuals ``R - L L'`` off the diagonal; the component transformation matrix ``T``
+  with ``L_rot = L_unrot T`` (after the reordering and sign convention above); and the
+  varimax criterion of each sweep of the rotation.
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ VARIMAX_ANGLE_TOL = 1e-12
 
 VARIMAX_MAX_SWEEPS = 1000
 """Sweeps over all factor pairs before the varimax gives up (a few to ~25 are typical)."""
+
+LARGE_RESIDUAL = 0.05
+"""SPSS's footnote to the residuals counts the non-redundant ones with |residual| above this."""
 
 
 def correlation(z: np.ndarray) -> np.ndarray:
@@ -54,6 +65,52 @@ def kmo(r: np.ndarray) -> tuple[np.ndarray, float]:
     per_variable = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
     overall = float(r2.sum() / (r2.sum() + q2.sum()))
     return per_variable, overall
+
+
+def anti_image(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SPSS's anti-image covariance and correlation matrices of ``r``.
+
+    With ``P = R^-1``: covariance ``P_ij / (P_ii P_jj)`` (diagonal ``1 / P_ii``, the share of a
+    variable's variance the others do not explain), correlation ``P_ij / sqrt(P_ii P_jj)`` off
+    the diagonal (the negatives of the partial correlations) and, on the diagonal, each
+    variable's measure of sampling adequacy ``MSA_j = sum_i r_ij^2 / (sum_i r_ij^2 + sum_i
+    a_ij^2)`` over ``i != j``, computed from the off-diagonal ``a_ij`` of this matrix (it is
+    :func:`kmo`'s per-variable KMO).
+    """
+    p = np.linalg.inv(r)
+    p = (p + p.T) / 2.0
+    d = np.diag(p).copy()
+    covariance = p / np.outer(d, d)
+    correlation_ = p / np.sqrt(np.outer(d, d))
+    r2 = r**2
+    a2 = correlation_**2
+    np.fill_diagonal(r2, 0.0)
+    np.fill_diagonal(a2, 0.0)
+    np.fill_diagonal(correlation_, r2.sum(axis=0) / (r2.sum(axis=0) + a2.sum(axis=0)))
+    return covariance, correlation_
+
+
+def reproduced(r: np.ndarray, loadings: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Reproduced correlations ``L L'``, residuals ``R - L L'`` (NaN on the diagonal, which SPSS
+    leaves blank) and the percent of the ``p(p-1)/2`` non-redundant residuals with
+    ``|residual| >`` :data:`LARGE_RESIDUAL` (SPSS's footnote; NaN for a single input)."""
+    fitted = loadings @ loadings.T
+    fitted = (fitted + fitted.T) / 2.0
+    residual = r - fitted
+    np.fill_diagonal(residual, np.nan)
+    upper = residual[np.triu_indices(r.shape[0], k=1)]
+    pct = 100.0 * float((np.abs(upper) > LARGE_RESIDUAL).mean()) if len(upper) else np.nan
+    return fitted, residual, pct
+
+
+def varimax_criterion(loadings: np.ndarray) -> float:
+    """Kaiser's varimax criterion of Kaiser-normalised ``loadings``: the sum over factors of the
+    variance (over variables, divide by p) of the squared normalised loadings."""
+    loadings = np.asarray(loadings, dtype=np.float64)
+    h = np.sqrt((loadings**2).sum(axis=1))
+    h[h == 0.0] = 1.0
+    b2 = (loadings / h[:, None]) ** 2
+    return float((b2**2).mean(axis=0).sum() - (b2.mean(axis=0) ** 2).sum())
 
 
 def bartlett(r: np.ndarray, n: int) -> dict[str, float]:
@@ -82,6 +139,19 @@ class FactorModel:
     score_coefficients: pd.DataFrame  # W = R^-1 L
     communalities: pd.DataFrame  # columns initial (1.0), extraction
     variance_explained: pd.DataFrame  # index component 1..p, SPSS "Total Variance Explained"
+    correlation: pd.DataFrame  # R, input x input (SPSS "Correlation Matrix")
+    anti_image_covariance: pd.DataFrame  # input x input
+    anti_image_correlation: pd.DataFrame  # input x input, diagonal = per-variable KMO (MSA)
+    reproduced_correlation: pd.DataFrame  # L L', input x input, diagonal = communalities
+    residual_correlation: pd.DataFrame  # R - L L', NaN on the diagonal
+    # T with L_rot = L_unrot T: unrotated factor x rotated factor (identity-like without
+    # rotation)
+    transformation: pd.DataFrame
+    # one row per sweep of Kaiser's planar rotations (0 = the start, after factor_analyzer's
+    # varimax): criterion, max_angle (NaN for sweep 0); empty without a rotation
+    rotation_history: pd.DataFrame
+    # determinant (of R), large_residual_pct, rotation_sweeps
+    summary: dict[str, float]
 
     @property
     def factor_names(self) -> list[str]:
@@ -110,8 +180,9 @@ def fit_factor_model(
         )
     unrotated = _principal_loadings(r, m)
     rotated = _fit_factor_analyzer(r, m)
+    history = _empty_rotation_history()
     if rotation == "varimax" and m > 1:
-        rotated = varimax(rotated)
+        rotated, history = varimax_with_history(rotated)
     rotated = _positive_column_sums(rotated)
     # SPSS lists the rotated factors by their rotation sums of squared loadings, largest first.
     rotated = rotated[:, np.argsort(-(rotated**2).sum(axis=0), kind="stable")]
@@ -139,6 +210,17 @@ def fit_factor_model(
         cumulative[:m] = np.cumsum(100.0 * ss / n_vars)
         table[f"{prefix}_cum_pct"] = cumulative
 
+    # L_rot = L_unrot T: the columns of L_unrot are orthogonal (V sqrt(lambda)), so the least
+    # squares T is diag(1 / ss) L_unrot' L_rot; both span the first m eigenvectors, so it is
+    # exact up to rounding (~1e-13) and orthogonal.
+    transformation = (unrotated.T @ rotated) / extraction_ss[:, None]
+    covariance, anti_correlation = anti_image(r)
+    fitted, residual, large_pct = reproduced(r, unrotated)
+    sign, logdet = np.linalg.slogdet(r)
+
+    def square(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=names, columns=names)
+
     return FactorModel(
         eigenvalues=eigenvalues,
         unrotated_loadings=pd.DataFrame(unrotated, index=names, columns=factors),
@@ -148,6 +230,18 @@ def fit_factor_model(
             {"initial": np.ones(n_vars), "extraction": extraction}, index=names
         ),
         variance_explained=table,
+        correlation=square(r.copy()),
+        anti_image_covariance=square(covariance),
+        anti_image_correlation=square(anti_correlation),
+        reproduced_correlation=square(fitted),
+        residual_correlation=square(residual),
+        transformation=pd.DataFrame(transformation, index=factors, columns=factors),
+        rotation_history=history,
+        summary={
+            "determinant": float(sign * np.exp(logdet)),
+            "large_residual_pct": large_pct,
+            "rotation_sweeps": float(max(len(history) - 1, 0)),
+        },
     )
 
 
@@ -169,6 +263,20 @@ def correlation_design(r: np.ndarray) -> np.ndarray:
 def varimax(
     loadings: np.ndarray, tol: float = VARIMAX_ANGLE_TOL, max_sweeps: int = VARIMAX_MAX_SWEEPS
 ) -> np.ndarray:
+    """Varimax rotation with Kaiser normalisation (see :func:`varimax_with_history`)."""
+    return varimax_with_history(loadings, tol, max_sweeps)[0]
+
+
+def _empty_rotation_history() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"criterion": np.empty(0), "max_angle": np.empty(0)},
+        index=pd.RangeIndex(0, 0, name="sweep"),
+    )
+
+
+def varimax_with_history(
+    loadings: np.ndarray, tol: float = VARIMAX_ANGLE_TOL, max_sweeps: int = VARIMAX_MAX_SWEEPS
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Varimax rotation with Kaiser normalisation of ``loadings`` (p x m), to the optimum.
 
     Two stages, both on the Kaiser-normalised rows ``b_i = l_i / h_i`` (``h_i`` = row length):
@@ -204,6 +312,12 @@ def varimax(
     This rotation is iterated further than SPSS's: its loadings agree with SPSS's to about
     SPSS's own stopping precision (the three decimals SPSS prints), not to 1e-12.
 
+    Returns the rotated loadings and the history of stage 2: one row per sweep (index
+    ``sweep``; 0 = the start, stage 1's result) with the :func:`varimax_criterion` after it and
+    the largest ``|phi|`` it turned by (``max_angle``, NaN for sweep 0). SPSS does not print
+    such a table (it says "Rotation converged in N iterations"); the criterion rises to its
+    optimum and the angles fall below ``tol`` in the last sweep.
+
     Raises :class:`SegmentationInputError` if ``max_sweeps`` sweeps
     (:data:`VARIMAX_MAX_SWEEPS`) do not get there: the criterion is then flat in some plane,
     i.e. the data do not determine the rotated factors.
@@ -211,13 +325,14 @@ def varimax(
     loadings = np.asarray(loadings, dtype=np.float64)
     p, m = loadings.shape
     if m < 2:
-        return loadings.copy()
+        return loadings.copy(), _empty_rotation_history()
     start = Rotator(method="varimax", normalize=True, tol=1e-12, max_iter=5000).fit_transform(
         loadings
     )
     h = np.sqrt((start**2).sum(axis=1))
     h[h == 0.0] = 1.0  # a variable with no loading stays at zero under any rotation
     b = start / h[:, None]
+    criteria, angles = [varimax_criterion(b)], [np.nan]
     largest = np.inf
     for _ in range(max_sweeps):
         largest = 0.0
@@ -232,8 +347,14 @@ def varimax(
                 largest = max(largest, abs(phi))
                 c, s = np.cos(phi), np.sin(phi)
                 b[:, j], b[:, k] = c * x + s * y, c * y - s * x
+        criteria.append(varimax_criterion(b))
+        angles.append(largest)
         if largest < tol:
-            return b * h[:, None]
+            history = pd.DataFrame(
+                {"criterion": criteria, "max_angle": angles},
+                index=pd.RangeIndex(0, len(criteria), name="sweep"),
+            )
+            return b * h[:, None], history
     raise SegmentationInputError(
         f"the varimax rotation of {m} factors did not converge in {max_sweeps} sweeps (the "
         f"last one still turned by {largest:.1e} rad, tolerance {tol:g}): the data do not "

@@ -107,6 +107,12 @@ class FitResult:
     # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
     # canonical_correlation, wilks_lambda, chi_square, df, p_value)
     discriminant_functions: pd.DataFrame | None = None
+    # the K-means run that produced the centres (SPSS QUICK CLUSTER): its initial centres
+    # (segment_code x model variable) and its Lloyd steps, index (iteration 1.., segment_code),
+    # columns ``change`` (distance the centre moved in the step) and the model variables (the
+    # centre after the step; the last iteration's are ``centres``)
+    initial_centres: pd.DataFrame | None = None
+    kmeans_iterations: pd.DataFrame | None = None
     # SPSS DISCRIMINANT's other tables, on the inputs' z-scores with the K-means groups (all
     # rows of ``frame``; see ``discriminant`` and the ``artifacts`` catalogue):
     # (segment_code or 'total', input) x (mean, std, n) -- "Group Statistics"
@@ -339,7 +345,7 @@ def fit_scheme(
     warm_start = previous_group_centres(previous, ids, model_all, k)
     if warm_start is not None:
         notes.append("K-means started from the previous model's groups (warm start)")
-    centres, kmeans_labels, inertia = cluster.fit_kmeans(
+    kmeans = cluster.fit_kmeans(
         x_fit,
         k,
         config.n_init,
@@ -347,6 +353,7 @@ def fit_scheme(
         config.restart_sample_size,
         init_centres=warm_start,
     )
+    centres, kmeans_labels, inertia = kmeans.centres, kmeans.labels, kmeans.inertia
     d2 = cluster.squared_distances(model_all, centres)
     first_labels = d2.argmin(axis=1)
     mismatches = int((first_labels[fit_rows] != kmeans_labels).sum())
@@ -395,6 +402,18 @@ def fit_scheme(
     profile = raw.groupby(segment).mean().reindex(range(k))
     profile.index = code_index
     centres_frame = pd.DataFrame(ordered_centres, index=code_index, columns=model_variables)
+    initial_centres = pd.DataFrame(
+        kmeans.initial_centres[cluster_numbers], index=code_index, columns=model_variables
+    )
+    history = kmeans.history[:, cluster_numbers]
+    kmeans_iterations = pd.DataFrame(
+        history[1:].reshape(-1, len(model_variables)),
+        index=pd.MultiIndex.from_product(
+            [range(1, kmeans.iterations + 1), codes], names=["iteration", "segment_code"]
+        ),
+        columns=model_variables,
+    )
+    kmeans_iterations.insert(0, "change", cluster.iteration_changes(history).ravel())
     naming = naming.set_index("segment_code")
 
     anova = cluster.anova(model_all, segment, model_variables)
@@ -490,5 +509,7 @@ def fit_scheme(
         previous_match=previous_match,
         classification_results=classification_results,
         discriminant_functions=discriminant_functions,
+        initial_centres=initial_centres,
+        kmeans_iterations=kmeans_iterations,
         **spss_tables,
     )

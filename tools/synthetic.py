@@ -1,4 +1,5 @@
-"""Synthetic customer indicators with known groups, for tests, benchmarks and demos.
+"""Synthetic customer indicators with known groups, for the tests of the fits and
+``tools.fit_benchmark``.
 
 Six archetypes, one per thesis group, with realistic orders of magnitude (A-share commission
 around 0.03% of trade value, assets mostly under 100k CNY, VIPs in the millions, dormant

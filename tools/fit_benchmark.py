@@ -1,4 +1,4 @@
-"""Time a fit on synthetic customers: ``python -m broker_segments.segmentation.benchmark``.
+"""Time a fit on synthetic customers: ``python -m tools.fit_benchmark``.
 
 Fits the scheme on all rows and on a sample (``fit_sample_size``), reports wall-clock seconds
 per step and the adjusted Rand index between the two partitions of all rows.
@@ -12,9 +12,9 @@ import time
 
 from sklearn.metrics import adjusted_rand_score
 
-from .config import get_scheme
-from .fit import fit_scheme
-from .synthetic import make_customers
+from broker_segments.segmentation.config import get_scheme
+from broker_segments.segmentation.fit import fit_scheme
+from tools.synthetic import make_customers
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,8 +8,11 @@
 -- trading days than min_open_trading_days) has window totals over a short history, not
 -- comparable with a full window's. With var new_customer_annualise (docs/domain.md) they are
 -- scaled to a full window: total x window trading days / open trading days (active months
--- capped at the window's months); ratios and averages are kept, and so are net_fund_inflow
--- (an opening deposit is no yearly rate), tenure and recency. Fitted customers get factor 1.
+-- capped at the window's months); ratios and averages are kept. Inputs a short history does
+-- not measure as it does for an established customer (var new_customer_unmeasured_inputs: by
+-- default net_fund_inflow, an opening deposit; asset_growth, from an empty account; tenure
+-- and recency, near zero for every new account) are scored at the fitted mean (z = 0), so
+-- they place a new customer neither here nor there. Fitted customers are scored as fitted.
 {%- set annualise = var('new_customer_annualise') %}
 {%- if annualise is not sameas true and annualise is not sameas false %}
     {{ exceptions.raise_compiler_error(
@@ -17,6 +20,7 @@
     ) }}
 {%- endif %}
 {%- set inputs = indicator_columns() %}
+{%- set unmeasured = var('new_customer_unmeasured_inputs') %}
 {%- set factor = 'annualisation.annualisation_factor' %}
 {%- set comparable = {
     'annual_commission': 'cast(indicators.annual_commission as double) * ' ~ factor,
@@ -94,6 +98,10 @@ annualisation as (
         window_size.window_months,
         -- scored by the model (K-means or the classification functions), not by a rule
         not indicators.is_closed and indicators.outlier_rule is null as is_model_scored,
+        -- placed by the classification functions, not fitted (docs/domain.md)
+        not indicators.is_closed
+        and indicators.outlier_rule is null
+        and indicators.has_short_history as is_new_customer,
         case
             when
                 {{ 'true' if annualise else 'false' }}
@@ -116,6 +124,7 @@ raw_inputs as (
         standardisation.scheme,
         standardisation.model_id,
         annualisation.annualisation_factor,
+        annualisation.is_new_customer,
         {% for column in inputs %}
             case
                 when standardisation.transform_{{ column }} is not null
@@ -288,10 +297,23 @@ final as (
         transformed.scheme,
         transformed.model_id,
         {% for column in inputs %}
-            (transformed.transformed_{{ column }} - standardisation.mean_{{ column }})
-            / standardisation.std_{{ column }} as z_{{ column }},
+            {% if column in unmeasured %}
+                case
+                    when
+                        transformed.is_new_customer
+                        and standardisation.transform_{{ column }} is not null
+                        then 0.0
+                    else
+                        (transformed.transformed_{{ column }} - standardisation.mean_{{ column }})
+                        / standardisation.std_{{ column }}
+                end as z_{{ column }},
+            {% else %}
+                (transformed.transformed_{{ column }} - standardisation.mean_{{ column }})
+                / standardisation.std_{{ column }} as z_{{ column }},
+            {% endif %}
         {% endfor %}
-        transformed.annualisation_factor
+        transformed.annualisation_factor,
+        transformed.is_new_customer
     from transformed
     inner join standardisation
         on transformed.model_id = standardisation.model_id

@@ -36,6 +36,8 @@ pivoted as (
             'n_init',
             'fit_seconds',
             'kmeans_label_mismatches',
+            'kmeans_iterations',
+            'min_initial_centre_distance',
         ],
         [
             'fitted_at_utc',
@@ -73,6 +75,8 @@ final as (
         cast(n_init as integer) as n_init,
         fit_seconds,
         cast(kmeans_label_mismatches as bigint) as kmeans_label_mismatches,
+        cast(kmeans_iterations as integer) as kmeans_iterations,
+        min_initial_centre_distance,
         model_variables,
         segment_codes,
         config,

@@ -1,0 +1,69 @@
+"""The two jobs and their schedules: the daily build and the monthly refit.
+
+- `daily_build_job`, on `daily_build_schedule` (19:00 Asia/Shanghai, after the day's export,
+  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml), built with
+  the default vars (`segmentation_refit: auto`).
+- `monthly_refit_job`, on `monthly_refit_schedule` (19:00 on the 1st, in place of that day's
+  daily build): the assets of the selector `monthly_refit`, built with
+  `--vars '{segmentation_refit: true}'`.
+
+Both carry the tag `broker_segments/warehouse`, so a run queue limit of 1 on it holds manual
+launches back too: the DuckDB file takes a single writer.
+"""
+
+import dagster as dg
+from dagster_dbt import build_dbt_asset_selection
+
+from broker_segments.orchestration.assets import DBT_ASSETS_NAME, DbtBuildConfig
+
+DAILY_JOB = "daily_build_job"
+MONTHLY_JOB = "monthly_refit_job"
+# The dbt selectors (selectors.yml) each job builds.
+DAILY_SELECTOR = "daily"
+MONTHLY_SELECTOR = "monthly_refit"
+SCHEDULE_TIMEZONE = "Asia/Shanghai"
+# After the A-share close (15:00) and the evening export; the daily build skips the 1st, when
+# the monthly refit builds (and scores) instead: two builds cannot share the DuckDB file.
+DAILY_CRON = "0 19 2-31 * *"
+MONTHLY_CRON = "0 19 1 * *"
+WAREHOUSE_TAG = {"broker_segments/warehouse": "duckdb"}
+
+
+def build_jobs(assets: dg.AssetsDefinition) -> tuple:
+    """The daily job and the monthly refit job over the dbt assets of their selectors
+    (unresolved asset jobs: Dagster resolves their selections when it loads them)."""
+    daily_job = dg.define_asset_job(
+        DAILY_JOB,
+        selection=build_dbt_asset_selection([assets], dbt_selector=DAILY_SELECTOR),
+        description="Daily: dbt build with the default vars (score with the latest model).",
+        config=dg.RunConfig(ops={DBT_ASSETS_NAME: DbtBuildConfig(segmentation_refit="auto")}),
+        tags=WAREHOUSE_TAG,
+    )
+    monthly_job = dg.define_asset_job(
+        MONTHLY_JOB,
+        selection=build_dbt_asset_selection([assets], dbt_selector=MONTHLY_SELECTOR),
+        description="Monthly: dbt build --vars '{segmentation_refit: true}' (refit, then score).",
+        config=dg.RunConfig(ops={DBT_ASSETS_NAME: DbtBuildConfig(segmentation_refit="true")}),
+        tags=WAREHOUSE_TAG,
+    )
+    return daily_job, monthly_job
+
+
+def build_schedules(daily_job, monthly_job) -> list[dg.ScheduleDefinition]:
+    """Every day but the 1st the daily job, on the 1st the refit; both start stopped."""
+    return [
+        dg.ScheduleDefinition(
+            name="daily_build_schedule",
+            job=daily_job,
+            cron_schedule=DAILY_CRON,
+            execution_timezone=SCHEDULE_TIMEZONE,
+            description="Build and score every day after the export, except the 1st (refit).",
+        ),
+        dg.ScheduleDefinition(
+            name="monthly_refit_schedule",
+            job=monthly_job,
+            cron_schedule=MONTHLY_CRON,
+            execution_timezone=SCHEDULE_TIMEZONE,
+            description="Refit the segment models on the 1st, then build and score.",
+        ),
+    ]

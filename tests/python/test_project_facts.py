@@ -1,0 +1,55 @@
+"""Facts that cross between Python and the dbt project agree with their one home,
+``broker_segments.project`` (see its docstring for which copy is which)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import yaml
+from conftest import PROJECT_DIR
+
+from broker_segments import project
+
+
+def _env_defaults(text: str, variable: str) -> set[str]:
+    return set(re.findall(rf"env_var\('{variable}', '([^']*)'\)", text))
+
+
+def test_the_default_warehouse_is_the_default_targets():
+    profiles = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["broker_segments"]
+    path = profiles["outputs"][profiles["target"]]["path"]
+    assert _env_defaults(path, "BROKER_DUCKDB_PATH") == {project.DEFAULT_DUCKDB_PATH}
+
+
+def test_the_default_raw_folder_is_the_sources_and_the_demo_datas():
+    sources = (PROJECT_DIR / "models" / "staging" / "broker" / "_broker__sources.yml").read_text()
+    assert _env_defaults(sources, "BROKER_RAW_DIR") == {project.DEFAULT_RAW_DIR}
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert re.search(r"^DEMO_RAW_DIR := (\S+)$", makefile, re.M).group(1) == project.DEFAULT_RAW_DIR
+
+
+def test_the_indicator_macro_lists_the_indicators_in_order():
+    macro = (PROJECT_DIR / "macros" / "segmentation" / "indicator_columns.sql").read_text()
+    body = macro[macro.index("macro indicator_columns") : macro.index("endmacro")]
+    assert tuple(re.findall(r"'(\w+)'", body)) == project.INDICATOR_NAMES
+
+
+def test_the_domain_documents_the_indicators_in_order_with_their_terms():
+    domain = (PROJECT_DIR / "docs" / "domain.md").read_text()
+    section = domain[domain.index("\n## Indicators") : domain.index("\n### The flags")]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", section, re.M)
+    assert tuple(rows) == project.INDICATORS
+
+
+def test_the_raw_contract_macro_has_the_sources_columns_in_order():
+    macro = (PROJECT_DIR / "macros" / "raw_data" / "raw_contract_columns.sql").read_text()
+    contract = ast.literal_eval(re.search(r"set contract = (\{.*?\}) %\}", macro, re.S).group(1))
+    sources = yaml.safe_load(
+        (PROJECT_DIR / "models" / "staging" / "broker" / "_broker__sources.yml").read_text()
+    )
+    declared = {
+        table["name"]: [column["name"] for column in table["columns"]]
+        for table in sources["sources"][0]["tables"]
+    }
+    assert {name: part["key"] + part["values"] for name, part in contract.items()} == declared
