@@ -86,6 +86,7 @@ def test_artifact_set_per_scheme(fitted):
         "standardisation",
         "cluster_centre",
         "cluster_profile",
+        "cluster_median_profile",
         "cluster_size",
         "segment_naming",
         "centre_distance",

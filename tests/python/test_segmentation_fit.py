@@ -202,6 +202,22 @@ def test_scheme_b(customers, fit_b):
     assert fit_b.hit_rates.loc["leave_one_out", "overall"] > 0.9
 
 
+def test_naming_reads_the_turnover_median(customers, fit_a, fit_b):
+    for fit in (fit_a, fit_b):
+        inputs = list(fit.config.inputs)
+        by_segment = customers[inputs].fillna({"annual_turnover": 0.0})
+        expected = by_segment.groupby(fit.assignments["segment_code"].to_numpy()).median()
+        pd.testing.assert_frame_equal(
+            fit.median_profile, expected.loc[fit.segment_codes], check_names=False
+        )
+        stored = fit.to_artifacts(include_assignments=False)
+        medians = stored[stored["artifact"] == "cluster_median_profile"]
+        assert len(medians) == fit.config.k * len(inputs)
+        assert not medians.duplicated(["row_key", "column_key"]).any()
+    assert "median annual_turnover" in fit_a.naming.loc["potential", "criterion"]
+    assert "median annual_turnover" in fit_b.naming.loc["high_activity", "criterion"]
+
+
 def test_deterministic_and_independent_of_row_order(customers, fit_a):
     again = fit_scheme(customers, A, "test_a")
     pd.testing.assert_frame_equal(again.centres, fit_a.centres)

@@ -15,6 +15,7 @@ from broker_segments.segmentation import (
     name_clusters,
     segment_catalogue,
 )
+from broker_segments.segmentation.naming import MEDIAN_COLUMNS, naming_profile
 
 THESIS_COLUMNS = [
     "annual_commission",
@@ -294,3 +295,83 @@ def test_paper_rule_ambiguity_on_turnover():
 def test_margin_out_of_range():
     with pytest.raises(ValueError, match="ambiguity_margin is 1.5"):
         name_clusters(PAPER_PROFILE, "paper", 1.5)
+
+
+# --- robust statistic: a few extreme-turnover accounts do not rename groups -----------------
+
+
+def _customers(profile: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` customers per cluster (row of ``profile``) scattered around its values: ``label``
+    and the profile's columns, the way a fit holds them (raw inputs by assigned cluster)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for label, row in profile.iterrows():
+        part = pd.DataFrame(
+            {
+                column: value + rng.normal(0, 0.05, n)
+                if column == "asset_growth"  # a log difference, may be negative
+                else value * np.exp(rng.normal(0, 0.1, n))
+                for column, value in row.items()
+            }
+        )
+        parts.append(part.assign(label=label))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _plant(customers: pd.DataFrame, label: object, count: int) -> pd.DataFrame:
+    """``count`` more customers of cluster ``label``, typical but for an annual_turnover of
+    200,000 (100 CNY of average assets traded 20 M a year: not an outlier by the rule)."""
+    planted = customers[customers["label"] == label].head(count).copy()
+    planted["annual_turnover"] = 200_000.0
+    return pd.concat([customers, planted], ignore_index=True)
+
+
+def _codes(customers: pd.DataFrame, rule: str, robust: bool) -> dict[object, str]:
+    """The codes as a fit gives them (``robust``: means and the turnover median, the fit's
+    naming profile) or as the mean-only rule did (``robust=False``)."""
+    raw = customers.drop(columns="label")
+    groups = raw.groupby(customers["label"])
+    means = groups.mean()
+    profile = naming_profile(means, groups[list(MEDIAN_COLUMNS)].median()) if robust else means
+    return name_clusters(profile, rule)["segment_code"].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("rule", "base", "planted_in", "taken_code"),
+    [
+        # Scheme B: 2 extreme accounts among 400 would make relationship_maintained (mean
+        # turnover 3) the highest-turnover group.
+        ("paper", PAPER_PROFILE, 5, "high_activity"),
+        # Scheme A: 2 in ordinary_a would raise its turnover rank to the top, tie potential's
+        # rank sum and win the turnover tie-break: the potential code.
+        ("thesis", THESIS_PROFILE, "ordinary_a", "potential"),
+    ],
+)
+def test_a_few_extreme_turnover_accounts_do_not_flip_the_names(rule, base, planted_in, taken_code):
+    customers = _customers(base, n=400, seed=3)
+    clean = _codes(customers, rule, robust=True)
+    assert clean == _codes(customers, rule, robust=False)  # no planted accounts: same names
+    assert clean[planted_in] != taken_code
+    planted = _plant(customers, planted_in, count=2)
+    # The mean-only rule flips: the cluster with the two accounts takes the code ...
+    assert _codes(planted, rule, robust=False)[planted_in] == taken_code
+    # ... the median the rule now reads is not moved: every name stays.
+    assert _codes(planted, rule, robust=True) == clean
+
+
+def test_naming_profile_takes_only_the_turnover_median():
+    means = THESIS_PROFILE.copy()
+    medians = THESIS_PROFILE[["annual_turnover"]] / 2.0
+    profile = naming_profile(means, medians)
+    pd.testing.assert_series_equal(profile["annual_turnover"], medians["annual_turnover"])
+    pd.testing.assert_frame_equal(
+        profile.drop(columns="annual_turnover"), means.drop(columns="annual_turnover")
+    )
+    assert MEDIAN_COLUMNS == ("annual_turnover",)
+    with pytest.raises(ValueError, match="median of 'annual_turnover'"):
+        naming_profile(means, medians.drop(columns="annual_turnover"))
+    criteria = name_clusters(profile, "thesis").set_index("segment_code")["criterion"]
+    assert "median annual_turnover" in criteria["potential"]
+    assert "mean customer_value" in criteria["vip"]
+    paper = name_clusters(PAPER_PROFILE, "paper").set_index("segment_code")["criterion"]
+    assert "median annual_turnover" in paper["high_activity"]

@@ -136,6 +136,16 @@ def test_groups_recover_the_planted_profiles(clean_build):
     assert sleeping_share > 0.9
 
 
+def test_profiles_mart_shows_the_median_naming_reads(clean_build):
+    profiles = clean_build.query("select * from segment_cluster_profiles")
+    assert profiles["median_value"].notna().all()
+    assert set(profiles["scheme"]) == {"A", "B"}
+    naming = clean_build.query("select * from segment_naming").set_index(["scheme", "segment_code"])
+    assert "median annual_turnover" in naming.loc[("A", "potential"), "criterion"]
+    assert "median annual_turnover" in naming.loc[("B", "high_activity"), "criterion"]
+    assert "mean customer_value" in naming.loc[("A", "vip"), "criterion"]
+
+
 def test_a_degenerate_fit_stops_the_build_with_the_reason(clean_build, warehouse_copy, tmp_path):
     result = run_dbt(
         ["run", "--select", "segmentation_fit_scheme_b"],

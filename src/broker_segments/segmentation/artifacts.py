@@ -98,6 +98,10 @@ kmeans_iteration          ``<iteration>:<code>``  that run's Lloyd steps (SPSS "
 cluster_profile           segment_code            every configured input (dropped ones too) ->
                                                   mean raw (untransformed, after null fill)
                                                   value over the segment's customers
+cluster_median_profile    segment_code            every configured input -> median raw value
+                                                  over the segment's customers (after null
+                                                  fill); naming reads it for
+                                                  ``annual_turnover`` (``naming``)
 cluster_size              segment_code            ``n`` (customers), ``pct`` (0..100),
                                                   ``kmeans_cluster_number`` (K-means' own
                                                   1-based number; arbitrary) -> value
@@ -107,7 +111,8 @@ segment_naming            segment_code            ``naming_step``, ``sort_order`
                                                   ``ambiguity_group`` (0, or the group's
                                                   lowest naming step) -> value;
                                                   ``segment_name``, ``segment_name_zh``,
-                                                  ``criterion`` (why it got the name),
+                                                  ``criterion`` (why it got the name, with
+                                                  the statistic read: mean, or median),
                                                   ``naming_method`` (``rule`` or
                                                   ``matched_previous``, see ``continuity``),
                                                   ``rule_segment_code`` (the code the rule
@@ -289,6 +294,7 @@ ARTIFACTS = (
     "initial_cluster_centre",
     "kmeans_iteration",
     "cluster_profile",
+    "cluster_median_profile",
     "cluster_size",
     "segment_naming",
     "previous_model_match",
@@ -524,6 +530,8 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         keyed.index = [f"{step}:{code}" for step, code in iterations.index]
         blocks.add_frame("kmeans_iteration", keyed)
     blocks.add_frame("cluster_profile", result.profile)
+    if result.median_profile is not None:
+        blocks.add_frame("cluster_median_profile", result.median_profile)
     blocks.add_frame("cluster_size", result.sizes)
     naming = result.naming
     numeric = naming[["naming_step", "sort_order", "ambiguous", "ambiguity_group"]]

@@ -27,9 +27,10 @@ The drop is warned (``DroppedInputWarning``) and recorded (``dropped_inputs``, a
 ``dropped_input``); scoring ignores the dropped input. A KMO below
 ``config.kmo_warning_threshold`` warns (``LowAdequacyWarning``) and is recorded, the fit goes on.
 
-Naming: by the documented rule (``naming``). With ``previous`` (the previous model of the same
-scheme) the clusters where the rule is ambiguous take the codes of the previous clusters they
-match, so a refit does not swap nearly tied groups' codes (``continuity``).
+Naming: by the documented rule (``naming``), on the cluster means of the raw inputs but the
+median of the heavy-tailed ``annual_turnover``. With ``previous`` (the previous model of the
+same scheme) the clusters where the rule is ambiguous take the codes of the previous clusters
+they match, so a refit does not swap nearly tied groups' codes (``continuity``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from . import cluster, continuity, discriminant
 from .config import SchemeConfig, get_scheme
 from .errors import DroppedInputWarning, LowAdequacyWarning, SegmentationInputError
 from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
-from .naming import name_clusters
+from .naming import MEDIAN_COLUMNS, name_clusters, naming_profile
 from .transform import check_not_singular, prepare_inputs, standardise, zero_variance_columns
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class FitResult:
     factor_model: FactorModel | None
     model_variables: list[str]
     centres: pd.DataFrame  # segment_code x model variable
-    profile: pd.DataFrame  # segment_code x raw input (all configured inputs)
+    profile: pd.DataFrame  # segment_code x raw input (all configured inputs): mean
     sizes: pd.DataFrame  # segment_code x (n, pct, kmeans_cluster_number)
     # segment_code x (naming_step, sort_order, names, criterion, ambiguous, ambiguity_group,
     # naming_method, rule_segment_code)
@@ -113,6 +114,9 @@ class FitResult:
     # centre after the step; the last iteration's are ``centres``)
     initial_centres: pd.DataFrame | None = None
     kmeans_iterations: pd.DataFrame | None = None
+    # segment_code x raw input (all configured inputs): cluster median; naming reads its
+    # MEDIAN_COLUMNS (``naming``)
+    median_profile: pd.DataFrame | None = None
     # SPSS DISCRIMINANT's other tables, on the inputs' z-scores with the K-means groups (all
     # rows of ``frame``; see ``discriminant`` and the ``artifacts`` catalogue):
     # (segment_code or 'total', input) x (mean, std, n) -- "Group Statistics"
@@ -368,10 +372,13 @@ def fit_scheme(
             "well-separated groups, lower k"
         )
 
-    # Name clusters from their raw profiles, then put centres in display order; assignment
-    # ties go to the first centre in that order (as in SQL).
+    # Name clusters from their raw profiles (means; medians of the heavy-tailed turnover, see
+    # ``naming``), then put centres in display order; assignment ties go to the first centre
+    # in that order (as in SQL). Continuity matches on the means (artifact cluster_profile).
     cluster_profile = raw.groupby(first_labels).mean()
-    naming = name_clusters(cluster_profile, config.naming_rule, config.naming_ambiguity_margin)
+    robust = [c for c in MEDIAN_COLUMNS if c in raw.columns]
+    named_on = naming_profile(cluster_profile, raw[robust].groupby(first_labels).median())
+    naming = name_clusters(named_on, config.naming_rule, config.naming_ambiguity_margin)
     previous_model_id, codes_matched, previous_match = None, 0, None
     if previous is None:
         naming = continuity.rule_only(naming)
@@ -401,6 +408,8 @@ def fit_scheme(
     )
     profile = raw.groupby(segment).mean().reindex(range(k))
     profile.index = code_index
+    median_profile = raw.groupby(segment).median().reindex(range(k))
+    median_profile.index = code_index
     centres_frame = pd.DataFrame(ordered_centres, index=code_index, columns=model_variables)
     initial_centres = pd.DataFrame(
         kmeans.initial_centres[cluster_numbers], index=code_index, columns=model_variables
@@ -489,6 +498,7 @@ def fit_scheme(
         model_variables=model_variables,
         centres=centres_frame,
         profile=profile,
+        median_profile=median_profile,
         sizes=sizes,
         naming=naming,
         centre_distances=cluster.centre_distances(centres_frame),

@@ -1,10 +1,41 @@
-"""Naming clusters: a deterministic rule on the clusters' mean raw-indicator profiles.
+"""Naming clusters: a deterministic rule on the clusters' raw-indicator profiles.
 
-The rule looks only at each cluster's profile (mean of the *raw*, untransformed inputs after
-the null fill, over the customers assigned to it), never at K-means' arbitrary cluster
-numbers, so a refit that finds the same partition under other numbers gets the same names.
-Codes are handed out in a fixed naming order; each step chooses among the clusters not yet
-named. Every "highest"/"lowest" below is of the cluster mean.
+The rule looks only at each cluster's *naming profile* (:func:`naming_profile`: a statistic
+of the *raw*, untransformed inputs after the null fill, over the customers assigned to it),
+never at K-means' arbitrary cluster numbers, so a refit that finds the same partition under
+other numbers gets the same names. Codes are handed out in a fixed naming order; each step
+chooses among the clusters not yet named. Every "highest"/"lowest" below is of the cluster
+mean, except ``annual_turnover``: of the cluster *median* (``MEDIAN_COLUMNS``).
+
+Which statistic, and why. A mean can be moved by a few extreme accounts; how far depends on
+whether the indicator is bounded:
+
+* ``customer_value`` / ``customer_contribution`` (money per year) are capped: a customer with
+  ``customer_contribution`` above var ``outlier_max_customer_contribution`` (200,000) is an
+  outlier, not in the fitting population. So one account moves a cluster's mean value by at
+  most 200,000 / n_cluster (on a 20,000-customer synthetic fit, ``synthetic.make_customers``:
+  1.0% to 5.6% of the cluster mean for the clusters named on value but free; 27% for free,
+  mean 168 CNY against the next lowest's 745, so 12 accounts at the cap could not flip it).
+  The mean is kept on purpose: it is what the group earns per customer, the business
+  meaning of "valuable" (the group's total revenue / its size); a median would call a group
+  of a few large payers and many small ones less valuable than what it earns.
+* ``annual_turnover`` = ``annual_trade_volume`` / ``avg_daily_assets`` is *not* capped: the
+  outlier rule removes only accounts with both assets and volume below 2,000, so an account
+  with 100 CNY of assets that trades 20 M a year (turnover 200,000) is in the fit. In scheme
+  B's synthetic fit the high-activity group's mean turnover is 26.3 and the next one's 1.5,
+  over 9,097 customers: one such account adds 22 to that mean (23.5, just outside the 10%
+  margin), two (45.5) give it the code high_activity. The model clusters on
+  ``log1p(annual_turnover)`` (such an account adds 12.2 there, not 200,000), so the clusters
+  would hardly change but their names would. j planted accounts move a cluster's median at
+  most j places along its sorted values, whatever their size, so it is the statistic of both
+  turnover criteria (scheme A's potential rank sum and tie-break, scheme B's high_activity).
+* ``asset_growth`` (a log difference), ``active_trading_days`` (0..~250 trading days),
+  ``days_since_last_trade`` (bounded by the account age) and ``account_age_years`` keep the
+  mean: bounded or logs, a few accounts move their means little. ``avg_daily_market_value``
+  (uncapped) only breaks exact ties of vip's value.
+
+The statistic of each step is in its ``criterion`` text (artifact ``segment_naming``); the
+cluster medians of every input are artifact ``cluster_median_profile``.
 
 Scheme A (``naming_rule='thesis'``), value score ``customer_value = annual_commission +
 interest_margin_contribution`` (what the broker earns from the customer per year: commission
@@ -15,9 +46,10 @@ contribution, and in CNY, so clusters compare on one scale):
    ``days_since_last_trade``.
 2. ``vip``: highest ``customer_value``; ties: highest ``avg_daily_market_value``.
 3. ``potential``: most active and fastest growing relative to its value: highest sum of the
-   ranks (among the clusters still unnamed) of ``annual_turnover`` (trade volume per unit of
-   assets, i.e. activity relative to value) and ``asset_growth`` (log growth of assets, also
-   scale-free); ties: highest ``annual_turnover``, then highest ``asset_growth``.
+   ranks (among the clusters still unnamed) of median ``annual_turnover`` (trade volume per
+   unit of assets, i.e. activity relative to value) and mean ``asset_growth`` (log growth of
+   assets, also scale-free); ties: highest median ``annual_turnover``, then highest mean
+   ``asset_growth``.
 4. ``free``: lowest ``customer_value``; ties: lowest ``active_trading_days``.
 5. ``ordinary_a``: highest ``customer_value`` among the rest.
 6. ``ordinary_b``: the next highest ``customer_value`` (with k = 6 the two left, A the higher).
@@ -25,7 +57,7 @@ contribution, and in CNY, so clusters compare on one scale):
 Scheme B (``naming_rule='paper'``):
 
 1. ``high_contribution``: highest ``customer_contribution``.
-2. ``high_activity``: highest ``annual_turnover``.
+2. ``high_activity``: highest (median) ``annual_turnover``.
 3. ``loyal_retained``: highest ``account_age_years``.
 4. ``relationship_maintained``: highest ``customer_contribution`` among the rest (with k = 4
    simply the one left).
@@ -47,8 +79,9 @@ only where its choices are clear; where two clusters are nearly tied on a step's
 refit on slightly different data can swap their codes. A step is *ambiguous* when another
 cluster still unnamed is within the margin of the chosen one on the step's primary criterion:
 
-* two cluster means a, b are *within the margin* when ``|a - b| <= m * max(|a|, |b|)`` (so
-  two zero means are within it; with m = 0 only exact ties are);
+* two cluster statistics (means; medians for turnover) a, b are *within the margin* when
+  ``|a - b| <= m * max(|a|, |b|)`` (so two zeros are within it; with m = 0 only exact ties
+  are);
 * a single-quantity step (every step but ``potential``, and the extra ``cluster_<n>`` steps):
   the contenders are the unnamed clusters within the margin of the chosen one on that
   quantity (``active_trading_days`` for sleeping, ``customer_value`` for vip, free,
@@ -147,7 +180,7 @@ _THESIS_STEPS = (
             turnover=lambda p: p["annual_turnover"],
             growth=lambda p: p["asset_growth"],
         ),
-        "most active relative to value: highest rank sum of mean annual_turnover and mean "
+        "most active relative to value: highest rank sum of median annual_turnover and mean "
         "asset_growth among the clusters left",
         ranked=("annual_turnover", "asset_growth"),
     ),
@@ -169,7 +202,7 @@ _PAPER_STEPS = (
     _Step(
         "high_activity",
         _cols(turnover=lambda p: p["annual_turnover"]),
-        "highest mean annual_turnover among the rest",
+        "highest median annual_turnover among the rest",
     ),
     _Step(
         "loyal_retained",
@@ -200,6 +233,27 @@ REQUIRED_PROFILE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "paper": ("customer_contribution", "annual_turnover", "account_age_years"),
 }
+
+
+# Profile columns the rule reads as the cluster median; every other column: the mean.
+# annual_turnover is uncapped and heavy-tailed (module docstring), the rest bounded or capped.
+MEDIAN_COLUMNS: tuple[str, ...] = ("annual_turnover",)
+
+
+def naming_profile(means: pd.DataFrame, medians: pd.DataFrame) -> pd.DataFrame:
+    """The profile :func:`name_clusters` reads: ``means`` (cluster x raw input, the cluster
+    means), with the ``MEDIAN_COLUMNS`` taken from ``medians`` (cluster x raw input, the
+    cluster medians; it needs only those columns). A median column ``means`` lacks is not
+    added.
+    """
+    profile = means.copy()
+    for column in MEDIAN_COLUMNS:
+        if column not in profile.columns:
+            continue
+        if column not in medians.columns:
+            raise ValueError(f"naming needs the cluster median of {column!r}")
+        profile[column] = medians[column].reindex(profile.index)
+    return profile
 
 
 def _pick(remaining: pd.DataFrame, key: _Key) -> object:
@@ -272,6 +326,10 @@ def name_clusters(
     ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
 ) -> pd.DataFrame:
     """Name each cluster (row of ``profile``, indexed by cluster label) by ``naming_rule``.
+
+    ``profile`` holds, per cluster, the statistic the rule reads of each column: the mean,
+    the median for ``MEDIAN_COLUMNS`` (:func:`naming_profile` builds it; a fit
+    passes nothing else). The rule compares the numbers as given.
 
     Returns a frame indexed like ``profile`` with ``segment_code``, ``naming_step`` (1-based
     position in the naming order), ``sort_order`` (display order), ``segment_name``,
