@@ -3,9 +3,9 @@
 -- the input's measure of sampling adequacy (MSA, its KMO in segment_kmo).
 with
 
-artifacts as (
+anti_images as (
 
-    select * from {{ ref('segment_model_artifacts') }}
+    {{ artifact_table(['anti_image_covariance', 'anti_image_correlation']) }}
 
 ),
 
@@ -15,16 +15,12 @@ final as (
         model_id,
         scheme,
         as_of_date,
-        row_key as input_name,
-        column_key as other_input_name,
-        row_key = column_key as is_diagonal,
-        max(case when artifact = 'anti_image_covariance' then value end)
-            as anti_image_covariance,
-        max(case when artifact = 'anti_image_correlation' then value end)
-            as anti_image_correlation
-    from artifacts
-    where artifact in ('anti_image_covariance', 'anti_image_correlation')
-    group by model_id, scheme, as_of_date, row_key, column_key
+        input_name,
+        other_input_name,
+        input_name = other_input_name as is_diagonal,
+        anti_image_covariance,
+        anti_image_correlation
+    from anti_images
 
 )
 

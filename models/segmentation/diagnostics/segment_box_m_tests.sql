@@ -4,34 +4,9 @@
 -- covariance are left out of the test, as the note says.
 with
 
-artifacts as (
+box_m_tests as (
 
-    select * from {{ ref('segment_model_artifacts') }}
-
-),
-
-artifact_rows as (
-
-    select * from artifacts
-    where artifact = 'box_m_test'
-
-),
-
-pivoted as (
-
-    {{ pivot_artifact(
-        'artifact_rows',
-        'test',
-        [
-            'box_m',
-            'f',
-            'df1',
-            'df2',
-            'p_value',
-            'groups_used',
-        ],
-        ['note'],
-    ) }}
+    {{ artifact_table('box_m_test') }}
 
 ),
 
@@ -43,12 +18,12 @@ final as (
         as_of_date,
         box_m,
         f,
-        cast(df1 as integer) as df1,
+        df1,
         df2,
         p_value,
-        cast(groups_used as integer) as groups_used,
+        groups_used,
         note
-    from pivoted
+    from box_m_tests
 
 )
 

@@ -5,9 +5,9 @@
 -- A customer belongs to the group whose function is highest.
 with
 
-artifacts as (
+model_runs as (
 
-    select * from {{ ref('segment_model_artifacts') }}
+    {{ artifact_table('model_run') }}
 
 ),
 
@@ -15,31 +15,61 @@ priors as (
 
     select
         model_id,
-        json_extract_string(text_value, '$.priors') as priors
-    from artifacts
-    where artifact = 'model_run' and column_key = 'config'
+        json_extract_string(config, '$.priors') as priors
+    from model_runs
+
+),
+
+fisher_functions as (
+
+    {{ artifact_table('classification_function') }}
+
+),
+
+assignment_functions as (
+
+    {{ artifact_table('assignment_function') }}
+
+),
+
+functions as (
+
+    select
+        model_id,
+        scheme,
+        as_of_date,
+        'fisher' as function_set,
+        segment_code,
+        term,
+        coefficient
+    from fisher_functions
+    union all
+    select
+        model_id,
+        scheme,
+        as_of_date,
+        'nearest_centre' as function_set,
+        segment_code,
+        term,
+        coefficient
+    from assignment_functions
 
 ),
 
 final as (
 
     select
-        artifacts.model_id,
-        artifacts.scheme,
-        artifacts.as_of_date,
-        case artifacts.artifact
-            when 'classification_function' then 'fisher'
-            when 'assignment_function' then 'nearest_centre'
-        end as function_set,
-        case when artifacts.artifact = 'classification_function' then priors.priors end
-            as priors,
-        artifacts.row_key as segment_code,
-        artifacts.column_key as term,
-        artifacts.value as coefficient
-    from artifacts
+        functions.model_id,
+        functions.scheme,
+        functions.as_of_date,
+        functions.function_set,
+        case when functions.function_set = 'fisher' then priors.priors end as priors,
+        functions.segment_code,
+        functions.term,
+        functions.coefficient
+    from functions
     left join priors
-        on artifacts.model_id = priors.model_id
-    where artifacts.artifact in ('classification_function', 'assignment_function')
+        on functions.model_id = priors.model_id
 
 )
 

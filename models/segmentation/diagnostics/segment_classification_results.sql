@@ -4,9 +4,9 @@
 -- of the true group's customers. The diagonal shares are segment_hit_rates.
 with
 
-artifacts as (
+model_runs as (
 
-    select * from {{ ref('segment_model_artifacts') }}
+    {{ artifact_table('model_run') }}
 
 ),
 
@@ -14,9 +14,14 @@ priors as (
 
     select
         model_id,
-        json_extract_string(text_value, '$.priors') as priors
-    from artifacts
-    where artifact = 'model_run' and column_key = 'config'
+        json_extract_string(config, '$.priors') as priors
+    from model_runs
+
+),
+
+results as (
+
+    {{ artifact_table('classification_result') }}
 
 ),
 
@@ -26,12 +31,11 @@ cells as (
         model_id,
         scheme,
         as_of_date,
-        split_part(row_key, ':', 1) as validation_method,
-        split_part(row_key, ':', 2) as actual_segment_code,
-        column_key as predicted_segment_code,
-        cast(value as bigint) as customer_count
-    from artifacts
-    where artifact = 'classification_result'
+        split_part(method_segment, ':', 1) as validation_method,
+        split_part(method_segment, ':', 2) as actual_segment_code,
+        predicted_segment_code,
+        customer_count
+    from results
 
 ),
 

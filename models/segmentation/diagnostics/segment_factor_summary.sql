@@ -3,30 +3,9 @@
 -- sweeps the varimax rotation took.
 with
 
-artifacts as (
+factor_summaries as (
 
-    select * from {{ ref('segment_model_artifacts') }}
-
-),
-
-artifact_rows as (
-
-    select * from artifacts
-    where artifact = 'factor_summary'
-
-),
-
-pivoted as (
-
-    {{ pivot_artifact(
-        'artifact_rows',
-        'summary_key',
-        [
-            'determinant',
-            'large_residual_pct',
-            'rotation_sweeps',
-        ],
-    ) }}
+    {{ artifact_table('factor_summary') }}
 
 ),
 
@@ -38,8 +17,8 @@ final as (
         as_of_date,
         determinant,
         large_residual_pct,
-        cast(rotation_sweeps as integer) as rotation_sweeps
-    from pivoted
+        rotation_sweeps
+    from factor_summaries
 
 )
 

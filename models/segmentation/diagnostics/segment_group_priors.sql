@@ -3,9 +3,9 @@
 -- customers the analysis used.
 with
 
-artifacts as (
+model_runs as (
 
-    select * from {{ ref('segment_model_artifacts') }}
+    {{ artifact_table('model_run') }}
 
 ),
 
@@ -13,45 +13,30 @@ priors as (
 
     select
         model_id,
-        json_extract_string(text_value, '$.priors') as priors
-    from artifacts
-    where artifact = 'model_run' and column_key = 'config'
+        json_extract_string(config, '$.priors') as priors
+    from model_runs
 
 ),
 
-artifact_rows as (
+group_priors as (
 
-    select * from artifacts
-    where artifact = 'group_prior'
-
-),
-
-pivoted as (
-
-    {{ pivot_artifact(
-        'artifact_rows',
-        'segment_code',
-        [
-            'prior',
-            'n',
-        ],
-    ) }}
+    {{ artifact_table('group_prior') }}
 
 ),
 
 final as (
 
     select
-        pivoted.model_id,
-        pivoted.scheme,
-        pivoted.as_of_date,
-        pivoted.segment_code,
+        group_priors.model_id,
+        group_priors.scheme,
+        group_priors.as_of_date,
+        group_priors.segment_code,
         priors.priors,
-        pivoted.prior,
-        cast(pivoted.n as bigint) as cases_used
-    from pivoted
+        group_priors.prior,
+        group_priors.n as cases_used
+    from group_priors
     left join priors
-        on pivoted.model_id = priors.model_id
+        on group_priors.model_id = priors.model_id
 
 )
 

@@ -3,30 +3,9 @@
 -- over all fitted customers (segment_code = 'total').
 with
 
-artifacts as (
+group_statistics as (
 
-    select * from {{ ref('segment_model_artifacts') }}
-
-),
-
-artifact_rows as (
-
-    select * from artifacts
-    where artifact = 'group_statistic'
-
-),
-
-pivoted as (
-
-    {{ pivot_artifact(
-        'artifact_rows',
-        'group_input',
-        [
-            'mean',
-            'std',
-            'n',
-        ],
-    ) }}
+    {{ artifact_table('group_statistic') }}
 
 ),
 
@@ -40,8 +19,8 @@ final as (
         split_part(group_input, ':', 2) as input_name,
         mean,
         std as std_deviation,
-        cast(n as bigint) as n
-    from pivoted
+        n
+    from group_statistics
 
 )
 

@@ -3,9 +3,9 @@
 -- leave-one-out (SPSS's "cross-validated"), with the priors the functions used.
 with
 
-artifacts as (
+model_runs as (
 
-    select * from {{ ref('segment_model_artifacts') }}
+    {{ artifact_table('model_run') }}
 
 ),
 
@@ -13,26 +13,31 @@ priors as (
 
     select
         model_id,
-        json_extract_string(text_value, '$.priors') as priors
-    from artifacts
-    where artifact = 'model_run' and column_key = 'config'
+        json_extract_string(config, '$.priors') as priors
+    from model_runs
+
+),
+
+hit_rates as (
+
+    {{ artifact_table('hit_rate') }}
 
 ),
 
 final as (
 
     select
-        artifacts.model_id,
-        artifacts.scheme,
-        artifacts.as_of_date,
-        artifacts.row_key as validation_method,
+        hit_rates.model_id,
+        hit_rates.scheme,
+        hit_rates.as_of_date,
+        hit_rates.validation_method,
         priors.priors,
-        artifacts.column_key as segment_code,
-        artifacts.value as hit_rate
-    from artifacts
+        hit_rates.segment_code,
+        hit_rates.hit_rate
+    from hit_rates
     left join priors
-        on artifacts.model_id = priors.model_id
-    where artifacts.artifact = 'hit_rate' and artifacts.column_key != 'n_folds'
+        on hit_rates.model_id = priors.model_id
+    where hit_rates.segment_code != 'n_folds'
 
 )
 

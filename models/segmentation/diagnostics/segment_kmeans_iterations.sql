@@ -2,9 +2,9 @@
 -- cluster centre moved in each Lloyd step of the run that produced the model.
 with
 
-artifacts as (
+iterations as (
 
-    select * from {{ ref('segment_model_artifacts') }}
+    {{ artifact_table('kmeans_iteration') }}
 
 ),
 
@@ -14,11 +14,11 @@ final as (
         model_id,
         scheme,
         as_of_date,
-        cast(split_part(row_key, ':', 1) as integer) as iteration,
-        split_part(row_key, ':', 2) as segment_code,
+        cast(split_part(iteration_segment, ':', 1) as integer) as iteration,
+        split_part(iteration_segment, ':', 2) as segment_code,
         value as change_in_centre
-    from artifacts
-    where artifact = 'kmeans_iteration' and column_key = 'change'
+    from iterations
+    where statistic = 'change'
 
 )
 

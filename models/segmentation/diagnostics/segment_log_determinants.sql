@@ -3,29 +3,9 @@
 -- z-scores, and of the pooled within-group one (segment_code = 'pooled').
 with
 
-artifacts as (
+log_determinants as (
 
-    select * from {{ ref('segment_model_artifacts') }}
-
-),
-
-artifact_rows as (
-
-    select * from artifacts
-    where artifact = 'log_determinant'
-
-),
-
-pivoted as (
-
-    {{ pivot_artifact(
-        'artifact_rows',
-        'segment_code',
-        [
-            'rank',
-            'log_determinant',
-        ],
-    ) }}
+    {{ artifact_table('log_determinant') }}
 
 ),
 
@@ -36,9 +16,9 @@ final as (
         scheme,
         as_of_date,
         segment_code,
-        cast(rank as integer) as covariance_rank,
+        rank as covariance_rank,
         log_determinant
-    from pivoted
+    from log_determinants
 
 )
 

@@ -3,9 +3,9 @@
 -- residuals, observed minus reproduced (off the diagonal only, as SPSS prints them).
 with
 
-artifacts as (
+correlations as (
 
-    select * from {{ ref('segment_model_artifacts') }}
+    {{ artifact_table(['correlation_matrix', 'reproduced_correlation', 'residual_correlation']) }}
 
 ),
 
@@ -15,16 +15,13 @@ final as (
         model_id,
         scheme,
         as_of_date,
-        row_key as input_name,
-        column_key as other_input_name,
-        row_key = column_key as is_diagonal,
-        max(case when artifact = 'correlation_matrix' then value end) as observed_correlation,
-        max(case when artifact = 'reproduced_correlation' then value end)
-            as reproduced_correlation,
-        max(case when artifact = 'residual_correlation' then value end) as residual
-    from artifacts
-    where artifact in ('correlation_matrix', 'reproduced_correlation', 'residual_correlation')
-    group by model_id, scheme, as_of_date, row_key, column_key
+        input_name,
+        other_input_name,
+        input_name = other_input_name as is_diagonal,
+        correlation_coefficient as observed_correlation,
+        reproduced_correlation,
+        residual
+    from correlations
 
 )
 
