@@ -1,4 +1,4 @@
-"""The warehouse form of a fit (one long frame) and scoring from it.
+"""The warehouse form of a fit: one long frame, written from a FitResult and read back.
 
 ``FitResult.to_artifacts()`` returns ONE long DataFrame, the return value of the dbt Python
 model; SQL models select from it and pivot. Columns:
@@ -235,12 +235,13 @@ as ``previous``, null if none). Each ``run_metadata`` key is stored under its ow
 numbers in value, text (and JSON for dicts/lists, e.g. ``vars``) in text_value; ``as_of_date``
 as ISO text.
 
-Scoring (``score``/``classify``) reads only: standardisation, factor_score_coefficient,
-cluster_centre, segment_naming (sort order), assignment_function (else, for a model stored
-without it, classification_function) and model_run
-(model_variables). The SQL side must do the same arithmetic: fill nulls with ``null_fill``,
-transform, z = (t - mean) / std, factor_j = sum_i z_i * coefficient_ij, segment = the centre
-with the smallest sum over model variables of (x - centre)^2, ties to the lower sort_order.
+Scoring (``scoring.score``/``scoring.classify``, through ``scoring_parameters``) reads only:
+standardisation, factor_score_coefficient, cluster_centre, segment_naming (sort order),
+assignment_function (else, for a model stored without it, classification_function) and
+model_run (model_variables). The SQL side must do the same arithmetic: fill nulls with
+``null_fill``, transform, z = (t - mean) / std, factor_j = sum_i z_i * coefficient_ij, segment =
+the centre with the smallest sum over model variables of (x - centre)^2, ties to the lower
+sort_order.
 """
 
 from __future__ import annotations
@@ -249,16 +250,14 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import cluster, discriminant
+from . import cluster
 from .errors import SegmentationInputError
-from .transform import prepare_inputs, standardise
 
 if TYPE_CHECKING:
     from .fit import FitResult
@@ -659,199 +658,63 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     return blocks.frame(result.model_id, result.scheme)
 
 
-@dataclass(frozen=True)
-class ScoringModel:
-    """The parameters needed to assign new rows, from a FitResult or from artifacts."""
-
-    model_id: str
-    scheme: str
-    inputs: tuple[str, ...]
-    transforms: dict[str, str]
-    null_fill: dict[str, float]
-    mean: np.ndarray
-    std: np.ndarray
-    score_coefficients: np.ndarray | None  # (n_inputs, m) or None without a factor step
-    model_variables: tuple[str, ...]
-    segment_codes: tuple[str, ...]  # sort order
-    centres: np.ndarray  # (k, n model variables)
-    function_coefficients: np.ndarray  # (k, n_inputs) Fisher's, on the z-scores
-    function_constants: np.ndarray  # (k,)
-    # nearest centre as linear functions on the model variables; None for a model stored
-    # without them (classify then falls back to Fisher's)
-    assignment_coefficients: np.ndarray | None = None  # (k, n model variables)
-    assignment_constants: np.ndarray | None = None  # (k,)
-
-    @classmethod
-    def from_result(cls, result: FitResult) -> ScoringModel:
-        fill = result.config.fill_null_by_input
-        fm = result.factor_model
-        functions = result.classification_functions
-        assignment = result.assignment_functions
-        return cls(
-            model_id=result.model_id,
-            scheme=result.scheme,
-            inputs=tuple(result.inputs),
-            transforms={n: result.config.transform_by_input[n] for n in result.inputs},
-            null_fill={n: fill[n] for n in result.inputs if n in fill},
-            mean=result.mean.to_numpy(),
-            std=result.std.to_numpy(),
-            score_coefficients=None if fm is None else fm.score_coefficients.to_numpy(),
-            model_variables=tuple(result.model_variables),
-            segment_codes=tuple(result.segment_codes),
-            centres=result.centres.to_numpy(),
-            function_coefficients=functions[list(result.inputs)].to_numpy(),
-            function_constants=functions["constant"].to_numpy(),
-            assignment_coefficients=assignment[list(result.model_variables)].to_numpy(),
-            assignment_constants=assignment["constant"].to_numpy(),
-        )
-
-    @classmethod
-    def from_artifacts(cls, artifacts: pd.DataFrame, model_id: str | None = None) -> ScoringModel:
-        """Read the parameters back from the long artifact frame (one model_id)."""
-        ids = artifacts["model_id"].unique()
-        if model_id is None:
-            if len(ids) != 1:
-                raise SegmentationInputError(
-                    f"artifacts hold {len(ids)} model_ids {sorted(map(str, ids))[:5]}; "
-                    "pass model_id"
-                )
-            model_id = str(ids[0])
-        a = artifacts[artifacts["model_id"] == model_id]
-        if a.empty:
-            raise SegmentationInputError(f"no artifacts for model_id {model_id!r}")
-
-        # pivot, not pivot_table: a duplicate (row_key, column_key) must fail, not be averaged.
-        def table(name: str, text: bool = False) -> pd.DataFrame:
-            part = a[a["artifact"] == name]
-            if text:
-                part = part[part["text_value"].notna()]
-                return part.pivot(index="row_key", columns="column_key", values="text_value")  # noqa: PD010
-            part = part[part["text_value"].isna()]
-            return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
-
-        standard = table("standardisation").sort_values("position")
-        inputs = tuple(standard.index)
-        transforms = table("standardisation", text=True)["transform"].to_dict()
-        run = a[a["artifact"] == "model_run"].set_index("column_key")
-        model_variables = tuple(str(run.loc["model_variables", "text_value"]).split(","))
-        naming = table("segment_naming").sort_values("sort_order")
-        codes = tuple(naming.index)
-        coefficients = None
-        if (a["artifact"] == "factor_score_coefficient").any():
-            coefficients = (
-                table("factor_score_coefficient").loc[list(inputs), list(model_variables)]
-            ).to_numpy()
-        centres = table("cluster_centre").loc[list(codes), list(model_variables)].to_numpy()
-        functions = table("classification_function").loc[list(codes)]
-        assignment_coefficients = assignment_constants = None
-        if (a["artifact"] == "assignment_function").any():
-            assignment = table("assignment_function").loc[list(codes)]
-            assignment_coefficients = assignment[list(model_variables)].to_numpy()
-            assignment_constants = assignment["constant"].to_numpy()
-        return cls(
-            model_id=model_id,
-            scheme=str(a["scheme"].iloc[0]),
-            inputs=inputs,
-            transforms={k: str(v) for k, v in transforms.items()},
-            null_fill={k: float(v) for k, v in standard["null_fill"].items() if not np.isnan(v)},
-            mean=standard["mean"].to_numpy(),
-            std=standard["std"].to_numpy(),
-            score_coefficients=coefficients,
-            model_variables=model_variables,
-            segment_codes=codes,
-            centres=centres,
-            function_coefficients=functions[list(inputs)].to_numpy(),
-            function_constants=functions["constant"].to_numpy(),
-            assignment_coefficients=assignment_coefficients,
-            assignment_constants=assignment_constants,
-        )
-
-    def standardised(self, frame: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
-        ids, _, transformed = prepare_inputs(
-            frame, self.inputs, self.transforms, self.null_fill, require_unique_ids=False
-        )
-        return ids, standardise(transformed, self.mean, self.std)
-
-    def model_space(self, z: np.ndarray) -> np.ndarray:
-        return z if self.score_coefficients is None else z @ self.score_coefficients
-
-    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Nearest centre: customer_id, segment_code, distance_to_centre, model variables."""
-        ids, z = self.standardised(frame)
-        x = self.model_space(z)
-        segment, distance = cluster.nearest_centre(x, self.centres)
-        return pd.DataFrame(
-            {
-                "customer_id": ids.to_numpy(),
-                "segment_code": np.asarray(self.segment_codes, dtype=object)[segment],
-                "distance_to_centre": distance,
-                **{name: x[:, j] for j, name in enumerate(self.model_variables)},
-            },
-            index=frame.index,
-        )
-
-    def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
-        """Classification functions: customer_id, segment_code, classification_score,
-        posterior_probability (a softmax of the scores; exact under the LDA model only).
-
-        ``function_set``: ``nearest_centre`` (default; the assignment functions on the model
-        variables, which agree with K-means, or Fisher's for a model stored without them) or
-        ``fisher`` (Fisher's functions on the z-scores, the SPSS diagnostic)."""
-        if function_set not in ("nearest_centre", "fisher"):
-            raise ValueError(
-                f"function_set must be 'nearest_centre' or 'fisher', got {function_set!r}"
+def scoring_parameters(artifacts: pd.DataFrame, model_id: str | None = None) -> dict[str, Any]:
+    """The keyword arguments of ``scoring.ScoringModel`` read back from the long artifact frame
+    (one model_id): the reading lives here, next to the writing, so the two sides of the
+    catalogue change together; scoring only consumes the parameters."""
+    ids = artifacts["model_id"].unique()
+    if model_id is None:
+        if len(ids) != 1:
+            raise SegmentationInputError(
+                f"artifacts hold {len(ids)} model_ids {sorted(map(str, ids))[:5]}; pass model_id"
             )
-        ids, z = self.standardised(frame)
-        if function_set == "nearest_centre" and self.assignment_coefficients is not None:
-            x, coefficients, constants = (
-                self.model_space(z),
-                self.assignment_coefficients,
-                self.assignment_constants,
-            )
-        else:
-            x, coefficients, constants = z, self.function_coefficients, self.function_constants
-        group, best, posterior = discriminant.classify(x, coefficients, constants)
-        return pd.DataFrame(
-            {
-                "customer_id": ids.to_numpy(),
-                "segment_code": np.asarray(self.segment_codes, dtype=object)[group],
-                "classification_score": best,
-                "posterior_probability": posterior,
-            },
-            index=frame.index,
-        )
+        model_id = str(ids[0])
+    a = artifacts[artifacts["model_id"] == model_id]
+    if a.empty:
+        raise SegmentationInputError(f"no artifacts for model_id {model_id!r}")
 
+    # pivot, not pivot_table: a duplicate (row_key, column_key) must fail, not be averaged.
+    def table(name: str, text: bool = False) -> pd.DataFrame:
+        part = a[a["artifact"] == name]
+        if text:
+            part = part[part["text_value"].notna()]
+            return part.pivot(index="row_key", columns="column_key", values="text_value")  # noqa: PD010
+        part = part[part["text_value"].isna()]
+        return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
 
-def _model(model: Any, model_id: str | None) -> ScoringModel:
-    if isinstance(model, ScoringModel):
-        return model
-    if isinstance(model, pd.DataFrame):
-        return ScoringModel.from_artifacts(model, model_id)
-    if hasattr(model, "scoring_model"):
-        return model.scoring_model()
-    raise TypeError(f"expected a FitResult, ScoringModel or artifact DataFrame, got {type(model)}")
-
-
-def score(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.DataFrame:
-    """Assign ``frame`` rows to the nearest stored centre.
-
-    ``model`` is a FitResult, a ScoringModel or the artifact frame (``model_id`` picks one
-    model when it holds several). ``frame`` needs ``customer_id`` and the model's kept inputs.
-    Returns customer_id, segment_code, distance_to_centre and the model variables, in the
-    frame's order and index.
-    """
-    return _model(model, model_id).score(frame)
-
-
-def classify(
-    frame: pd.DataFrame,
-    model: Any,
-    model_id: str | None = None,
-    function_set: str = "nearest_centre",
-) -> pd.DataFrame:
-    """Assign ``frame`` rows with classification functions (highest score wins): the
-    nearest-centre assignment functions by default, ``function_set='fisher'`` for Fisher's.
-
-    Returns customer_id, segment_code, classification_score, posterior_probability.
-    """
-    return _model(model, model_id).classify(frame, function_set)
+    standard = table("standardisation").sort_values("position")
+    inputs = tuple(standard.index)
+    transforms = table("standardisation", text=True)["transform"].to_dict()
+    run = a[a["artifact"] == "model_run"].set_index("column_key")
+    model_variables = tuple(str(run.loc["model_variables", "text_value"]).split(","))
+    naming = table("segment_naming").sort_values("sort_order")
+    codes = tuple(naming.index)
+    coefficients = None
+    if (a["artifact"] == "factor_score_coefficient").any():
+        coefficients = (
+            table("factor_score_coefficient").loc[list(inputs), list(model_variables)]
+        ).to_numpy()
+    centres = table("cluster_centre").loc[list(codes), list(model_variables)].to_numpy()
+    functions = table("classification_function").loc[list(codes)]
+    assignment_coefficients = assignment_constants = None
+    if (a["artifact"] == "assignment_function").any():
+        assignment = table("assignment_function").loc[list(codes)]
+        assignment_coefficients = assignment[list(model_variables)].to_numpy()
+        assignment_constants = assignment["constant"].to_numpy()
+    return dict(
+        model_id=model_id,
+        scheme=str(a["scheme"].iloc[0]),
+        inputs=inputs,
+        transforms={k: str(v) for k, v in transforms.items()},
+        null_fill={k: float(v) for k, v in standard["null_fill"].items() if not np.isnan(v)},
+        mean=standard["mean"].to_numpy(),
+        std=standard["std"].to_numpy(),
+        score_coefficients=coefficients,
+        model_variables=model_variables,
+        segment_codes=codes,
+        centres=centres,
+        function_coefficients=functions[list(inputs)].to_numpy(),
+        function_constants=functions["constant"].to_numpy(),
+        assignment_coefficients=assignment_coefficients,
+        assignment_constants=assignment_constants,
+    )

@@ -38,20 +38,19 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import cluster, continuity, discriminant
+from .artifacts import result_to_artifacts
 from .config import SchemeConfig, get_scheme
 from .errors import DroppedInputWarning, LowAdequacyWarning, SegmentationInputError
 from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
 from .naming import MEDIAN_COLUMNS, name_clusters, naming_profile
+from .scoring import ScoringModel
 from .transform import check_not_singular, prepare_inputs, standardise, zero_variance_columns
-
-if TYPE_CHECKING:
-    from .artifacts import ScoringModel
 
 
 @dataclass
@@ -145,21 +144,17 @@ class FitResult:
 
     def to_artifacts(self, include_assignments: bool = True) -> pd.DataFrame:
         """The long artifact frame (see ``artifacts`` for the catalogue)."""
-        from .artifacts import result_to_artifacts
-
         return result_to_artifacts(self, include_assignments=include_assignments)
 
     def scoring_model(self) -> ScoringModel:
-        from .artifacts import ScoringModel
-
         return ScoringModel.from_result(self)
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Nearest-centre segment of new rows (see ``artifacts.score``)."""
+        """Nearest-centre segment of new rows (see ``scoring.score``)."""
         return self.scoring_model().score(frame)
 
     def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
-        """Segment of new rows by classification functions (see ``artifacts.classify``)."""
+        """Segment of new rows by classification functions (see ``scoring.classify``)."""
         return self.scoring_model().classify(frame, function_set)
 
 
