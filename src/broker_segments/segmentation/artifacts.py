@@ -460,20 +460,19 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     """Build the long artifact frame of ``result`` (catalogue in the module docstring)."""
     from .. import __version__
 
-    clash = sorted(set(result.run_metadata) & set(RESERVED_MODEL_RUN_KEYS))
+    clash = sorted(set(result.run.run_metadata) & set(RESERVED_MODEL_RUN_KEYS))
     if clash:
         raise ValueError(f"run_metadata keys {clash} clash with model_run statistics")
     blocks = _Blocks()
     config = result.config
-    fill = config.fill_null_by_input
-    transform = config.transform_by_input
+    standardisation = result.standardisation
 
     standard = pd.DataFrame(
         {
             "position": np.arange(1, len(result.inputs) + 1, dtype=float),
-            "mean": result.mean.to_numpy(),
-            "std": result.std.to_numpy(),
-            "null_fill": [fill.get(name, np.nan) for name in result.inputs],
+            "mean": standardisation.mean.to_numpy(),
+            "std": standardisation.std.to_numpy(),
+            "null_fill": [standardisation.null_fill.get(name, np.nan) for name in result.inputs],
         },
         index=result.inputs,
     )
@@ -482,29 +481,29 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "standardisation",
         result.inputs,
         ["transform"] * len(result.inputs),
-        texts=[transform[name] for name in result.inputs],
+        texts=[standardisation.transforms[name] for name in result.inputs],
     )
-    if result.dropped_inputs:
-        names = list(result.dropped_inputs)
+    if standardisation.dropped_inputs:
+        names = list(standardisation.dropped_inputs)
         blocks.add(
             "dropped_input",
             names,
             ["reason"] * len(names),
-            texts=[result.dropped_inputs[name] for name in names],
+            texts=[standardisation.dropped_inputs[name] for name in names],
         )
         blocks.add(
             "dropped_input",
             names,
             ["constant_value"] * len(names),
-            [result.dropped_values[name] for name in names],
+            [standardisation.dropped_values[name] for name in names],
         )
 
     fm = result.factor_model
     if fm is not None:
-        kmo = result.kmo_per_variable.to_frame("kmo")
-        kmo.loc["overall"] = result.kmo_overall
+        kmo = result.factor_step.kmo_per_variable.to_frame("kmo")
+        kmo.loc["overall"] = result.factor_step.kmo_overall
         blocks.add_frame("kmo", kmo)
-        blocks.add_frame("bartlett", pd.DataFrame(result.bartlett, index=["overall"]))
+        blocks.add_frame("bartlett", pd.DataFrame(result.factor_step.bartlett, index=["overall"]))
         blocks.add_frame("communality", fm.communalities)
         blocks.add_frame("variance_explained", fm.variance_explained, dropna=True)
         blocks.add_frame("unrotated_loading", fm.unrotated_loadings)
@@ -521,17 +520,17 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
             blocks.add_frame("rotation_iteration", fm.rotation_history, dropna=True)
 
     blocks.add_frame("cluster_centre", result.centres)
-    if result.initial_centres is not None:
-        blocks.add_frame("initial_cluster_centre", result.initial_centres)
-    iterations = result.kmeans_iterations
+    if result.clustering.initial_centres is not None:
+        blocks.add_frame("initial_cluster_centre", result.clustering.initial_centres)
+    iterations = result.clustering.kmeans_iterations
     if iterations is not None and len(iterations):
         keyed = iterations.copy()
         keyed.index = [f"{step}:{code}" for step, code in iterations.index]
         blocks.add_frame("kmeans_iteration", keyed)
-    blocks.add_frame("cluster_profile", result.profile)
-    if result.median_profile is not None:
-        blocks.add_frame("cluster_median_profile", result.median_profile)
-    blocks.add_frame("cluster_size", result.sizes)
+    blocks.add_frame("cluster_profile", result.segment_naming.profile)
+    if result.segment_naming.median_profile is not None:
+        blocks.add_frame("cluster_median_profile", result.segment_naming.median_profile)
+    blocks.add_frame("cluster_size", result.clustering.sizes)
     naming = result.naming
     numeric = naming[["naming_step", "sort_order", "ambiguous", "ambiguity_group"]]
     blocks.add_frame("segment_naming", numeric.astype(float))
@@ -543,7 +542,7 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
             [column] * len(naming),
             texts=naming[column].astype(str).tolist(),
         )
-    match = result.previous_match
+    match = result.segment_naming.previous_match
     if match is not None and len(match):
         blocks.add(
             "previous_model_match",
@@ -557,65 +556,67 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
             ["match_distance"] * len(match),
             match["match_distance"].to_numpy(dtype=np.float64),
         )
-    blocks.add_frame("centre_distance", result.centre_distances)
-    blocks.add_frame("anova", result.anova)
-    blocks.add_frame("classification_function", result.classification_functions)
-    blocks.add_frame("assignment_function", result.assignment_functions)
-    blocks.add_frame("hit_rate", result.hit_rates)
-    confusion = result.classification_results
+    blocks.add_frame("centre_distance", result.clustering.centre_distances)
+    blocks.add_frame("anova", result.clustering.anova)
+    blocks.add_frame("classification_function", result.discrimination.classification_functions)
+    blocks.add_frame("assignment_function", result.discrimination.assignment_functions)
+    blocks.add_frame("hit_rate", result.discrimination.hit_rates)
+    confusion = result.discrimination.classification_results
     if confusion is not None and len(confusion):
         keyed = confusion.copy()
         keyed.index = [f"{method}:{actual}" for method, actual in confusion.index]
         blocks.add_frame("classification_result", keyed)
-    if result.discriminant_functions is not None:
-        blocks.add_frame("discriminant_function", result.discriminant_functions)
+    if result.discrimination.discriminant_functions is not None:
+        blocks.add_frame("discriminant_function", result.discrimination.discriminant_functions)
     # SPSS DISCRIMINANT's other tables (spss-discriminant)
-    if result.group_statistics is not None:
-        keyed = result.group_statistics.copy()
+    if result.discrimination.group_statistics is not None:
+        keyed = result.discrimination.group_statistics.copy()
         keyed.index = [f"{segment}:{name}" for segment, name in keyed.index]
         blocks.add_frame("group_statistic", keyed)
-        blocks.add_frame("group_means_test", result.group_means_tests)
-        box = result.box_m
+        blocks.add_frame("group_means_test", result.discrimination.group_means_tests)
+        box = result.discrimination.box_m
         numbers = ["box_m", "f", "df1", "df2", "p_value", "groups_used"]
         blocks.add("box_m_test", ["overall"] * len(numbers), numbers, [box[c] for c in numbers])
         if box.get("note"):
             blocks.add("box_m_test", ["overall"], ["note"], texts=[box["note"]])
-        blocks.add_frame("log_determinant", result.log_determinants)
-        blocks.add_frame("canonical_coefficient", result.canonical_coefficients)
-        blocks.add_frame("structure_matrix", result.structure_matrix)
-        blocks.add_frame("group_centroid", result.group_centroids)
-        blocks.add_frame("group_prior", result.group_priors)
+        blocks.add_frame("log_determinant", result.discrimination.log_determinants)
+        blocks.add_frame("canonical_coefficient", result.discrimination.canonical_coefficients)
+        blocks.add_frame("structure_matrix", result.discrimination.structure_matrix)
+        blocks.add_frame("group_centroid", result.discrimination.group_centroids)
+        blocks.add_frame("group_prior", result.discrimination.group_priors)
     # end SPSS DISCRIMINANT's other tables
-    blocks.add_frame("k_selection", result.k_selection)
+    blocks.add_frame("k_selection", result.clustering.k_selection)
 
     # model_run
     cumulative = (
         float(fm.variance_explained["rotation_cum_pct"].dropna().iloc[-1]) if fm else np.nan
     )
     numbers = {
-        "n_rows": result.n_rows,
-        "n_fit_sample": result.n_fit,
+        "n_rows": result.run.n_rows,
+        "n_fit_sample": result.run.n_fit,
         "n_inputs": len(result.inputs),
-        "n_dropped_inputs": len(result.dropped_inputs),
+        "n_dropped_inputs": len(standardisation.dropped_inputs),
         "n_factors": len(result.model_variables) if fm else np.nan,
         "k": config.k,
-        "kmo": result.kmo_overall if fm else np.nan,
-        "low_adequacy": float(result.kmo_overall < config.kmo_warning_threshold) if fm else np.nan,
+        "kmo": result.factor_step.kmo_overall if fm else np.nan,
+        "low_adequacy": float(result.factor_step.kmo_overall < config.kmo_warning_threshold)
+        if fm
+        else np.nan,
         "cumulative_variance_pct": cumulative,
-        "inertia": result.inertia,
-        "cv_hit_rate": result.hit_rates.loc["leave_one_out", "overall"],
-        "resubstitution_hit_rate": result.hit_rates.loc["resubstitution", "overall"],
+        "inertia": result.clustering.inertia,
+        "cv_hit_rate": result.discrimination.hit_rates.loc["leave_one_out", "overall"],
+        "resubstitution_hit_rate": result.discrimination.hit_rates.loc["resubstitution", "overall"],
         "random_seed": config.random_seed,
         "n_init": config.n_init,
-        "fit_seconds": result.fit_seconds,
-        "kmeans_label_mismatches": result.kmeans_label_mismatches,
-        "codes_matched_to_previous": result.codes_matched_to_previous,
+        "fit_seconds": result.run.fit_seconds,
+        "kmeans_label_mismatches": result.clustering.kmeans_label_mismatches,
+        "codes_matched_to_previous": result.segment_naming.codes_matched_to_previous,
         "kmeans_iterations": (
             iterations.index.get_level_values("iteration").max()
             if iterations is not None and len(iterations)
             else np.nan
         ),
-        "min_initial_centre_distance": _min_distance(result.initial_centres),
+        "min_initial_centre_distance": _min_distance(result.clustering.initial_centres),
     }
     texts = {
         "model_variables": ",".join(result.model_variables),
@@ -623,10 +624,10 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "config": json.dumps(dataclasses.asdict(config), default=_json_default),
         "package_version": __version__,
         "fitted_at_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "warnings": "; ".join(result.warnings) if result.warnings else None,
-        "previous_model_id": result.previous_model_id,
+        "warnings": "; ".join(result.run.warnings) if result.run.warnings else None,
+        "previous_model_id": result.segment_naming.previous_model_id,
     }
-    metadata = {key: _metadata_cell(value) for key, value in result.run_metadata.items()}
+    metadata = {key: _metadata_cell(value) for key, value in result.run.run_metadata.items()}
     keys = list(numbers) + list(texts) + list(metadata)
     blocks.add(
         "model_run",

@@ -53,94 +53,184 @@ from .scoring import ScoringModel
 from .transform import check_not_singular, prepare_inputs, standardise, zero_variance_columns
 
 
-@dataclass
-class FitResult:
-    """Everything a fit produced; ``to_artifacts()`` is the warehouse form.
+@dataclass(frozen=True)
+class Standardisation:
+    """The inputs the model keeps and how they are put on one scale (fit sample).
 
-    Frames indexed by ``segment_code`` are in display (sort) order. ``model_variables`` are the
-    columns of model space: ``factor_1..factor_m`` with the factor step, else the kept inputs
-    (their z-scores).
+    Scoring repeats exactly this (fill, transform, z-score), so it is the first record both the
+    artifacts and a ScoringModel read.
     """
 
-    model_id: str
-    config: SchemeConfig
-    run_metadata: dict[str, Any]
     inputs: list[str]  # kept inputs, in configuration order
-    dropped_inputs: dict[str, str]  # input -> reason
-    dropped_values: dict[str, float]  # input -> its constant transformed value
+    transforms: dict[str, str]  # kept input -> transform
+    null_fill: dict[str, float]  # kept input -> the value its nulls are filled with (if any)
     mean: pd.Series  # of the transformed kept inputs, fit sample
     std: pd.Series  # population std (ddof=0)
-    kmo_per_variable: pd.Series | None
-    kmo_overall: float | None
-    bartlett: dict[str, float] | None
-    factor_model: FactorModel | None
+    dropped_inputs: dict[str, str]  # input -> reason
+    dropped_values: dict[str, float]  # input -> its constant transformed value
+
+
+@dataclass(frozen=True)
+class FactorStep:
+    """Adequacy and the factor model (scheme A); a fit without the step holds None instead."""
+
+    kmo_per_variable: pd.Series
+    kmo_overall: float
+    bartlett: dict[str, float]
+    model: FactorModel  # with its SPSS tables (``factor``)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """K-means in model space and what describes its partition.
+
+    Frames indexed by ``segment_code`` are in display (sort) order, which the naming decides.
+    ``model_variables`` are the columns of model space: ``factor_1..factor_m`` with the factor
+    step, else the kept inputs (their z-scores).
+    """
+
     model_variables: list[str]
     centres: pd.DataFrame  # segment_code x model variable
-    profile: pd.DataFrame  # segment_code x raw input (all configured inputs): mean
+    # the K-means run that produced the centres (SPSS QUICK CLUSTER): its initial centres
+    # (segment_code x model variable) and its Lloyd steps, index (iteration 1.., segment_code),
+    # columns ``change`` (distance the centre moved in the step) and the model variables (the
+    # centre after the step; the last iteration's are ``centres``)
+    initial_centres: pd.DataFrame
+    kmeans_iterations: pd.DataFrame
+    inertia: float
+    kmeans_label_mismatches: int
+    assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
     sizes: pd.DataFrame  # segment_code x (n, pct, kmeans_cluster_number)
-    # segment_code x (naming_step, sort_order, names, criterion, ambiguous, ambiguity_group,
-    # naming_method, rule_segment_code)
-    naming: pd.DataFrame
     centre_distances: pd.DataFrame
     anova: pd.DataFrame
+    k_selection: pd.DataFrame  # quality and bootstrap stability by k
+
+    @property
+    def segment_codes(self) -> list[str]:
+        return list(self.centres.index)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The segments' codes and names, from the raw profiles, and the continuity with the
+    previous model (``naming``, ``continuity``)."""
+
+    # segment_code x (naming_step, sort_order, names, criterion, ambiguous, ambiguity_group,
+    # naming_method, rule_segment_code)
+    table: pd.DataFrame
+    profile: pd.DataFrame  # segment_code x raw input (all configured inputs): mean
+    # segment_code x raw input (all configured inputs): cluster median; naming reads its
+    # MEDIAN_COLUMNS (``naming``)
+    median_profile: pd.DataFrame
+    previous_model_id: str | None = None  # the model passed as ``previous``
+    codes_matched_to_previous: int = 0  # segments whose code the matching decided
+    # segment_code x (previous_segment_code, match_distance); None without ``previous``
+    previous_match: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Discrimination:
+    """The classification functions and SPSS DISCRIMINANT's tables, on the inputs' z-scores
+    with the K-means groups (all rows of ``frame``; see ``discriminant`` and the ``artifacts``
+    catalogue)."""
+
     classification_functions: pd.DataFrame  # Fisher: segment_code x (inputs..., constant)
     # nearest centre as linear functions: segment_code x (model variables..., constant); these
     # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
     assignment_functions: pd.DataFrame
     hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
-    k_selection: pd.DataFrame
-    assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
-    n_rows: int
-    n_fit: int
-    inertia: float
-    kmeans_label_mismatches: int
-    fit_seconds: float
-    warnings: list[str] = field(default_factory=list)
-    previous_model_id: str | None = None  # the model passed as ``previous``
-    codes_matched_to_previous: int = 0  # segments whose code the matching decided
-    # segment_code x (previous_segment_code, match_distance); None without ``previous``
-    previous_match: pd.DataFrame | None = None
     # Fisher's functions' confusion counts: index (validation_method, actual segment_code),
     # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
     # possible, leave_one_out (SPSS "Cross-validated")
-    classification_results: pd.DataFrame | None = None
+    classification_results: pd.DataFrame
     # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
     # canonical_correlation, wilks_lambda, chi_square, df, p_value)
-    discriminant_functions: pd.DataFrame | None = None
-    # the K-means run that produced the centres (SPSS QUICK CLUSTER): its initial centres
-    # (segment_code x model variable) and its Lloyd steps, index (iteration 1.., segment_code),
-    # columns ``change`` (distance the centre moved in the step) and the model variables (the
-    # centre after the step; the last iteration's are ``centres``)
-    initial_centres: pd.DataFrame | None = None
-    kmeans_iterations: pd.DataFrame | None = None
-    # segment_code x raw input (all configured inputs): cluster median; naming reads its
-    # MEDIAN_COLUMNS (``naming``)
-    median_profile: pd.DataFrame | None = None
-    # SPSS DISCRIMINANT's other tables, on the inputs' z-scores with the K-means groups (all
-    # rows of ``frame``; see ``discriminant`` and the ``artifacts`` catalogue):
+    discriminant_functions: pd.DataFrame
     # (segment_code or 'total', input) x (mean, std, n) -- "Group Statistics"
-    group_statistics: pd.DataFrame | None = None
+    group_statistics: pd.DataFrame
     # input x (wilks_lambda, f, df1, df2, p_value) -- "Tests of Equality of Group Means"
-    group_means_tests: pd.DataFrame | None = None
+    group_means_tests: pd.DataFrame
     # Box's M: box_m, f, df1, df2, p_value, groups_used, note (text or None)
-    box_m: dict[str, Any] | None = None
+    box_m: dict[str, Any]
     # segment_code or 'pooled' x (rank, log_determinant) -- "Log Determinants"
-    log_determinants: pd.DataFrame | None = None
+    log_determinants: pd.DataFrame
     # input x function (1..m): standardised coefficients, and the structure matrix
-    canonical_coefficients: pd.DataFrame | None = None
-    structure_matrix: pd.DataFrame | None = None
+    canonical_coefficients: pd.DataFrame
+    structure_matrix: pd.DataFrame
     # segment_code x function (1..m) -- "Functions at Group Centroids"
-    group_centroids: pd.DataFrame | None = None
+    group_centroids: pd.DataFrame
     # segment_code x (prior, n) -- "Prior Probabilities for Groups"
-    group_priors: pd.DataFrame | None = None
+    group_priors: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the fit was asked and how it went: the ``model_run`` artifact's own cells."""
+
+    model_id: str
+    config: SchemeConfig
+    run_metadata: dict[str, Any]
+    n_rows: int  # customers passed in, all assigned
+    n_fit: int  # rows the parameters were fitted on
+    fit_seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Everything a fit produced, one record per stage; ``to_artifacts()`` is the warehouse
+    form.
+
+    The properties below are the fields most code reads (python models, tests); the others
+    are read from their stage's record (``result.discrimination.hit_rates``).
+    """
+
+    run: RunInfo
+    standardisation: Standardisation
+    factor_step: FactorStep | None  # None without the factor step (scheme B)
+    clustering: Clustering
+    segment_naming: Naming
+    discrimination: Discrimination
+
+    @property
+    def model_id(self) -> str:
+        return self.run.model_id
+
+    @property
+    def config(self) -> SchemeConfig:
+        return self.run.config
 
     @property
     def scheme(self) -> str:
-        return self.config.scheme
+        return self.run.config.scheme
+
+    @property
+    def inputs(self) -> list[str]:
+        return self.standardisation.inputs
+
+    @property
+    def factor_model(self) -> FactorModel | None:
+        return None if self.factor_step is None else self.factor_step.model
+
+    @property
+    def model_variables(self) -> list[str]:
+        return self.clustering.model_variables
+
+    @property
+    def centres(self) -> pd.DataFrame:
+        return self.clustering.centres
 
     @property
     def segment_codes(self) -> list[str]:
-        return list(self.centres.index)
+        return self.clustering.segment_codes
+
+    @property
+    def assignments(self) -> pd.DataFrame:
+        return self.clustering.assignments
+
+    @property
+    def naming(self) -> pd.DataFrame:
+        return self.segment_naming.table
 
     def to_artifacts(self, include_assignments: bool = True) -> pd.DataFrame:
         """The long artifact frame (see ``artifacts`` for the catalogue)."""
@@ -188,7 +278,7 @@ def discriminant_tables(
     config: SchemeConfig,
 ) -> dict[str, Any]:
     """SPSS DISCRIMINANT's descriptive, Box's M, canonical coefficient, centroid and prior
-    tables as FitResult fields (frames indexed by segment code / input name)."""
+    tables as Discrimination fields (frames indexed by segment code / input name)."""
     means, stds, ns = discriminant.group_descriptives(z, groups, k)
     rows = [*codes, "total"]
     statistics = pd.DataFrame(
@@ -477,44 +567,70 @@ def fit_scheme(
         index=frame.index,
     )
 
-    return FitResult(
-        model_id=str(model_id),
-        config=config,
-        run_metadata=dict(run_metadata or {}),
+    standardisation = Standardisation(
         inputs=inputs,
-        dropped_inputs=dropped,
-        dropped_values=dropped_values,
+        transforms={name: config.transform_by_input[name] for name in inputs},
+        null_fill={
+            name: config.fill_null_by_input[name]
+            for name in inputs
+            if name in config.fill_null_by_input
+        },
         mean=mean_s,
         std=std_s,
-        kmo_per_variable=kmo_per_variable,
-        kmo_overall=kmo_overall,
-        bartlett=bartlett_test,
-        factor_model=factor_model,
+        dropped_inputs=dropped,
+        dropped_values=dropped_values,
+    )
+    factor_step = None
+    if factor_model is not None:
+        factor_step = FactorStep(
+            kmo_per_variable=kmo_per_variable,
+            kmo_overall=kmo_overall,
+            bartlett=bartlett_test,
+            model=factor_model,
+        )
+    clustering = Clustering(
         model_variables=model_variables,
         centres=centres_frame,
-        profile=profile,
-        median_profile=median_profile,
-        sizes=sizes,
-        naming=naming,
-        centre_distances=cluster.centre_distances(centres_frame),
-        anova=anova,
-        classification_functions=functions,
-        assignment_functions=assignment_functions,
-        hit_rates=hit_rates,
-        k_selection=k_table,
-        assignments=assignments,
-        n_rows=n_rows,
-        n_fit=n_fit,
+        initial_centres=initial_centres,
+        kmeans_iterations=kmeans_iterations,
         inertia=inertia,
         kmeans_label_mismatches=mismatches,
-        fit_seconds=time.perf_counter() - started,
-        warnings=notes,
+        assignments=assignments,
+        sizes=sizes,
+        centre_distances=cluster.centre_distances(centres_frame),
+        anova=anova,
+        k_selection=k_table,
+    )
+    segment_naming = Naming(
+        table=naming,
+        profile=profile,
+        median_profile=median_profile,
         previous_model_id=previous_model_id,
         codes_matched_to_previous=codes_matched,
         previous_match=previous_match,
+    )
+    discrimination = Discrimination(
+        classification_functions=functions,
+        assignment_functions=assignment_functions,
+        hit_rates=hit_rates,
         classification_results=classification_results,
         discriminant_functions=discriminant_functions,
-        initial_centres=initial_centres,
-        kmeans_iterations=kmeans_iterations,
         **spss_tables,
+    )
+    run = RunInfo(
+        model_id=str(model_id),
+        config=config,
+        run_metadata=dict(run_metadata or {}),
+        n_rows=n_rows,
+        n_fit=n_fit,
+        fit_seconds=time.perf_counter() - started,
+        warnings=notes,
+    )
+    return FitResult(
+        run=run,
+        standardisation=standardisation,
+        factor_step=factor_step,
+        clustering=clustering,
+        segment_naming=segment_naming,
+        discrimination=discrimination,
     )

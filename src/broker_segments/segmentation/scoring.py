@@ -47,18 +47,18 @@ class ScoringModel:
 
     @classmethod
     def from_result(cls, result: FitResult) -> ScoringModel:
-        fill = result.config.fill_null_by_input
+        standard = result.standardisation
         fm = result.factor_model
-        functions = result.classification_functions
-        assignment = result.assignment_functions
+        functions = result.discrimination.classification_functions
+        assignment = result.discrimination.assignment_functions
         return cls(
             model_id=result.model_id,
             scheme=result.scheme,
-            inputs=tuple(result.inputs),
-            transforms={n: result.config.transform_by_input[n] for n in result.inputs},
-            null_fill={n: fill[n] for n in result.inputs if n in fill},
-            mean=result.mean.to_numpy(),
-            std=result.std.to_numpy(),
+            inputs=tuple(standard.inputs),
+            transforms=dict(standard.transforms),
+            null_fill=dict(standard.null_fill),
+            mean=standard.mean.to_numpy(),
+            std=standard.std.to_numpy(),
             score_coefficients=None if fm is None else fm.score_coefficients.to_numpy(),
             model_variables=tuple(result.model_variables),
             segment_codes=tuple(result.segment_codes),
