@@ -170,7 +170,7 @@ def test_continuity_keeps_the_previous_codes(refit_2, fit_1, month_2):
     # H's customers did not change: the same profile standardised twice, 0 but for rounding.
     assert match.loc["high_contribution", "match_distance"] == pytest.approx(0.0, abs=1e-12)
     assert match.loc["high_activity", "match_distance"] < 0.3  # Y did not move
-    profile = refit_2.segment_naming.profile
+    profile = refit_2.clustering.profile
     assert profile.loc["high_activity", "account_age_years"] > 10  # still the Y customers
 
 

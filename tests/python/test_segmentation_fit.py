@@ -113,8 +113,8 @@ def test_tables_are_consistent(customers, fit_a):
     assert (sizes["n"] == counts.reindex(sizes.index)).all()
     profile = customers.groupby(fit_a.assignments["segment_code"].to_numpy())[list(A.inputs)].mean()
     pd.testing.assert_frame_equal(
-        fit_a.segment_naming.profile,
-        profile.reindex(fit_a.segment_naming.profile.index),
+        fit_a.clustering.profile,
+        profile.reindex(fit_a.clustering.profile.index),
         check_names=False,
     )
     d = fit_a.clustering.centre_distances
@@ -196,7 +196,7 @@ def test_scheme_b(customers, fit_b):
         "loyal_retained",
         "relationship_maintained",
     ]
-    profile = fit_b.segment_naming.profile
+    profile = fit_b.clustering.profile
     assert profile["customer_contribution"].idxmax() == "high_contribution"
     rest = profile.drop(index="high_contribution")
     assert rest["annual_turnover"].idxmax() == "high_activity"
@@ -210,7 +210,7 @@ def test_naming_reads_the_turnover_median(customers, fit_a, fit_b):
         by_segment = customers[inputs].fillna({"annual_turnover": 0.0})
         expected = by_segment.groupby(fit.assignments["segment_code"].to_numpy()).median()
         pd.testing.assert_frame_equal(
-            fit.segment_naming.median_profile, expected.loc[fit.segment_codes], check_names=False
+            fit.clustering.median_profile, expected.loc[fit.segment_codes], check_names=False
         )
         stored = fit.to_artifacts(include_assignments=False)
         medians = stored[stored["artifact"] == "cluster_median_profile"]
@@ -282,7 +282,7 @@ def test_null_turnover_is_filled_with_zero(customers):
     data.loc[no_assets, "annual_turnover"] = np.nan  # as the mart gives it for zero assets
     result = fit_scheme(data, B, "m")
     assert not result.assignments["segment_code"].isna().any()
-    assert result.segment_naming.profile["annual_turnover"].notna().all()
+    assert result.clustering.profile["annual_turnover"].notna().all()
 
 
 def test_negative_value_under_log1p(customers):
@@ -307,7 +307,7 @@ def test_zero_variance_input_is_dropped_and_recorded(customers):
         "product_breadth": "zero variance in the fitting sample"
     }
     assert "product_breadth" not in result.inputs and len(result.inputs) == 12
-    assert "product_breadth" in result.segment_naming.profile.columns  # still described
+    assert "product_breadth" in result.clustering.profile.columns  # still described
     artifacts = result.to_artifacts(include_assignments=False)
     dropped = artifacts[artifacts["artifact"] == "dropped_input"]
     assert set(dropped["row_key"]) == {"product_breadth"}

@@ -527,9 +527,9 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         keyed = iterations.copy()
         keyed.index = [f"{step}:{code}" for step, code in iterations.index]
         blocks.add_frame("kmeans_iteration", keyed)
-    blocks.add_frame("cluster_profile", result.segment_naming.profile)
-    if result.segment_naming.median_profile is not None:
-        blocks.add_frame("cluster_median_profile", result.segment_naming.median_profile)
+    blocks.add_frame("cluster_profile", result.clustering.profile)
+    if result.clustering.median_profile is not None:
+        blocks.add_frame("cluster_median_profile", result.clustering.median_profile)
     blocks.add_frame("cluster_size", result.clustering.sizes)
     naming = result.naming
     numeric = naming[["naming_step", "sort_order", "ambiguous", "ambiguity_group"]]
