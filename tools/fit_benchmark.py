@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     same = (full.assignments["segment_code"] == sampled.assignments["segment_code"]).mean()
     print(f"sample fit vs full fit: adjusted Rand index {ari:.4f}, same segment {same:.2%}")
     print(
-        f"full fit: KMO {full.kmo_overall}, cv hit rate "
-        f"{full.hit_rates.loc['leave_one_out', 'overall']:.4f}"
+        f"full fit: KMO {full.factor_step.kmo_overall}, cv hit rate "
+        f"{full.discrimination.hit_rates.loc['leave_one_out', 'overall']:.4f}"
     )
 
 

@@ -58,3 +58,69 @@ def test_the_wheel_packages_src_only_and_tools_stay_out():
     assert all(p == "broker_segments" or p.startswith("broker_segments.") for p in packages)
     assert (PROJECT_DIR / "tools" / "bench" / "__main__.py").is_file()  # where they went
     assert (PROJECT_DIR / "tools" / "synthetic.py").is_file()
+
+
+def _type_checking_block(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:``: imports for annotations only, never run, so no runtime cycle."""
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
+
+
+def _segmentation_imports(path, modules: set[str]) -> set[str]:
+    """The sibling modules of broker_segments.segmentation a module imports at run time, at
+    module level or inside a function (a function-level import only hides a cycle)."""
+    found: set[str] = set()
+    pending: list[ast.AST] = [ast.parse(path.read_text(), filename=str(path))]
+    while pending:
+        node = pending.pop()
+        if _type_checking_block(node):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+            elif node.level == 0 and (node.module or "").startswith("broker_segments.segmentation"):
+                rest = node.module.removeprefix("broker_segments.segmentation").lstrip(".")
+                names = [rest] if rest else [a.name for a in node.names]
+            else:
+                continue
+            found.update(n.split(".")[0] for n in names if n and n.split(".")[0] in modules)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                rest = alias.name.removeprefix("broker_segments.segmentation.")
+                if rest != alias.name and rest.split(".")[0] in modules:
+                    found.add(rest.split(".")[0])
+    return found
+
+
+def test_the_segmentation_modules_import_each_other_without_a_cycle():
+    """A stage imports the stages before it, never one after it: a cycle (artifacts and fit
+    importing each other, as before the split) makes the import order matter and the modules
+    impossible to read or test one at a time."""
+    directory = PACKAGE_DIR / "segmentation"
+    paths = {p.stem: p for p in directory.glob("*.py") if p.stem != "__init__"}
+    assert {"artifacts", "fit", "scoring"} <= set(paths)
+    graph = {name: _segmentation_imports(path, set(paths)) for name, path in paths.items()}
+    assert "artifacts" in graph["scoring"]  # the parser sees relative imports
+
+    # Depth-first search; a node met again while on the current path closes a cycle.
+    state: dict[str, str] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, f"import cycles among segmentation modules: {cycles}"

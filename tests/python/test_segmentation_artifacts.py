@@ -149,7 +149,7 @@ def test_model_run(fitted):
     assert config["scheme"] == result.scheme
     if result.config.use_factor_analysis:
         assert run.loc["n_factors", "value"] == 5
-        assert run.loc["kmo", "value"] == pytest.approx(result.kmo_overall)
+        assert run.loc["kmo", "value"] == pytest.approx(result.factor_step.kmo_overall)
         assert 0 < run.loc["cumulative_variance_pct", "value"] <= 100
 
 
@@ -244,7 +244,7 @@ def test_kmeans_initial_centres_and_iteration_history(fitted):
     result, artifacts = fitted
     codes, variables = result.segment_codes, result.model_variables
     initial = _wide(artifacts, "initial_cluster_centre").loc[codes, variables].to_numpy()
-    np.testing.assert_array_equal(initial, result.initial_centres.to_numpy())
+    np.testing.assert_array_equal(initial, result.clustering.initial_centres.to_numpy())
     history = _wide(artifacts, "kmeans_iteration")
     keys = history.index.str.split(":", n=1)
     history["iteration"] = [int(key[0]) for key in keys]
@@ -282,32 +282,40 @@ def test_spss_discriminant_tables_round_trip(fitted):
         return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
 
     codes, inputs = result.segment_codes, result.inputs
-    functions = [str(j) for j in result.canonical_coefficients.columns]
+    functions = [str(j) for j in result.discrimination.canonical_coefficients.columns]
     assert functions == [str(j) for j in range(1, min(len(inputs), result.config.k - 1) + 1)]
     statistics = wide("group_statistic")
     assert len(statistics) == (len(codes) + 1) * len(inputs)
     for segment in (codes[0], "total"):
         stored = statistics.loc[[f"{segment}:{name}" for name in inputs], ["mean", "std", "n"]]
-        expected = result.group_statistics.loc[segment].loc[inputs, ["mean", "std", "n"]]
+        expected = result.discrimination.group_statistics.loc[segment].loc[
+            inputs, ["mean", "std", "n"]
+        ]
         np.testing.assert_array_equal(stored.to_numpy(), expected.to_numpy())
     tests = wide("group_means_test").loc[inputs, ["wilks_lambda", "f", "df1", "df2", "p_value"]]
-    np.testing.assert_array_equal(tests.to_numpy(), result.group_means_tests.to_numpy())
+    np.testing.assert_array_equal(
+        tests.to_numpy(), result.discrimination.group_means_tests.to_numpy()
+    )
     for name, frame in (
-        ("canonical_coefficient", result.canonical_coefficients),
-        ("structure_matrix", result.structure_matrix),
+        ("canonical_coefficient", result.discrimination.canonical_coefficients),
+        ("structure_matrix", result.discrimination.structure_matrix),
     ):
         stored = wide(name).loc[inputs, functions]
         np.testing.assert_array_equal(stored.to_numpy(), frame.to_numpy())
     centroids = wide("group_centroid").loc[codes, functions]
-    np.testing.assert_array_equal(centroids.to_numpy(), result.group_centroids.to_numpy())
+    np.testing.assert_array_equal(
+        centroids.to_numpy(), result.discrimination.group_centroids.to_numpy()
+    )
     priors = wide("group_prior").loc[codes, ["prior", "n"]]
-    np.testing.assert_array_equal(priors.to_numpy(), result.group_priors.to_numpy())
+    np.testing.assert_array_equal(priors.to_numpy(), result.discrimination.group_priors.to_numpy())
     logdets = wide("log_determinant").loc[[*codes, "pooled"], ["rank", "log_determinant"]]
-    np.testing.assert_array_equal(logdets.to_numpy(), result.log_determinants.to_numpy())
+    np.testing.assert_array_equal(
+        logdets.to_numpy(), result.discrimination.log_determinants.to_numpy()
+    )
     box = artifacts[artifacts["artifact"] == "box_m_test"].set_index("column_key")
     assert (box["row_key"] == "overall").all()
-    assert box.loc["box_m", "value"] == result.box_m["box_m"]
-    singular = result.log_determinants.loc[codes, "log_determinant"].isna()
+    assert box.loc["box_m", "value"] == result.discrimination.box_m["box_m"]
+    singular = result.discrimination.log_determinants.loc[codes, "log_determinant"].isna()
     assert box.loc["groups_used", "value"] == len(codes) - singular.sum()
     if singular.any():  # the synthetic sleeping customers never trade
         assert "singular" in box.loc["note", "text_value"]

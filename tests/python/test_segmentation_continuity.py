@@ -120,7 +120,10 @@ def test_without_previous_the_rule_names_and_records_it(fit_1, month_1):
     assert (naming["naming_method"] == "rule").all()
     assert (naming["rule_segment_code"] == naming.index).all()
     assert set(naming.index[naming["ambiguous"]]) == {"high_activity", "loyal_retained"}
-    assert fit_1.previous_model_id is None and fit_1.previous_match is None
+    assert (
+        fit_1.segment_naming.previous_model_id is None
+        and fit_1.segment_naming.previous_match is None
+    )
     artifacts = fit_1.to_artifacts(include_assignments=False)
     assert "previous_model_match" not in set(artifacts["artifact"])
     run = artifacts[artifacts["artifact"] == "model_run"].set_index("column_key")
@@ -160,14 +163,14 @@ def test_continuity_keeps_the_previous_codes(refit_2, fit_1, month_2):
     # Step and display order follow the code.
     assert naming.loc["high_activity", "naming_step"] == 2
     assert refit_2.segment_codes == fit_1.segment_codes
-    assert refit_2.previous_model_id == "B-month-1"
-    assert refit_2.codes_matched_to_previous == 2
-    match = refit_2.previous_match
+    assert refit_2.segment_naming.previous_model_id == "B-month-1"
+    assert refit_2.segment_naming.codes_matched_to_previous == 2
+    match = refit_2.segment_naming.previous_match
     assert (match["previous_segment_code"] == match.index).all()
     # H's customers did not change: the same profile standardised twice, 0 but for rounding.
     assert match.loc["high_contribution", "match_distance"] == pytest.approx(0.0, abs=1e-12)
     assert match.loc["high_activity", "match_distance"] < 0.3  # Y did not move
-    profile = refit_2.profile
+    profile = refit_2.clustering.profile
     assert profile.loc["high_activity", "account_age_years"] > 10  # still the Y customers
 
 
@@ -185,7 +188,9 @@ def test_refit_of_the_same_data_with_itself_as_previous(month_1, fit_1, previous
     assert (again.assignments["segment_code"] == fit_1.assignments["segment_code"]).all()
     assert (again.naming["rule_segment_code"] == again.naming.index).all()
     # Same data: each profile against itself, 0 but for rounding of O(1) z-scores.
-    np.testing.assert_allclose(again.previous_match["match_distance"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(
+        again.segment_naming.previous_match["match_distance"], 0.0, atol=1e-12
+    )
 
 
 def test_scheme_a_ordinary_groups_nearly_tied_on_value():
@@ -213,7 +218,7 @@ def test_scheme_a_ordinary_groups_nearly_tied_on_value():
     assert (swapped.to_numpy() == truth).mean() > 0.99  # the rule swaps A and B
     kept = fit_scheme(after, A, "A-2", previous=first.to_artifacts(include_assignments=False))
     assert (kept.assignments["segment_code"].to_numpy() == truth).mean() > 0.99
-    assert kept.codes_matched_to_previous == 2
+    assert kept.segment_naming.codes_matched_to_previous == 2
 
 
 def test_margin_decides_whether_the_previous_model_is_consulted(month_2, previous_1, fit_1):
@@ -223,10 +228,10 @@ def test_margin_decides_whether_the_previous_model_is_consulted(month_2, previou
     result = fit_scheme(month_2, strict, "strict", previous=previous_1)
     assert not result.naming["ambiguous"].any()
     assert (result.naming["naming_method"] == "rule").all()
-    assert result.codes_matched_to_previous == 0
+    assert result.segment_naming.codes_matched_to_previous == 0
     assert codes_by_group(result, month_2)["X"] == "high_activity"
     # Codes the rule gives clearly still have their continuation recorded.
-    assert set(result.previous_match.index) == set(result.segment_codes)
+    assert set(result.segment_naming.previous_match.index) == set(result.segment_codes)
 
 
 # --- artifacts ----------------------------------------------------------------------------------
@@ -271,7 +276,9 @@ def test_deterministic(month_2, previous_1, refit_2):
     shuffled = previous_1.sample(frac=1.0, random_state=3)
     again = fit_scheme(month_2.sample(frac=1.0, random_state=4), B, "B-month-2", previous=shuffled)
     pd.testing.assert_frame_equal(again.naming, refit_2.naming)
-    pd.testing.assert_frame_equal(again.previous_match, refit_2.previous_match)
+    pd.testing.assert_frame_equal(
+        again.segment_naming.previous_match, refit_2.segment_naming.previous_match
+    )
     by_id = again.assignments.set_index("customer_id").loc[month_2["customer_id"]]
     assert (by_id["segment_code"].to_numpy() == refit_2.assignments["segment_code"]).all()
 
@@ -328,8 +335,10 @@ def test_previous_model_with_another_k(month_1, month_2, previous_k):
     assert naming.index.is_unique and sorted(naming.index) == sorted(rule.index)
     fixed = ~naming["ambiguous"]
     assert (naming.index[fixed] == naming.loc[fixed, "rule_segment_code"]).all()
-    assert any("k=" in note for note in result.warnings)
-    assert set(result.previous_match["previous_segment_code"]) <= set(previous.segment_codes)
+    assert any("k=" in note for note in result.run.warnings)
+    assert set(result.segment_naming.previous_match["previous_segment_code"]) <= set(
+        previous.segment_codes
+    )
 
 
 def test_previous_model_with_other_inputs(month_2, fit_1):
@@ -354,7 +363,10 @@ def test_previous_model_sharing_no_input_is_ignored(month_2, previous_1):
     with pytest.warns(PreviousModelWarning, match="shares no input.*ignored"):
         result = fit_scheme(month_2, B, "m", previous=previous)
     assert (result.naming["naming_method"] == "rule").all()
-    assert result.previous_model_id == "B-month-1" and result.codes_matched_to_previous == 0
+    assert (
+        result.segment_naming.previous_model_id == "B-month-1"
+        and result.segment_naming.codes_matched_to_previous == 0
+    )
     assert codes_by_group(result, month_2)["X"] == "high_activity"  # the rule's choice
 
 

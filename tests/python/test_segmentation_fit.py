@@ -60,8 +60,8 @@ def test_recovers_and_names_the_known_groups(customers, fit_a):
 def test_standardisation_uses_population_std(customers, fit_a):
     t = np.sign(customers["annual_commission"]) * np.log1p(customers["annual_commission"].abs())
     # The same sums over the same rows: equal but for rounding (~1e-16 relative).
-    assert fit_a.mean["annual_commission"] == pytest.approx(t.mean())
-    assert fit_a.std["annual_commission"] == pytest.approx(t.std(ddof=0))
+    assert fit_a.standardisation.mean["annual_commission"] == pytest.approx(t.mean())
+    assert fit_a.standardisation.std["annual_commission"] == pytest.approx(t.std(ddof=0))
 
 
 def test_sql_style_nearest_centre_equals_kmeans_labels(customers, fit_a):
@@ -75,9 +75,9 @@ def test_sql_style_nearest_centre_equals_kmeans_labels(customers, fit_a):
                     if A.transform_by_input[c] == "signed_log1p"
                     else customers[c]
                 )
-                - fit_a.mean[c]
+                - fit_a.standardisation.mean[c]
             )
-            / fit_a.std[c]
+            / fit_a.standardisation.std[c]
             for c in fit_a.inputs
         ]
     )
@@ -102,27 +102,29 @@ def test_sql_style_nearest_centre_equals_kmeans_labels(customers, fit_a):
         np.testing.assert_allclose(
             fit_a.centres.loc[code], km.cluster_centers_[cluster_number], atol=1e-12
         )
-    assert fit_a.kmeans_label_mismatches == 0
+    assert fit_a.clustering.kmeans_label_mismatches == 0
 
 
 def test_tables_are_consistent(customers, fit_a):
-    sizes = fit_a.sizes
+    sizes = fit_a.clustering.sizes
     assert sizes["n"].sum() == len(customers)
     assert sizes["pct"].sum() == pytest.approx(100.0)
     counts = fit_a.assignments["segment_code"].value_counts()
     assert (sizes["n"] == counts.reindex(sizes.index)).all()
     profile = customers.groupby(fit_a.assignments["segment_code"].to_numpy())[list(A.inputs)].mean()
     pd.testing.assert_frame_equal(
-        fit_a.profile, profile.reindex(fit_a.profile.index), check_names=False
+        fit_a.clustering.profile,
+        profile.reindex(fit_a.clustering.profile.index),
+        check_names=False,
     )
-    d = fit_a.centre_distances
+    d = fit_a.clustering.centre_distances
     assert np.allclose(d.to_numpy(), d.to_numpy().T) and np.allclose(np.diag(d), 0)
-    anova = fit_a.anova
+    anova = fit_a.clustering.anova
     assert list(anova.index) == fit_a.model_variables
     assert (anova["f"] > 10).all() and (anova["p_value"] < 1e-6).all()
     assert (anova["df_between"] == 5).all() and (anova["df_within"] == len(customers) - 6).all()
-    assert list(fit_a.k_selection.index) == [2, 3, 6]
-    assert fit_a.k_selection["silhouette"].between(-1, 1).all()
+    assert list(fit_a.clustering.k_selection.index) == [2, 3, 6]
+    assert fit_a.clustering.k_selection["silhouette"].between(-1, 1).all()
 
 
 def test_anova_matches_scipy(customers, fit_a):
@@ -131,11 +133,11 @@ def test_anova_matches_scipy(customers, fit_a):
     x = fit_a.assignments
     groups = [x.loc[x["segment_code"] == c, "factor_1"] for c in fit_a.segment_codes]
     f, p = stats.f_oneway(*groups)
-    assert fit_a.anova.loc["factor_1", "f"] == pytest.approx(f)
+    assert fit_a.clustering.anova.loc["factor_1", "f"] == pytest.approx(f)
 
 
 def test_classification_functions(customers, fit_a):
-    hit = fit_a.hit_rates
+    hit = fit_a.discrimination.hit_rates
     assert hit.loc["resubstitution", "overall"] > 0.97
     assert hit.loc["leave_one_out", "overall"] > 0.97
     # Fisher functions by hand from the definition.
@@ -152,7 +154,7 @@ def test_classification_functions(customers, fit_a):
     coefficients = np.linalg.solve(within, means.T).T
     prior = np.full(6, 1 / 6)  # equal priors, SPSS's default
     constants = -0.5 * np.einsum("gp,gp->g", coefficients, means) + np.log(prior)
-    functions = fit_a.classification_functions
+    functions = fit_a.discrimination.classification_functions
     # Two routes to S^-1 m (centred sums here, x'x - sum n m m' in the fit) differ by
     # cond(S) (~2e3) x the rounding of S (~1e-14 relative, the groups are tight): ~2e-11 of
     # the largest coefficient (~1e4), so compare on that scale, not element by element.
@@ -177,7 +179,7 @@ def test_assignment_functions_agree_with_kmeans(customers, fit_a, fit_b, scheme)
     agreement = (classified["segment_code"] == fit.assignments["segment_code"]).mean()
     assert agreement >= 0.999
     # c_g'x - ||c_g||^2 / 2 on the model variables, read back from the artifacts alike
-    functions = fit.assignment_functions
+    functions = fit.discrimination.assignment_functions
     centres = fit.centres.to_numpy()
     np.testing.assert_array_equal(functions[fit.model_variables].to_numpy(), centres)
     np.testing.assert_allclose(functions["constant"], -0.5 * (centres**2).sum(axis=1))
@@ -186,7 +188,7 @@ def test_assignment_functions_agree_with_kmeans(customers, fit_a, fit_b, scheme)
 
 
 def test_scheme_b(customers, fit_b):
-    assert fit_b.factor_model is None and fit_b.kmo_overall is None
+    assert fit_b.factor_model is None and fit_b.factor_step is None
     assert fit_b.model_variables == list(SCHEME_B.inputs)
     assert fit_b.segment_codes == [
         "high_contribution",
@@ -194,12 +196,12 @@ def test_scheme_b(customers, fit_b):
         "loyal_retained",
         "relationship_maintained",
     ]
-    profile = fit_b.profile
+    profile = fit_b.clustering.profile
     assert profile["customer_contribution"].idxmax() == "high_contribution"
     rest = profile.drop(index="high_contribution")
     assert rest["annual_turnover"].idxmax() == "high_activity"
     assert rest.drop(index="high_activity")["account_age_years"].idxmax() == "loyal_retained"
-    assert fit_b.hit_rates.loc["leave_one_out", "overall"] > 0.9
+    assert fit_b.discrimination.hit_rates.loc["leave_one_out", "overall"] > 0.9
 
 
 def test_naming_reads_the_turnover_median(customers, fit_a, fit_b):
@@ -208,7 +210,7 @@ def test_naming_reads_the_turnover_median(customers, fit_a, fit_b):
         by_segment = customers[inputs].fillna({"annual_turnover": 0.0})
         expected = by_segment.groupby(fit.assignments["segment_code"].to_numpy()).median()
         pd.testing.assert_frame_equal(
-            fit.median_profile, expected.loc[fit.segment_codes], check_names=False
+            fit.clustering.median_profile, expected.loc[fit.segment_codes], check_names=False
         )
         stored = fit.to_artifacts(include_assignments=False)
         medians = stored[stored["artifact"] == "cluster_median_profile"]
@@ -238,9 +240,9 @@ def test_other_seed_same_partition_same_names(customers, fit_a):
 def test_fit_on_sample_scores_everyone(customers, fit_a):
     config = dataclasses.replace(A, fit_sample_size=1000, k_selection_sample_size=500)
     result = fit_scheme(customers, config, "sampled")
-    assert result.n_fit == 1000 and result.n_rows == len(customers)
+    assert result.run.n_fit == 1000 and result.run.n_rows == len(customers)
     assert result.assignments["in_fit_sample"].sum() == 1000
-    assert result.k_selection["sample_size"].eq(500).all()
+    assert result.clustering.k_selection["sample_size"].eq(500).all()
     ari = adjusted_rand_score(fit_a.assignments["segment_code"], result.assignments["segment_code"])
     assert ari > 0.95
 
@@ -280,7 +282,7 @@ def test_null_turnover_is_filled_with_zero(customers):
     data.loc[no_assets, "annual_turnover"] = np.nan  # as the mart gives it for zero assets
     result = fit_scheme(data, B, "m")
     assert not result.assignments["segment_code"].isna().any()
-    assert result.profile["annual_turnover"].notna().all()
+    assert result.clustering.profile["annual_turnover"].notna().all()
 
 
 def test_negative_value_under_log1p(customers):
@@ -301,9 +303,11 @@ def test_zero_variance_input_is_dropped_and_recorded(customers):
     data["product_breadth"] = 2.0
     with pytest.warns(DroppedInputWarning, match="product_breadth"):
         result = fit_scheme(data, A, "m")
-    assert result.dropped_inputs == {"product_breadth": "zero variance in the fitting sample"}
+    assert result.standardisation.dropped_inputs == {
+        "product_breadth": "zero variance in the fitting sample"
+    }
     assert "product_breadth" not in result.inputs and len(result.inputs) == 12
-    assert "product_breadth" in result.profile.columns  # still described
+    assert "product_breadth" in result.clustering.profile.columns  # still described
     artifacts = result.to_artifacts(include_assignments=False)
     dropped = artifacts[artifacts["artifact"] == "dropped_input"]
     assert set(dropped["row_key"]) == {"product_breadth"}
@@ -361,8 +365,8 @@ def test_low_kmo_warns_and_is_recorded():
     )
     with pytest.warns(LowAdequacyWarning, match="KMO = 0\\.[0-4]"):
         result = fit_scheme(data, config, "low_kmo")
-    assert result.kmo_overall < 0.5
-    assert any("KMO" in note for note in result.warnings)
+    assert result.factor_step.kmo_overall < 0.5
+    assert any("KMO" in note for note in result.run.warnings)
     run = result.to_artifacts(include_assignments=False).query("artifact == 'model_run'")
     run = run.set_index("column_key")
     assert run.loc["low_adequacy", "value"] == 1.0
@@ -372,7 +376,7 @@ def test_low_kmo_warns_and_is_recorded():
 def test_restarts_on_a_sample_then_one_run_on_all_rows(customers, fit_a):
     config = dataclasses.replace(A, restart_sample_size=400)
     result = fit_scheme(customers, config, "restart_sample")
-    assert result.kmeans_label_mismatches == 0
+    assert result.clustering.kmeans_label_mismatches == 0
     ari = adjusted_rand_score(fit_a.assignments["segment_code"], result.assignments["segment_code"])
     assert ari > 0.99
     assert result.segment_codes == fit_a.segment_codes
@@ -437,7 +441,7 @@ def test_classification_results_agree_with_the_hit_rates(fit_a, fit_b):
     """Confusion counts per method: rows add up to the group sizes, the diagonal share is the
     group's hit rate, the diagonal total share the overall one."""
     for fit in (fit_a, fit_b):
-        table = fit.classification_results
+        table = fit.discrimination.classification_results
         assert list(table.index.get_level_values(0).unique()) == [
             "resubstitution",
             "leave_one_out",
@@ -449,10 +453,10 @@ def test_classification_results_agree_with_the_hit_rates(fit_a, fit_b):
             diagonal = np.diag(counts.to_numpy())
             np.testing.assert_allclose(
                 diagonal / counts.sum(axis=1).to_numpy(),
-                fit.hit_rates.loc[method, fit.segment_codes].to_numpy(dtype=float),
+                fit.discrimination.hit_rates.loc[method, fit.segment_codes].to_numpy(dtype=float),
             )
             assert diagonal.sum() / counts.to_numpy().sum() == pytest.approx(
-                fit.hit_rates.loc[method, "overall"]
+                fit.discrimination.hit_rates.loc[method, "overall"]
             )
 
 
@@ -473,8 +477,11 @@ def test_priors_equal_or_group_sizes():
     customers = make_customers(600, seed=2)
     sized = fit_scheme(customers, dataclasses.replace(SCHEME_B, priors="size"), "b-size")
     equal = fit_scheme(customers, SCHEME_B, "b-equal")
-    delta = sized.classification_functions["constant"] - equal.classification_functions["constant"]
-    shares = sized.sizes["n"] / sized.sizes["n"].sum()
+    delta = (
+        sized.discrimination.classification_functions["constant"]
+        - equal.discrimination.classification_functions["constant"]
+    )
+    shares = sized.clustering.sizes["n"] / sized.clustering.sizes["n"].sum()
     np.testing.assert_allclose(delta, np.log(shares) - np.log(0.25), atol=1e-9)
     assert (sized.assignments["segment_code"] == equal.assignments["segment_code"]).all()
 
@@ -498,12 +505,12 @@ def test_spss_conventions(customers, fit_a, fit_b):
         means = a.groupby("segment_code")[fit.model_variables].mean().loc[fit.segment_codes]
         np.testing.assert_allclose(fit.centres.to_numpy(), means.to_numpy(), atol=1e-12)
         # the k-selection row at the chosen k is the fitted model
-        if fit.config.k not in fit.k_selection.index:
+        if fit.config.k not in fit.clustering.k_selection.index:
             continue
-        row = fit.k_selection.loc[fit.config.k]
+        row = fit.clustering.k_selection.loc[fit.config.k]
         assert row["sample_size"] == len(a)
         assert row["inertia"] == pytest.approx((a["distance_to_centre"] ** 2).sum(), rel=1e-9)
-        assert row["inertia"] == pytest.approx(fit.inertia, rel=1e-9)
+        assert row["inertia"] == pytest.approx(fit.clustering.inertia, rel=1e-9)
 
 
 def test_bootstrap_stability_is_highest_at_the_true_k():
@@ -535,7 +542,7 @@ def test_bootstrap_stability_is_highest_at_the_true_k():
 
 def test_fit_reports_the_stability_of_each_k(fit_a, fit_b):
     for fit in (fit_a, fit_b):
-        table = fit.k_selection
+        table = fit.clustering.k_selection
         assert (table["stability_resamples"] == fit.config.stability_resamples).all()
         assert table["stability_ari_mean"].between(-1, 1).all()
 
@@ -566,7 +573,7 @@ def test_wilks_lambda_and_eigenvalues_of_the_discriminant_functions(customers, f
     assert table["wilks_lambda"].is_monotonic_increasing
     assert list(table["df"]) == [15, 8, 3]
     assert table["cum_pct"].iloc[-1] == pytest.approx(100)
-    fitted = fit_a.discriminant_functions
+    fitted = fit_a.discrimination.discriminant_functions
     assert len(fitted) == min(len(fit_a.inputs), fit_a.config.k - 1)
     assert (fitted["p_value"].iloc[:1] < 1e-6).all()
 
@@ -574,10 +581,10 @@ def test_wilks_lambda_and_eigenvalues_of_the_discriminant_functions(customers, f
 def _history_is_the_run(result) -> None:
     """The iteration history starts at the initial centres, each step is the members' means
     of the assignment to the previous centres, and it ends at the final centres."""
-    steps = result.kmeans_iterations
+    steps = result.clustering.kmeans_iterations
     n = steps.index.get_level_values("iteration").max()
     codes, variables = result.segment_codes, result.model_variables
-    previous = result.initial_centres.loc[codes, variables].to_numpy()
+    previous = result.clustering.initial_centres.loc[codes, variables].to_numpy()
     for step in range(1, n + 1):
         centres = steps.loc[step].loc[codes, variables].to_numpy()
         moved = np.sqrt(((centres - previous) ** 2).sum(axis=1))
@@ -594,7 +601,7 @@ def test_kmeans_initial_centres_and_iteration_history(customers, fit_a, fit_b):
 
     for result in (fit_a, fit_b):
         _history_is_the_run(result)
-        assert len(result.kmeans_iterations) % result.config.k == 0
+        assert len(result.clustering.kmeans_iterations) % result.config.k == 0
     x = fit_a.assignments[fit_a.model_variables].to_numpy()[:1500]
     x = np.ascontiguousarray(x)
     seeds = cluster.best_restart_seeds(x, 6, A.n_init, A.random_seed)
@@ -608,8 +615,12 @@ def test_kmeans_initial_centres_and_iteration_history(customers, fit_a, fit_b):
     again = cluster.fit_kmeans(x, 6, A.n_init, A.random_seed)
     np.testing.assert_array_equal(again.history, fitted.history)
     again = fit_scheme(customers, A, "test_a")
-    pd.testing.assert_frame_equal(again.kmeans_iterations, fit_a.kmeans_iterations)
-    pd.testing.assert_frame_equal(again.initial_centres, fit_a.initial_centres)
+    pd.testing.assert_frame_equal(
+        again.clustering.kmeans_iterations, fit_a.clustering.kmeans_iterations
+    )
+    pd.testing.assert_frame_equal(
+        again.clustering.initial_centres, fit_a.clustering.initial_centres
+    )
 
 
 def test_kmeans_history_of_a_restart_sample_and_of_a_warm_start(customers, fit_a):
@@ -622,7 +633,7 @@ def test_kmeans_history_of_a_restart_sample_and_of_a_warm_start(customers, fit_a
     codes = refit.segment_codes
     means = refit.assignments.groupby("segment_code")[refit.model_variables].mean()
     np.testing.assert_allclose(
-        refit.initial_centres.to_numpy(), means.loc[codes].to_numpy(), atol=1e-9
+        refit.clustering.initial_centres.to_numpy(), means.loc[codes].to_numpy(), atol=1e-9
     )
 
 
@@ -790,27 +801,27 @@ def test_fit_carries_the_spss_discriminant_tables(fit_a, fit_b):
     for fit in (fit_a, fit_b):
         codes, inputs = fit.segment_codes, fit.inputs
         m = min(len(inputs), fit.config.k - 1)
-        stats_ = fit.group_statistics
+        stats_ = fit.discrimination.group_statistics
         assert list(stats_.index.get_level_values(0).unique()) == [*codes, "total"]
         sizes = fit.assignments["segment_code"].value_counts()
         n = stats_.xs(inputs[0], level="input")["n"]
         np.testing.assert_array_equal(n.loc[codes], sizes.loc[codes])
-        assert n.loc["total"] == fit.n_rows
+        assert n.loc["total"] == fit.run.n_rows
         np.testing.assert_allclose(stats_.xs("total")["mean"].loc[inputs], 0, atol=0.2)
-        assert list(fit.group_means_tests.index) == inputs
-        assert fit.group_means_tests["wilks_lambda"].between(0, 1).all()
+        assert list(fit.discrimination.group_means_tests.index) == inputs
+        assert fit.discrimination.group_means_tests["wilks_lambda"].between(0, 1).all()
         if not fit.config.use_factor_analysis:  # model space = the z-scores: the ANOVA's F
             np.testing.assert_allclose(
-                fit.group_means_tests["f"].to_numpy(),
-                fit.anova.loc[inputs, "f"].to_numpy(),
+                fit.discrimination.group_means_tests["f"].to_numpy(),
+                fit.clustering.anova.loc[inputs, "f"].to_numpy(),
                 rtol=1e-8,
             )
-        assert list(fit.log_determinants.index) == [*codes, "pooled"]
-        assert fit.canonical_coefficients.shape == (len(inputs), m)
-        assert fit.structure_matrix.abs().le(1 + 1e-12).all().all()
-        assert list(fit.group_centroids.index) == codes
-        centroids = fit.group_centroids.to_numpy()
-        weights = fit.group_priors["n"].to_numpy()
+        assert list(fit.discrimination.log_determinants.index) == [*codes, "pooled"]
+        assert fit.discrimination.canonical_coefficients.shape == (len(inputs), m)
+        assert fit.discrimination.structure_matrix.abs().le(1 + 1e-12).all().all()
+        assert list(fit.discrimination.group_centroids.index) == codes
+        centroids = fit.discrimination.group_centroids.to_numpy()
+        weights = fit.discrimination.group_priors["n"].to_numpy()
         np.testing.assert_allclose(weights @ centroids / weights.sum(), 0, atol=1e-8)
-        np.testing.assert_allclose(fit.group_priors["prior"], 1 / fit.config.k)
-        np.testing.assert_array_equal(fit.group_priors["n"], sizes.loc[codes])
+        np.testing.assert_allclose(fit.discrimination.group_priors["prior"], 1 / fit.config.k)
+        np.testing.assert_array_equal(fit.discrimination.group_priors["n"], sizes.loc[codes])

@@ -87,7 +87,7 @@ def test_sql_posterior_is_the_fisher_posterior_of_the_assigned_group(clean_build
     import numpy as np
 
     from broker_segments.segmentation import discriminant
-    from broker_segments.segmentation.artifacts import ScoringModel
+    from broker_segments.segmentation.scoring import ScoringModel
 
     segments = clean_build.query("select * from customer_segments")
     rule = segments["assignment_method"] == "rule"

@@ -12,7 +12,7 @@ Public API::
     SegmentationConfigError, SegmentationInputError, LowAdequacyWarning, DroppedInputWarning
 """
 
-from .artifacts import ARTIFACT_COLUMNS, ARTIFACTS, ScoringModel, classify, score
+from .artifacts import ARTIFACT_COLUMNS, ARTIFACTS
 from .config import (
     ACCEPTED_VARS,
     SCHEME_A,
@@ -31,6 +31,7 @@ from .errors import (
 )
 from .fit import FitResult, fit_scheme
 from .naming import SEGMENT_NAMES, name_clusters, segment_catalogue
+from .scoring import ScoringModel, classify, score
 
 __all__ = [
     "ACCEPTED_VARS",

@@ -1,4 +1,4 @@
-"""The warehouse form of a fit (one long frame) and scoring from it.
+"""The warehouse form of a fit: one long frame, written from a FitResult and read back.
 
 ``FitResult.to_artifacts()`` returns ONE long DataFrame, the return value of the dbt Python
 model; SQL models select from it and pivot. Columns:
@@ -235,12 +235,13 @@ as ``previous``, null if none). Each ``run_metadata`` key is stored under its ow
 numbers in value, text (and JSON for dicts/lists, e.g. ``vars``) in text_value; ``as_of_date``
 as ISO text.
 
-Scoring (``score``/``classify``) reads only: standardisation, factor_score_coefficient,
-cluster_centre, segment_naming (sort order), assignment_function (else, for a model stored
-without it, classification_function) and model_run
-(model_variables). The SQL side must do the same arithmetic: fill nulls with ``null_fill``,
-transform, z = (t - mean) / std, factor_j = sum_i z_i * coefficient_ij, segment = the centre
-with the smallest sum over model variables of (x - centre)^2, ties to the lower sort_order.
+Scoring (``scoring.score``/``scoring.classify``, through ``scoring_parameters``) reads only:
+standardisation, factor_score_coefficient, cluster_centre, segment_naming (sort order),
+assignment_function (else, for a model stored without it, classification_function) and
+model_run (model_variables). The SQL side must do the same arithmetic: fill nulls with
+``null_fill``, transform, z = (t - mean) / std, factor_j = sum_i z_i * coefficient_ij, segment =
+the centre with the smallest sum over model variables of (x - centre)^2, ties to the lower
+sort_order.
 """
 
 from __future__ import annotations
@@ -249,16 +250,14 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import cluster, discriminant
+from . import cluster
 from .errors import SegmentationInputError
-from .transform import prepare_inputs, standardise
 
 if TYPE_CHECKING:
     from .fit import FitResult
@@ -461,20 +460,19 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     """Build the long artifact frame of ``result`` (catalogue in the module docstring)."""
     from .. import __version__
 
-    clash = sorted(set(result.run_metadata) & set(RESERVED_MODEL_RUN_KEYS))
+    clash = sorted(set(result.run.run_metadata) & set(RESERVED_MODEL_RUN_KEYS))
     if clash:
         raise ValueError(f"run_metadata keys {clash} clash with model_run statistics")
     blocks = _Blocks()
     config = result.config
-    fill = config.fill_null_by_input
-    transform = config.transform_by_input
+    standardisation = result.standardisation
 
     standard = pd.DataFrame(
         {
             "position": np.arange(1, len(result.inputs) + 1, dtype=float),
-            "mean": result.mean.to_numpy(),
-            "std": result.std.to_numpy(),
-            "null_fill": [fill.get(name, np.nan) for name in result.inputs],
+            "mean": standardisation.mean.to_numpy(),
+            "std": standardisation.std.to_numpy(),
+            "null_fill": [standardisation.null_fill.get(name, np.nan) for name in result.inputs],
         },
         index=result.inputs,
     )
@@ -483,29 +481,29 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "standardisation",
         result.inputs,
         ["transform"] * len(result.inputs),
-        texts=[transform[name] for name in result.inputs],
+        texts=[standardisation.transforms[name] for name in result.inputs],
     )
-    if result.dropped_inputs:
-        names = list(result.dropped_inputs)
+    if standardisation.dropped_inputs:
+        names = list(standardisation.dropped_inputs)
         blocks.add(
             "dropped_input",
             names,
             ["reason"] * len(names),
-            texts=[result.dropped_inputs[name] for name in names],
+            texts=[standardisation.dropped_inputs[name] for name in names],
         )
         blocks.add(
             "dropped_input",
             names,
             ["constant_value"] * len(names),
-            [result.dropped_values[name] for name in names],
+            [standardisation.dropped_values[name] for name in names],
         )
 
     fm = result.factor_model
     if fm is not None:
-        kmo = result.kmo_per_variable.to_frame("kmo")
-        kmo.loc["overall"] = result.kmo_overall
+        kmo = result.factor_step.kmo_per_variable.to_frame("kmo")
+        kmo.loc["overall"] = result.factor_step.kmo_overall
         blocks.add_frame("kmo", kmo)
-        blocks.add_frame("bartlett", pd.DataFrame(result.bartlett, index=["overall"]))
+        blocks.add_frame("bartlett", pd.DataFrame(result.factor_step.bartlett, index=["overall"]))
         blocks.add_frame("communality", fm.communalities)
         blocks.add_frame("variance_explained", fm.variance_explained, dropna=True)
         blocks.add_frame("unrotated_loading", fm.unrotated_loadings)
@@ -522,17 +520,17 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
             blocks.add_frame("rotation_iteration", fm.rotation_history, dropna=True)
 
     blocks.add_frame("cluster_centre", result.centres)
-    if result.initial_centres is not None:
-        blocks.add_frame("initial_cluster_centre", result.initial_centres)
-    iterations = result.kmeans_iterations
+    if result.clustering.initial_centres is not None:
+        blocks.add_frame("initial_cluster_centre", result.clustering.initial_centres)
+    iterations = result.clustering.kmeans_iterations
     if iterations is not None and len(iterations):
         keyed = iterations.copy()
         keyed.index = [f"{step}:{code}" for step, code in iterations.index]
         blocks.add_frame("kmeans_iteration", keyed)
-    blocks.add_frame("cluster_profile", result.profile)
-    if result.median_profile is not None:
-        blocks.add_frame("cluster_median_profile", result.median_profile)
-    blocks.add_frame("cluster_size", result.sizes)
+    blocks.add_frame("cluster_profile", result.clustering.profile)
+    if result.clustering.median_profile is not None:
+        blocks.add_frame("cluster_median_profile", result.clustering.median_profile)
+    blocks.add_frame("cluster_size", result.clustering.sizes)
     naming = result.naming
     numeric = naming[["naming_step", "sort_order", "ambiguous", "ambiguity_group"]]
     blocks.add_frame("segment_naming", numeric.astype(float))
@@ -544,7 +542,7 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
             [column] * len(naming),
             texts=naming[column].astype(str).tolist(),
         )
-    match = result.previous_match
+    match = result.segment_naming.previous_match
     if match is not None and len(match):
         blocks.add(
             "previous_model_match",
@@ -558,65 +556,67 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
             ["match_distance"] * len(match),
             match["match_distance"].to_numpy(dtype=np.float64),
         )
-    blocks.add_frame("centre_distance", result.centre_distances)
-    blocks.add_frame("anova", result.anova)
-    blocks.add_frame("classification_function", result.classification_functions)
-    blocks.add_frame("assignment_function", result.assignment_functions)
-    blocks.add_frame("hit_rate", result.hit_rates)
-    confusion = result.classification_results
+    blocks.add_frame("centre_distance", result.clustering.centre_distances)
+    blocks.add_frame("anova", result.clustering.anova)
+    blocks.add_frame("classification_function", result.discrimination.classification_functions)
+    blocks.add_frame("assignment_function", result.discrimination.assignment_functions)
+    blocks.add_frame("hit_rate", result.discrimination.hit_rates)
+    confusion = result.discrimination.classification_results
     if confusion is not None and len(confusion):
         keyed = confusion.copy()
         keyed.index = [f"{method}:{actual}" for method, actual in confusion.index]
         blocks.add_frame("classification_result", keyed)
-    if result.discriminant_functions is not None:
-        blocks.add_frame("discriminant_function", result.discriminant_functions)
+    if result.discrimination.discriminant_functions is not None:
+        blocks.add_frame("discriminant_function", result.discrimination.discriminant_functions)
     # SPSS DISCRIMINANT's other tables (spss-discriminant)
-    if result.group_statistics is not None:
-        keyed = result.group_statistics.copy()
+    if result.discrimination.group_statistics is not None:
+        keyed = result.discrimination.group_statistics.copy()
         keyed.index = [f"{segment}:{name}" for segment, name in keyed.index]
         blocks.add_frame("group_statistic", keyed)
-        blocks.add_frame("group_means_test", result.group_means_tests)
-        box = result.box_m
+        blocks.add_frame("group_means_test", result.discrimination.group_means_tests)
+        box = result.discrimination.box_m
         numbers = ["box_m", "f", "df1", "df2", "p_value", "groups_used"]
         blocks.add("box_m_test", ["overall"] * len(numbers), numbers, [box[c] for c in numbers])
         if box.get("note"):
             blocks.add("box_m_test", ["overall"], ["note"], texts=[box["note"]])
-        blocks.add_frame("log_determinant", result.log_determinants)
-        blocks.add_frame("canonical_coefficient", result.canonical_coefficients)
-        blocks.add_frame("structure_matrix", result.structure_matrix)
-        blocks.add_frame("group_centroid", result.group_centroids)
-        blocks.add_frame("group_prior", result.group_priors)
+        blocks.add_frame("log_determinant", result.discrimination.log_determinants)
+        blocks.add_frame("canonical_coefficient", result.discrimination.canonical_coefficients)
+        blocks.add_frame("structure_matrix", result.discrimination.structure_matrix)
+        blocks.add_frame("group_centroid", result.discrimination.group_centroids)
+        blocks.add_frame("group_prior", result.discrimination.group_priors)
     # end SPSS DISCRIMINANT's other tables
-    blocks.add_frame("k_selection", result.k_selection)
+    blocks.add_frame("k_selection", result.clustering.k_selection)
 
     # model_run
     cumulative = (
         float(fm.variance_explained["rotation_cum_pct"].dropna().iloc[-1]) if fm else np.nan
     )
     numbers = {
-        "n_rows": result.n_rows,
-        "n_fit_sample": result.n_fit,
+        "n_rows": result.run.n_rows,
+        "n_fit_sample": result.run.n_fit,
         "n_inputs": len(result.inputs),
-        "n_dropped_inputs": len(result.dropped_inputs),
+        "n_dropped_inputs": len(standardisation.dropped_inputs),
         "n_factors": len(result.model_variables) if fm else np.nan,
         "k": config.k,
-        "kmo": result.kmo_overall if fm else np.nan,
-        "low_adequacy": float(result.kmo_overall < config.kmo_warning_threshold) if fm else np.nan,
+        "kmo": result.factor_step.kmo_overall if fm else np.nan,
+        "low_adequacy": float(result.factor_step.kmo_overall < config.kmo_warning_threshold)
+        if fm
+        else np.nan,
         "cumulative_variance_pct": cumulative,
-        "inertia": result.inertia,
-        "cv_hit_rate": result.hit_rates.loc["leave_one_out", "overall"],
-        "resubstitution_hit_rate": result.hit_rates.loc["resubstitution", "overall"],
+        "inertia": result.clustering.inertia,
+        "cv_hit_rate": result.discrimination.hit_rates.loc["leave_one_out", "overall"],
+        "resubstitution_hit_rate": result.discrimination.hit_rates.loc["resubstitution", "overall"],
         "random_seed": config.random_seed,
         "n_init": config.n_init,
-        "fit_seconds": result.fit_seconds,
-        "kmeans_label_mismatches": result.kmeans_label_mismatches,
-        "codes_matched_to_previous": result.codes_matched_to_previous,
+        "fit_seconds": result.run.fit_seconds,
+        "kmeans_label_mismatches": result.clustering.kmeans_label_mismatches,
+        "codes_matched_to_previous": result.segment_naming.codes_matched_to_previous,
         "kmeans_iterations": (
             iterations.index.get_level_values("iteration").max()
             if iterations is not None and len(iterations)
             else np.nan
         ),
-        "min_initial_centre_distance": _min_distance(result.initial_centres),
+        "min_initial_centre_distance": _min_distance(result.clustering.initial_centres),
     }
     texts = {
         "model_variables": ",".join(result.model_variables),
@@ -624,10 +624,10 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "config": json.dumps(dataclasses.asdict(config), default=_json_default),
         "package_version": __version__,
         "fitted_at_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "warnings": "; ".join(result.warnings) if result.warnings else None,
-        "previous_model_id": result.previous_model_id,
+        "warnings": "; ".join(result.run.warnings) if result.run.warnings else None,
+        "previous_model_id": result.segment_naming.previous_model_id,
     }
-    metadata = {key: _metadata_cell(value) for key, value in result.run_metadata.items()}
+    metadata = {key: _metadata_cell(value) for key, value in result.run.run_metadata.items()}
     keys = list(numbers) + list(texts) + list(metadata)
     blocks.add(
         "model_run",
@@ -659,199 +659,63 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     return blocks.frame(result.model_id, result.scheme)
 
 
-@dataclass(frozen=True)
-class ScoringModel:
-    """The parameters needed to assign new rows, from a FitResult or from artifacts."""
-
-    model_id: str
-    scheme: str
-    inputs: tuple[str, ...]
-    transforms: dict[str, str]
-    null_fill: dict[str, float]
-    mean: np.ndarray
-    std: np.ndarray
-    score_coefficients: np.ndarray | None  # (n_inputs, m) or None without a factor step
-    model_variables: tuple[str, ...]
-    segment_codes: tuple[str, ...]  # sort order
-    centres: np.ndarray  # (k, n model variables)
-    function_coefficients: np.ndarray  # (k, n_inputs) Fisher's, on the z-scores
-    function_constants: np.ndarray  # (k,)
-    # nearest centre as linear functions on the model variables; None for a model stored
-    # without them (classify then falls back to Fisher's)
-    assignment_coefficients: np.ndarray | None = None  # (k, n model variables)
-    assignment_constants: np.ndarray | None = None  # (k,)
-
-    @classmethod
-    def from_result(cls, result: FitResult) -> ScoringModel:
-        fill = result.config.fill_null_by_input
-        fm = result.factor_model
-        functions = result.classification_functions
-        assignment = result.assignment_functions
-        return cls(
-            model_id=result.model_id,
-            scheme=result.scheme,
-            inputs=tuple(result.inputs),
-            transforms={n: result.config.transform_by_input[n] for n in result.inputs},
-            null_fill={n: fill[n] for n in result.inputs if n in fill},
-            mean=result.mean.to_numpy(),
-            std=result.std.to_numpy(),
-            score_coefficients=None if fm is None else fm.score_coefficients.to_numpy(),
-            model_variables=tuple(result.model_variables),
-            segment_codes=tuple(result.segment_codes),
-            centres=result.centres.to_numpy(),
-            function_coefficients=functions[list(result.inputs)].to_numpy(),
-            function_constants=functions["constant"].to_numpy(),
-            assignment_coefficients=assignment[list(result.model_variables)].to_numpy(),
-            assignment_constants=assignment["constant"].to_numpy(),
-        )
-
-    @classmethod
-    def from_artifacts(cls, artifacts: pd.DataFrame, model_id: str | None = None) -> ScoringModel:
-        """Read the parameters back from the long artifact frame (one model_id)."""
-        ids = artifacts["model_id"].unique()
-        if model_id is None:
-            if len(ids) != 1:
-                raise SegmentationInputError(
-                    f"artifacts hold {len(ids)} model_ids {sorted(map(str, ids))[:5]}; "
-                    "pass model_id"
-                )
-            model_id = str(ids[0])
-        a = artifacts[artifacts["model_id"] == model_id]
-        if a.empty:
-            raise SegmentationInputError(f"no artifacts for model_id {model_id!r}")
-
-        # pivot, not pivot_table: a duplicate (row_key, column_key) must fail, not be averaged.
-        def table(name: str, text: bool = False) -> pd.DataFrame:
-            part = a[a["artifact"] == name]
-            if text:
-                part = part[part["text_value"].notna()]
-                return part.pivot(index="row_key", columns="column_key", values="text_value")  # noqa: PD010
-            part = part[part["text_value"].isna()]
-            return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
-
-        standard = table("standardisation").sort_values("position")
-        inputs = tuple(standard.index)
-        transforms = table("standardisation", text=True)["transform"].to_dict()
-        run = a[a["artifact"] == "model_run"].set_index("column_key")
-        model_variables = tuple(str(run.loc["model_variables", "text_value"]).split(","))
-        naming = table("segment_naming").sort_values("sort_order")
-        codes = tuple(naming.index)
-        coefficients = None
-        if (a["artifact"] == "factor_score_coefficient").any():
-            coefficients = (
-                table("factor_score_coefficient").loc[list(inputs), list(model_variables)]
-            ).to_numpy()
-        centres = table("cluster_centre").loc[list(codes), list(model_variables)].to_numpy()
-        functions = table("classification_function").loc[list(codes)]
-        assignment_coefficients = assignment_constants = None
-        if (a["artifact"] == "assignment_function").any():
-            assignment = table("assignment_function").loc[list(codes)]
-            assignment_coefficients = assignment[list(model_variables)].to_numpy()
-            assignment_constants = assignment["constant"].to_numpy()
-        return cls(
-            model_id=model_id,
-            scheme=str(a["scheme"].iloc[0]),
-            inputs=inputs,
-            transforms={k: str(v) for k, v in transforms.items()},
-            null_fill={k: float(v) for k, v in standard["null_fill"].items() if not np.isnan(v)},
-            mean=standard["mean"].to_numpy(),
-            std=standard["std"].to_numpy(),
-            score_coefficients=coefficients,
-            model_variables=model_variables,
-            segment_codes=codes,
-            centres=centres,
-            function_coefficients=functions[list(inputs)].to_numpy(),
-            function_constants=functions["constant"].to_numpy(),
-            assignment_coefficients=assignment_coefficients,
-            assignment_constants=assignment_constants,
-        )
-
-    def standardised(self, frame: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
-        ids, _, transformed = prepare_inputs(
-            frame, self.inputs, self.transforms, self.null_fill, require_unique_ids=False
-        )
-        return ids, standardise(transformed, self.mean, self.std)
-
-    def model_space(self, z: np.ndarray) -> np.ndarray:
-        return z if self.score_coefficients is None else z @ self.score_coefficients
-
-    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Nearest centre: customer_id, segment_code, distance_to_centre, model variables."""
-        ids, z = self.standardised(frame)
-        x = self.model_space(z)
-        segment, distance = cluster.nearest_centre(x, self.centres)
-        return pd.DataFrame(
-            {
-                "customer_id": ids.to_numpy(),
-                "segment_code": np.asarray(self.segment_codes, dtype=object)[segment],
-                "distance_to_centre": distance,
-                **{name: x[:, j] for j, name in enumerate(self.model_variables)},
-            },
-            index=frame.index,
-        )
-
-    def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
-        """Classification functions: customer_id, segment_code, classification_score,
-        posterior_probability (a softmax of the scores; exact under the LDA model only).
-
-        ``function_set``: ``nearest_centre`` (default; the assignment functions on the model
-        variables, which agree with K-means, or Fisher's for a model stored without them) or
-        ``fisher`` (Fisher's functions on the z-scores, the SPSS diagnostic)."""
-        if function_set not in ("nearest_centre", "fisher"):
-            raise ValueError(
-                f"function_set must be 'nearest_centre' or 'fisher', got {function_set!r}"
+def scoring_parameters(artifacts: pd.DataFrame, model_id: str | None = None) -> dict[str, Any]:
+    """The keyword arguments of ``scoring.ScoringModel`` read back from the long artifact frame
+    (one model_id): the reading lives here, next to the writing, so the two sides of the
+    catalogue change together; scoring only consumes the parameters."""
+    ids = artifacts["model_id"].unique()
+    if model_id is None:
+        if len(ids) != 1:
+            raise SegmentationInputError(
+                f"artifacts hold {len(ids)} model_ids {sorted(map(str, ids))[:5]}; pass model_id"
             )
-        ids, z = self.standardised(frame)
-        if function_set == "nearest_centre" and self.assignment_coefficients is not None:
-            x, coefficients, constants = (
-                self.model_space(z),
-                self.assignment_coefficients,
-                self.assignment_constants,
-            )
-        else:
-            x, coefficients, constants = z, self.function_coefficients, self.function_constants
-        group, best, posterior = discriminant.classify(x, coefficients, constants)
-        return pd.DataFrame(
-            {
-                "customer_id": ids.to_numpy(),
-                "segment_code": np.asarray(self.segment_codes, dtype=object)[group],
-                "classification_score": best,
-                "posterior_probability": posterior,
-            },
-            index=frame.index,
-        )
+        model_id = str(ids[0])
+    a = artifacts[artifacts["model_id"] == model_id]
+    if a.empty:
+        raise SegmentationInputError(f"no artifacts for model_id {model_id!r}")
 
+    # pivot, not pivot_table: a duplicate (row_key, column_key) must fail, not be averaged.
+    def table(name: str, text: bool = False) -> pd.DataFrame:
+        part = a[a["artifact"] == name]
+        if text:
+            part = part[part["text_value"].notna()]
+            return part.pivot(index="row_key", columns="column_key", values="text_value")  # noqa: PD010
+        part = part[part["text_value"].isna()]
+        return part.pivot(index="row_key", columns="column_key", values="value")  # noqa: PD010
 
-def _model(model: Any, model_id: str | None) -> ScoringModel:
-    if isinstance(model, ScoringModel):
-        return model
-    if isinstance(model, pd.DataFrame):
-        return ScoringModel.from_artifacts(model, model_id)
-    if hasattr(model, "scoring_model"):
-        return model.scoring_model()
-    raise TypeError(f"expected a FitResult, ScoringModel or artifact DataFrame, got {type(model)}")
-
-
-def score(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.DataFrame:
-    """Assign ``frame`` rows to the nearest stored centre.
-
-    ``model`` is a FitResult, a ScoringModel or the artifact frame (``model_id`` picks one
-    model when it holds several). ``frame`` needs ``customer_id`` and the model's kept inputs.
-    Returns customer_id, segment_code, distance_to_centre and the model variables, in the
-    frame's order and index.
-    """
-    return _model(model, model_id).score(frame)
-
-
-def classify(
-    frame: pd.DataFrame,
-    model: Any,
-    model_id: str | None = None,
-    function_set: str = "nearest_centre",
-) -> pd.DataFrame:
-    """Assign ``frame`` rows with classification functions (highest score wins): the
-    nearest-centre assignment functions by default, ``function_set='fisher'`` for Fisher's.
-
-    Returns customer_id, segment_code, classification_score, posterior_probability.
-    """
-    return _model(model, model_id).classify(frame, function_set)
+    standard = table("standardisation").sort_values("position")
+    inputs = tuple(standard.index)
+    transforms = table("standardisation", text=True)["transform"].to_dict()
+    run = a[a["artifact"] == "model_run"].set_index("column_key")
+    model_variables = tuple(str(run.loc["model_variables", "text_value"]).split(","))
+    naming = table("segment_naming").sort_values("sort_order")
+    codes = tuple(naming.index)
+    coefficients = None
+    if (a["artifact"] == "factor_score_coefficient").any():
+        coefficients = (
+            table("factor_score_coefficient").loc[list(inputs), list(model_variables)]
+        ).to_numpy()
+    centres = table("cluster_centre").loc[list(codes), list(model_variables)].to_numpy()
+    functions = table("classification_function").loc[list(codes)]
+    assignment_coefficients = assignment_constants = None
+    if (a["artifact"] == "assignment_function").any():
+        assignment = table("assignment_function").loc[list(codes)]
+        assignment_coefficients = assignment[list(model_variables)].to_numpy()
+        assignment_constants = assignment["constant"].to_numpy()
+    return dict(
+        model_id=model_id,
+        scheme=str(a["scheme"].iloc[0]),
+        inputs=inputs,
+        transforms={k: str(v) for k, v in transforms.items()},
+        null_fill={k: float(v) for k, v in standard["null_fill"].items() if not np.isnan(v)},
+        mean=standard["mean"].to_numpy(),
+        std=standard["std"].to_numpy(),
+        score_coefficients=coefficients,
+        model_variables=model_variables,
+        segment_codes=codes,
+        centres=centres,
+        function_coefficients=functions[list(inputs)].to_numpy(),
+        function_constants=functions["constant"].to_numpy(),
+        assignment_coefficients=assignment_coefficients,
+        assignment_constants=assignment_constants,
+    )

@@ -1,5 +1,16 @@
 """Fit a segmentation scheme: transform, standardise, (factor analysis), K-means, name, classify.
 
+Stages. ``fit_scheme`` is the sequence of one function per stage, each taking the records of the
+stages before it and returning its own frozen record; :class:`FitResult` is those records.
+``standardise_inputs`` (:class:`Standardisation`), ``fit_factor_step`` (:class:`FactorStep`, None
+for scheme B), ``run_kmeans`` (the run in K-means' own numbering), ``name_segments``
+(:class:`Naming`, which also fixes the display order), ``describe_clusters``
+(:class:`Clustering`, in that order) and ``discriminate`` (:class:`Discrimination`); the run
+itself is :class:`RunInfo`. The per-row arrays the stages pass on (:class:`FitSample`,
+:class:`ModelSpace`) are working data, not kept in the result. K-means comes before the naming
+and its description after: the names are read from K-means' clusters, and the display order
+they give decides ties of the final assignment (as in SQL).
+
 Which rows estimate what. ``frame`` is the fitting population (eligible customers, chosen by
 the caller). The *fit sample* (all of ``frame`` unless ``config.fit_sample_size`` is set) fixes
 the parameters: standardisation mean/std, adequacy, factor model, K-means centres. Every row of
@@ -38,128 +49,227 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import cluster, continuity, discriminant
+from .artifacts import result_to_artifacts
 from .config import SchemeConfig, get_scheme
 from .errors import DroppedInputWarning, LowAdequacyWarning, SegmentationInputError
 from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
 from .naming import MEDIAN_COLUMNS, name_clusters, naming_profile
+from .scoring import ScoringModel
 from .transform import check_not_singular, prepare_inputs, standardise, zero_variance_columns
 
-if TYPE_CHECKING:
-    from .artifacts import ScoringModel
 
+@dataclass(frozen=True)
+class Standardisation:
+    """The inputs the model keeps and how they are put on one scale (fit sample).
 
-@dataclass
-class FitResult:
-    """Everything a fit produced; ``to_artifacts()`` is the warehouse form.
-
-    Frames indexed by ``segment_code`` are in display (sort) order. ``model_variables`` are the
-    columns of model space: ``factor_1..factor_m`` with the factor step, else the kept inputs
-    (their z-scores).
+    Scoring repeats exactly this (fill, transform, z-score), so it is the first record both the
+    artifacts and a ScoringModel read.
     """
 
-    model_id: str
-    config: SchemeConfig
-    run_metadata: dict[str, Any]
     inputs: list[str]  # kept inputs, in configuration order
-    dropped_inputs: dict[str, str]  # input -> reason
-    dropped_values: dict[str, float]  # input -> its constant transformed value
+    transforms: dict[str, str]  # kept input -> transform
+    null_fill: dict[str, float]  # kept input -> the value its nulls are filled with (if any)
     mean: pd.Series  # of the transformed kept inputs, fit sample
     std: pd.Series  # population std (ddof=0)
-    kmo_per_variable: pd.Series | None
-    kmo_overall: float | None
-    bartlett: dict[str, float] | None
-    factor_model: FactorModel | None
+    dropped_inputs: dict[str, str]  # input -> reason
+    dropped_values: dict[str, float]  # input -> its constant transformed value
+    notes: tuple[str, ...] = ()  # the stage's warnings, for ``model_run``
+
+
+@dataclass(frozen=True)
+class FactorStep:
+    """Adequacy and the factor model (scheme A); a fit without the step holds None instead."""
+
+    kmo_per_variable: pd.Series
+    kmo_overall: float
+    bartlett: dict[str, float]
+    model: FactorModel  # with its SPSS tables (``factor``)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """K-means in model space and what describes its partition.
+
+    Frames indexed by ``segment_code`` are in display (sort) order, which the naming decides.
+    ``model_variables`` are the columns of model space: ``factor_1..factor_m`` with the factor
+    step, else the kept inputs (their z-scores).
+    """
+
     model_variables: list[str]
     centres: pd.DataFrame  # segment_code x model variable
-    profile: pd.DataFrame  # segment_code x raw input (all configured inputs): mean
-    sizes: pd.DataFrame  # segment_code x (n, pct, kmeans_cluster_number)
-    # segment_code x (naming_step, sort_order, names, criterion, ambiguous, ambiguity_group,
-    # naming_method, rule_segment_code)
-    naming: pd.DataFrame
-    centre_distances: pd.DataFrame
-    anova: pd.DataFrame
-    classification_functions: pd.DataFrame  # Fisher: segment_code x (inputs..., constant)
-    # nearest centre as linear functions: segment_code x (model variables..., constant); these
-    # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
-    assignment_functions: pd.DataFrame
-    hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
-    k_selection: pd.DataFrame
-    assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
-    n_rows: int
-    n_fit: int
-    inertia: float
-    kmeans_label_mismatches: int
-    fit_seconds: float
-    warnings: list[str] = field(default_factory=list)
-    previous_model_id: str | None = None  # the model passed as ``previous``
-    codes_matched_to_previous: int = 0  # segments whose code the matching decided
-    # segment_code x (previous_segment_code, match_distance); None without ``previous``
-    previous_match: pd.DataFrame | None = None
-    # Fisher's functions' confusion counts: index (validation_method, actual segment_code),
-    # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
-    # possible, leave_one_out (SPSS "Cross-validated")
-    classification_results: pd.DataFrame | None = None
-    # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
-    # canonical_correlation, wilks_lambda, chi_square, df, p_value)
-    discriminant_functions: pd.DataFrame | None = None
     # the K-means run that produced the centres (SPSS QUICK CLUSTER): its initial centres
     # (segment_code x model variable) and its Lloyd steps, index (iteration 1.., segment_code),
     # columns ``change`` (distance the centre moved in the step) and the model variables (the
     # centre after the step; the last iteration's are ``centres``)
-    initial_centres: pd.DataFrame | None = None
-    kmeans_iterations: pd.DataFrame | None = None
-    # segment_code x raw input (all configured inputs): cluster median; naming reads its
-    # MEDIAN_COLUMNS (``naming``)
-    median_profile: pd.DataFrame | None = None
-    # SPSS DISCRIMINANT's other tables, on the inputs' z-scores with the K-means groups (all
-    # rows of ``frame``; see ``discriminant`` and the ``artifacts`` catalogue):
-    # (segment_code or 'total', input) x (mean, std, n) -- "Group Statistics"
-    group_statistics: pd.DataFrame | None = None
-    # input x (wilks_lambda, f, df1, df2, p_value) -- "Tests of Equality of Group Means"
-    group_means_tests: pd.DataFrame | None = None
-    # Box's M: box_m, f, df1, df2, p_value, groups_used, note (text or None)
-    box_m: dict[str, Any] | None = None
-    # segment_code or 'pooled' x (rank, log_determinant) -- "Log Determinants"
-    log_determinants: pd.DataFrame | None = None
-    # input x function (1..m): standardised coefficients, and the structure matrix
-    canonical_coefficients: pd.DataFrame | None = None
-    structure_matrix: pd.DataFrame | None = None
-    # segment_code x function (1..m) -- "Functions at Group Centroids"
-    group_centroids: pd.DataFrame | None = None
-    # segment_code x (prior, n) -- "Prior Probabilities for Groups"
-    group_priors: pd.DataFrame | None = None
-
-    @property
-    def scheme(self) -> str:
-        return self.config.scheme
+    initial_centres: pd.DataFrame
+    kmeans_iterations: pd.DataFrame
+    inertia: float
+    kmeans_label_mismatches: int
+    # every row's segment as its position in display order (frame order; the discriminant
+    # stage's groups), and the same as the assignments frame the artifacts store
+    labels: np.ndarray = field(repr=False, compare=False)
+    assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
+    sizes: pd.DataFrame  # segment_code x (n, pct, kmeans_cluster_number)
+    # segment_code x raw input (all configured inputs): mean, and median. They describe the
+    # final assignment, so they live here; the naming read the profiles of K-means' own
+    # partition (the same but for nearest-centre ties)
+    profile: pd.DataFrame
+    median_profile: pd.DataFrame
+    centre_distances: pd.DataFrame
+    anova: pd.DataFrame
+    k_selection: pd.DataFrame  # quality and bootstrap stability by k
+    notes: tuple[str, ...] = ()  # the K-means run's (warm start, label ties)
 
     @property
     def segment_codes(self) -> list[str]:
         return list(self.centres.index)
 
+
+@dataclass(frozen=True)
+class Naming:
+    """The segments' codes and names, from the raw profiles, and the continuity with the
+    previous model (``naming``, ``continuity``)."""
+
+    # segment_code x (naming_step, sort_order, names, criterion, ambiguous, ambiguity_group,
+    # naming_method, rule_segment_code)
+    table: pd.DataFrame
+    # the K-means cluster (0-based, K-means' own numbering) of each segment, display order
+    kmeans_clusters: np.ndarray = field(repr=False, compare=False)
+    previous_model_id: str | None = None  # the model passed as ``previous``
+    codes_matched_to_previous: int = 0  # segments whose code the matching decided
+    # segment_code x (previous_segment_code, match_distance); None without ``previous``
+    previous_match: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()  # continuity's
+
+    @property
+    def segment_codes(self) -> list[str]:
+        return list(self.table.index)
+
+
+@dataclass(frozen=True)
+class Discrimination:
+    """The classification functions and SPSS DISCRIMINANT's tables, on the inputs' z-scores
+    with the K-means groups (all rows of ``frame``; see ``discriminant`` and the ``artifacts``
+    catalogue)."""
+
+    classification_functions: pd.DataFrame  # Fisher: segment_code x (inputs..., constant)
+    # nearest centre as linear functions: segment_code x (model variables..., constant); these
+    # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
+    assignment_functions: pd.DataFrame
+    hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
+    # Fisher's functions' confusion counts: index (validation_method, actual segment_code),
+    # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
+    # possible, leave_one_out (SPSS "Cross-validated")
+    classification_results: pd.DataFrame
+    # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
+    # canonical_correlation, wilks_lambda, chi_square, df, p_value)
+    discriminant_functions: pd.DataFrame
+    # (segment_code or 'total', input) x (mean, std, n) -- "Group Statistics"
+    group_statistics: pd.DataFrame
+    # input x (wilks_lambda, f, df1, df2, p_value) -- "Tests of Equality of Group Means"
+    group_means_tests: pd.DataFrame
+    # Box's M: box_m, f, df1, df2, p_value, groups_used, note (text or None)
+    box_m: dict[str, Any]
+    # segment_code or 'pooled' x (rank, log_determinant) -- "Log Determinants"
+    log_determinants: pd.DataFrame
+    # input x function (1..m): standardised coefficients, and the structure matrix
+    canonical_coefficients: pd.DataFrame
+    structure_matrix: pd.DataFrame
+    # segment_code x function (1..m) -- "Functions at Group Centroids"
+    group_centroids: pd.DataFrame
+    # segment_code x (prior, n) -- "Prior Probabilities for Groups"
+    group_priors: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the fit was asked and how it went: the ``model_run`` artifact's own cells."""
+
+    model_id: str
+    config: SchemeConfig
+    run_metadata: dict[str, Any]
+    n_rows: int  # customers passed in, all assigned
+    n_fit: int  # rows the parameters were fitted on
+    fit_seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Everything a fit produced, one record per stage; ``to_artifacts()`` is the warehouse
+    form.
+
+    The properties below are the fields most code reads (python models, tests); the others
+    are read from their stage's record (``result.discrimination.hit_rates``).
+    """
+
+    run: RunInfo
+    standardisation: Standardisation
+    factor_step: FactorStep | None  # None without the factor step (scheme B)
+    clustering: Clustering
+    segment_naming: Naming
+    discrimination: Discrimination
+
+    @property
+    def model_id(self) -> str:
+        return self.run.model_id
+
+    @property
+    def config(self) -> SchemeConfig:
+        return self.run.config
+
+    @property
+    def scheme(self) -> str:
+        return self.run.config.scheme
+
+    @property
+    def inputs(self) -> list[str]:
+        return self.standardisation.inputs
+
+    @property
+    def factor_model(self) -> FactorModel | None:
+        return None if self.factor_step is None else self.factor_step.model
+
+    @property
+    def model_variables(self) -> list[str]:
+        return self.clustering.model_variables
+
+    @property
+    def centres(self) -> pd.DataFrame:
+        return self.clustering.centres
+
+    @property
+    def segment_codes(self) -> list[str]:
+        return self.clustering.segment_codes
+
+    @property
+    def assignments(self) -> pd.DataFrame:
+        return self.clustering.assignments
+
+    @property
+    def naming(self) -> pd.DataFrame:
+        return self.segment_naming.table
+
     def to_artifacts(self, include_assignments: bool = True) -> pd.DataFrame:
         """The long artifact frame (see ``artifacts`` for the catalogue)."""
-        from .artifacts import result_to_artifacts
-
         return result_to_artifacts(self, include_assignments=include_assignments)
 
     def scoring_model(self) -> ScoringModel:
-        from .artifacts import ScoringModel
-
         return ScoringModel.from_result(self)
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Nearest-centre segment of new rows (see ``artifacts.score``)."""
+        """Nearest-centre segment of new rows (see ``scoring.score``)."""
         return self.scoring_model().score(frame)
 
     def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
-        """Segment of new rows by classification functions (see ``artifacts.classify``)."""
+        """Segment of new rows by classification functions (see ``scoring.classify``)."""
         return self.scoring_model().classify(frame, function_set)
 
 
@@ -193,7 +303,7 @@ def discriminant_tables(
     config: SchemeConfig,
 ) -> dict[str, Any]:
     """SPSS DISCRIMINANT's descriptive, Box's M, canonical coefficient, centroid and prior
-    tables as FitResult fields (frames indexed by segment code / input name)."""
+    tables as Discrimination fields (frames indexed by segment code / input name)."""
     means, stds, ns = discriminant.group_descriptives(z, groups, k)
     rows = [*codes, "total"]
     statistics = pd.DataFrame(
@@ -242,6 +352,378 @@ def canonical_order(ids: pd.Series, seed: int) -> np.ndarray:
     return np.argsort(hashes, kind="stable")
 
 
+@dataclass(frozen=True)
+class FitSample:
+    """The rows of a fit as the stages read them: checked, transformed, in canonical order.
+
+    Working data, not a result (it holds every row), so FitResult does not keep it.
+    """
+
+    index: pd.Index  # of ``frame``, for the assignments
+    ids: pd.Series
+    raw: pd.DataFrame  # all configured inputs, after null fill, untransformed
+    transformed: np.ndarray  # (n_rows, configured inputs)
+    order: np.ndarray  # canonical order (row positions)
+    n_fit: int
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ids)
+
+    @property
+    def fit_rows(self) -> np.ndarray:
+        """The fit sample: a prefix of the canonical order."""
+        return self.order[: self.n_fit]
+
+
+@dataclass(frozen=True)
+class ModelSpace:
+    """Every row's z-scores (kept inputs) and model-space coordinates (working data)."""
+
+    z: np.ndarray  # (n_rows, kept inputs), frame order
+    x: np.ndarray  # (n_rows, model variables): factor scores, or ``z`` without the step
+    variables: list[str]
+
+
+@dataclass(frozen=True)
+class KMeansRun:
+    """The K-means run in K-means' own cluster numbering, before the naming orders it."""
+
+    fit: cluster.KMeansFit
+    nearest: np.ndarray  # every row's nearest centre (K-means numbering)
+    mismatches: int  # fit-sample rows whose K-means label is not their nearest centre
+    notes: tuple[str, ...] = ()
+
+
+def prepare_sample(frame: pd.DataFrame, config: SchemeConfig) -> FitSample:
+    """Check and transform the rows, put them in canonical order and pick the fit sample."""
+    k = config.k
+    ids, raw, transformed = prepare_inputs(
+        frame, config.inputs, config.transform_by_input, config.fill_null_by_input
+    )
+    n_rows = len(ids)
+    if n_rows < k:
+        raise SegmentationInputError(
+            f"only {n_rows} eligible customer(s) to fit scheme {config.scheme}, fewer than "
+            f"k={k} clusters"
+        )
+    order = canonical_order(ids, config.random_seed)
+    n_fit = n_rows if config.fit_sample_size is None else min(n_rows, config.fit_sample_size)
+    if n_fit < k:
+        raise SegmentationInputError(
+            f"fit_sample_size={config.fit_sample_size} leaves {n_fit} customer(s), fewer than "
+            f"k={k} clusters"
+        )
+    return FitSample(frame.index, ids, raw, transformed, order, n_fit)
+
+
+def standardise_inputs(
+    sample: FitSample, config: SchemeConfig
+) -> tuple[Standardisation, np.ndarray]:
+    """Stage 1: drop inputs constant in the fit sample, standardise the others.
+
+    Returns the record and every row's z-scores (n x kept inputs: working data, the record
+    does not keep them). Raises when nothing is left or R is (nearly) singular.
+    """
+    mean, std, constant = zero_variance_columns(sample.transformed[sample.fit_rows])
+    dropped = {
+        name: "zero variance in the fitting sample"
+        for name, is_const in zip(config.inputs, constant, strict=True)
+        if is_const
+    }
+    dropped_values = {
+        name: float(m) for name, m, c in zip(config.inputs, mean, constant, strict=True) if c
+    }
+    kept = [i for i, c in enumerate(constant) if not c]
+    inputs = [config.inputs[i] for i in kept]
+    if not inputs:
+        raise SegmentationInputError(
+            f"every input of scheme {config.scheme} is constant in the fitting sample "
+            f"({list(config.inputs)}); nothing to segment on"
+        )
+    notes: list[str] = []
+    if dropped:
+        message = (
+            f"scheme {config.scheme}: input(s) {sorted(dropped)} have zero variance in the "
+            "fitting sample and were left out of the model"
+        )
+        warnings.warn(message, DroppedInputWarning, stacklevel=3)
+        notes.append(message)
+    z_all = standardise(sample.transformed[:, kept], mean[kept], std[kept])
+    check_not_singular(correlation(z_all[sample.fit_rows]), inputs)
+    fill = config.fill_null_by_input
+    record = Standardisation(
+        inputs=inputs,
+        transforms={name: config.transform_by_input[name] for name in inputs},
+        null_fill={name: fill[name] for name in inputs if name in fill},
+        mean=pd.Series(mean[kept], index=inputs, name="mean"),
+        std=pd.Series(std[kept], index=inputs, name="std"),
+        dropped_inputs=dropped,
+        dropped_values=dropped_values,
+        notes=tuple(notes),
+    )
+    return record, z_all
+
+
+def fit_factor_step(
+    z_fit: np.ndarray, standardisation: Standardisation, config: SchemeConfig
+) -> FactorStep | None:
+    """Stage 2 (scheme A): adequacy (KMO, Bartlett) and the factor model on the fit sample;
+    None when the scheme clusters the z-scores themselves."""
+    if not config.use_factor_analysis:
+        return None
+    inputs = standardisation.inputs
+    r = correlation(z_fit)
+    per_variable, kmo_overall = kmo(r)
+    notes: list[str] = []
+    if kmo_overall < config.kmo_warning_threshold:
+        message = (
+            f"scheme {config.scheme}: KMO = {kmo_overall:.3f} is below "
+            f"{config.kmo_warning_threshold}; the inputs share little common variance and "
+            "the factor solution is questionable"
+        )
+        warnings.warn(message, LowAdequacyWarning, stacklevel=3)
+        notes.append(message)
+    if config.n_factors is not None and config.n_factors > len(inputs):
+        raise SegmentationInputError(
+            f"n_factors={config.n_factors} but only {len(inputs)} input(s) are left after "
+            f"dropping zero-variance input(s) {sorted(standardisation.dropped_inputs)}"
+        )
+    return FactorStep(
+        kmo_per_variable=pd.Series(per_variable, index=inputs, name="kmo"),
+        kmo_overall=kmo_overall,
+        bartlett=bartlett(r, len(z_fit)),
+        model=fit_factor_model(z_fit, inputs, config.n_factors, config.rotation),
+        notes=tuple(notes),
+    )
+
+
+def model_space(
+    z_all: np.ndarray, standardisation: Standardisation, factor_step: FactorStep | None
+) -> ModelSpace:
+    """Where the clustering happens: the factor scores (scheme A) or the z-scores (B)."""
+    if factor_step is None:
+        return ModelSpace(z_all, z_all, list(standardisation.inputs))
+    fm = factor_step.model
+    return ModelSpace(z_all, fm.scores(z_all), fm.factor_names)
+
+
+def run_kmeans(
+    sample: FitSample,
+    space: ModelSpace,
+    config: SchemeConfig,
+    previous: continuity.PreviousModel | None,
+) -> KMeansRun:
+    """Stage 3: K-means on the fit sample in canonical order; a refit starts from the previous
+    model's groups, so similar data keeps its partition (and its customers their groups)."""
+    k = config.k
+    notes: list[str] = []
+    x_fit = np.ascontiguousarray(space.x[sample.fit_rows])
+    warm_start = previous_group_centres(previous, sample.ids, space.x, k)
+    if warm_start is not None:
+        notes.append("K-means started from the previous model's groups (warm start)")
+    kmeans = cluster.fit_kmeans(
+        x_fit,
+        k,
+        config.n_init,
+        config.random_seed,
+        config.restart_sample_size,
+        init_centres=warm_start,
+    )
+    nearest = cluster.squared_distances(space.x, kmeans.centres).argmin(axis=1)
+    mismatches = int((nearest[sample.fit_rows] != kmeans.labels).sum())
+    if mismatches:
+        notes.append(
+            f"{mismatches} fit-sample row(s) got another K-means label than their nearest "
+            "centre (floating-point ties); they are assigned by the nearest-centre rule"
+        )
+    if len(np.unique(nearest)) < k:
+        raise SegmentationInputError(
+            f"a K-means centre has no nearest customer for k={k}; the data has fewer than k "
+            "well-separated groups, lower k"
+        )
+    return KMeansRun(kmeans, nearest, mismatches, tuple(notes))
+
+
+def name_segments(
+    sample: FitSample,
+    kmeans: KMeansRun,
+    standardisation: Standardisation,
+    config: SchemeConfig,
+    previous: continuity.PreviousModel | None,
+) -> Naming:
+    """Stage 4: name the K-means clusters from their raw profiles (means; medians of the
+    heavy-tailed turnover, see ``naming``), keeping the previous model's codes where the rule
+    is ambiguous (``continuity``, which matches on the means). The table's order is the
+    display order, and ``kmeans_cluster_number - 1`` maps it back to the K-means clusters."""
+    raw, labels = sample.raw, kmeans.nearest
+    cluster_profile = raw.groupby(labels).mean()
+    robust = [c for c in MEDIAN_COLUMNS if c in raw.columns]
+    named_on = naming_profile(cluster_profile, raw[robust].groupby(labels).median())
+    table = name_clusters(named_on, config.naming_rule, config.naming_ambiguity_margin)
+    if previous is None:
+        table, kept = continuity.rule_only(table), None
+    else:
+        kept = continuity.apply_previous(
+            table, cluster_profile, previous, config, standardisation.mean, standardisation.std
+        )
+        table = kept.naming
+    table = table.sort_values("sort_order", kind="mergesort")
+    return Naming(
+        table=table.set_index("segment_code"),
+        kmeans_clusters=table.index.to_numpy(),
+        previous_model_id=None if kept is None else kept.previous_model_id,
+        codes_matched_to_previous=0 if kept is None else kept.codes_matched,
+        previous_match=None if kept is None else kept.match,
+        notes=() if kept is None else tuple(kept.notes),
+    )
+
+
+def describe_clusters(
+    sample: FitSample,
+    space: ModelSpace,
+    kmeans: KMeansRun,
+    naming: Naming,
+    config: SchemeConfig,
+) -> Clustering:
+    """Stage 5: the K-means clusters in display order, every row assigned to its nearest centre
+    (ties to the first centre in that order, as in SQL), and the tables describing them."""
+    k, n_rows = config.k, sample.n_rows
+    cluster_numbers = naming.kmeans_clusters
+    codes = naming.segment_codes
+    variables = space.variables
+    fit = kmeans.fit
+    ordered_centres = fit.centres[cluster_numbers]
+    d2 = cluster.squared_distances(space.x, ordered_centres)
+    segment = d2.argmin(axis=1)
+    distance = np.sqrt(d2[np.arange(n_rows), segment])
+    del d2
+
+    code_index = pd.Index(codes, name="segment_code")
+    counts = np.bincount(segment, minlength=k)
+    sizes = pd.DataFrame(
+        {
+            "n": counts.astype(float),
+            "pct": 100.0 * counts / n_rows,
+            "kmeans_cluster_number": cluster_numbers.astype(float) + 1.0,
+        },
+        index=code_index,
+    )
+    raw = sample.raw
+    profile = raw.groupby(segment).mean().reindex(range(k))
+    profile.index = code_index
+    median_profile = raw.groupby(segment).median().reindex(range(k))
+    median_profile.index = code_index
+    centres = pd.DataFrame(ordered_centres, index=code_index, columns=variables)
+    initial_centres = pd.DataFrame(
+        fit.initial_centres[cluster_numbers], index=code_index, columns=variables
+    )
+    history = fit.history[:, cluster_numbers]
+    kmeans_iterations = pd.DataFrame(
+        history[1:].reshape(-1, len(variables)),
+        index=pd.MultiIndex.from_product(
+            [range(1, fit.iterations + 1), codes], names=["iteration", "segment_code"]
+        ),
+        columns=variables,
+    )
+    kmeans_iterations.insert(0, "change", cluster.iteration_changes(history).ravel())
+
+    anova = cluster.anova(space.x, segment, variables)
+    n_selection = min(sample.n_fit, config.k_selection_sample_size)
+    k_selection = cluster.k_selection(
+        np.ascontiguousarray(space.x[sample.order[:n_selection]]),
+        config.k_range,
+        config.k_selection_n_init,
+        config.random_seed,
+        config.silhouette_sample_size,
+        fitted_centres=ordered_centres,
+        stability_resamples=config.stability_resamples,
+    )
+    in_fit = np.zeros(n_rows, dtype=bool)
+    in_fit[sample.fit_rows] = True
+    assignments = pd.DataFrame(
+        {
+            "customer_id": sample.ids.to_numpy(),
+            "segment_code": np.asarray(codes, dtype=object)[segment],
+            "distance_to_centre": distance,
+            **{name: space.x[:, j] for j, name in enumerate(variables)},
+            "in_fit_sample": in_fit,
+        },
+        index=sample.index,
+    )
+    return Clustering(
+        model_variables=list(variables),
+        centres=centres,
+        initial_centres=initial_centres,
+        kmeans_iterations=kmeans_iterations,
+        inertia=fit.inertia,
+        kmeans_label_mismatches=kmeans.mismatches,
+        labels=segment,
+        assignments=assignments,
+        sizes=sizes,
+        profile=profile,
+        median_profile=median_profile,
+        centre_distances=cluster.centre_distances(centres),
+        anova=anova,
+        k_selection=k_selection,
+        notes=kmeans.notes,
+    )
+
+
+def discriminate(
+    sample: FitSample,
+    space: ModelSpace,
+    standardisation: Standardisation,
+    clustering: Clustering,
+    config: SchemeConfig,
+) -> Discrimination:
+    """Stage 6: classification functions (Fisher's on the z-scores, the SPSS diagnostic, with
+    their hit rates; the nearest-centre rule as linear functions, which place new customers)
+    and SPSS DISCRIMINANT's tables, all rows with the K-means groups."""
+    k, z_all, segment = config.k, space.z, clustering.labels
+    codes, inputs = clustering.segment_codes, standardisation.inputs
+    order = sample.order
+    # Exact leave-one-out: the rates do not depend on the row order.
+    coefficients, constants, resub, loo = discriminant.fit_and_validate(
+        z_all[order], segment[order], k, config.priors
+    )
+    functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
+    assignment_functions = discriminant.functions_frame(
+        # C order, as K-means' centres: the constants' sums then round as they always did
+        *discriminant.nearest_centre_functions(np.ascontiguousarray(clustering.centres)),
+        codes,
+        list(clustering.model_variables),
+    )
+    hit_rates = pd.DataFrame(
+        [
+            [resub["overall"], *resub["per_group"]],
+            [loo["overall"], *loo["per_group"]],
+        ],
+        index=pd.Index(["resubstitution", "leave_one_out"], name="method"),
+        columns=["overall", *codes],
+    )
+    classification_results = pd.concat(
+        {
+            method: pd.DataFrame(
+                rates["counts"].astype(np.float64),
+                index=pd.Index(codes, name="actual_segment_code"),
+                columns=codes,
+            )
+            for method, rates in (("resubstitution", resub), ("leave_one_out", loo))
+            if rates["counts"] is not None
+        },
+        names=["validation_method", "actual_segment_code"],
+    )
+    return Discrimination(
+        classification_functions=functions,
+        assignment_functions=assignment_functions,
+        hit_rates=hit_rates,
+        classification_results=classification_results,
+        discriminant_functions=discriminant.canonical_functions(z_all, segment, k),
+        **discriminant_tables(z_all, segment, k, codes, inputs, config),
+    )
+
+
 def fit_scheme(
     frame: pd.DataFrame,
     config: SchemeConfig | str,
@@ -265,261 +747,36 @@ def fit_scheme(
     # Read (and check) the previous model once, before any work: the warm start and the
     # naming continuity both use it.
     previous = None if previous is None else continuity.as_previous_model(previous, config.scheme)
-    notes: list[str] = []
-    k = config.k
 
-    ids, raw, transformed = prepare_inputs(
-        frame, config.inputs, config.transform_by_input, config.fill_null_by_input
-    )
-    n_rows = len(ids)
-    if n_rows < k:
-        raise SegmentationInputError(
-            f"only {n_rows} eligible customer(s) to fit scheme {config.scheme}, fewer than "
-            f"k={k} clusters"
-        )
-    order = canonical_order(ids, config.random_seed)
-    n_fit = n_rows if config.fit_sample_size is None else min(n_rows, config.fit_sample_size)
-    if n_fit < k:
-        raise SegmentationInputError(
-            f"fit_sample_size={config.fit_sample_size} leaves {n_fit} customer(s), fewer than "
-            f"k={k} clusters"
-        )
-    fit_rows = order[:n_fit]
+    sample = prepare_sample(frame, config)
+    standardisation, z_all = standardise_inputs(sample, config)
+    factor_step = fit_factor_step(z_all[sample.fit_rows], standardisation, config)
+    space = model_space(z_all, standardisation, factor_step)
+    kmeans = run_kmeans(sample, space, config, previous)
+    naming = name_segments(sample, kmeans, standardisation, config, previous)
+    clustering = describe_clusters(sample, space, kmeans, naming, config)
+    discrimination = discriminate(sample, space, standardisation, clustering, config)
 
-    # Standardisation, after dropping inputs constant in the fit sample.
-    mean, std, constant = zero_variance_columns(transformed[fit_rows])
-    dropped = {
-        name: "zero variance in the fitting sample"
-        for name, is_const in zip(config.inputs, constant, strict=True)
-        if is_const
-    }
-    dropped_values = {
-        name: float(m) for name, m, c in zip(config.inputs, mean, constant, strict=True) if c
-    }
-    kept = [i for i, c in enumerate(constant) if not c]
-    inputs = [config.inputs[i] for i in kept]
-    if not inputs:
-        raise SegmentationInputError(
-            f"every input of scheme {config.scheme} is constant in the fitting sample "
-            f"({list(config.inputs)}); nothing to segment on"
-        )
-    if dropped:
-        message = (
-            f"scheme {config.scheme}: input(s) {sorted(dropped)} have zero variance in the "
-            "fitting sample and were left out of the model"
-        )
-        warnings.warn(message, DroppedInputWarning, stacklevel=2)
-        notes.append(message)
-    mean_s = pd.Series(mean[kept], index=inputs, name="mean")
-    std_s = pd.Series(std[kept], index=inputs, name="std")
-    z_all = standardise(transformed[:, kept], mean[kept], std[kept])
-    z_fit = z_all[fit_rows]
-    r = correlation(z_fit)
-    check_not_singular(r, inputs)
-
-    # Factor step (scheme A) or the z-scores themselves (scheme B) as model space.
-    kmo_per_variable = kmo_overall = bartlett_test = factor_model = None
-    if config.use_factor_analysis:
-        per_variable, kmo_overall = kmo(r)
-        kmo_per_variable = pd.Series(per_variable, index=inputs, name="kmo")
-        bartlett_test = bartlett(r, n_fit)
-        if kmo_overall < config.kmo_warning_threshold:
-            message = (
-                f"scheme {config.scheme}: KMO = {kmo_overall:.3f} is below "
-                f"{config.kmo_warning_threshold}; the inputs share little common variance and "
-                "the factor solution is questionable"
-            )
-            warnings.warn(message, LowAdequacyWarning, stacklevel=2)
-            notes.append(message)
-        if config.n_factors is not None and config.n_factors > len(inputs):
-            raise SegmentationInputError(
-                f"n_factors={config.n_factors} but only {len(inputs)} input(s) are left after "
-                f"dropping zero-variance input(s) {sorted(dropped)}"
-            )
-        factor_model = fit_factor_model(z_fit, inputs, config.n_factors, config.rotation)
-        model_all = factor_model.scores(z_all)
-        model_variables = factor_model.factor_names
-    else:
-        model_all = z_all
-        model_variables = list(inputs)
-
-    # K-means on the fit sample in canonical order; a refit starts from the previous model's
-    # groups, so similar data keeps its partition (and its customers their groups).
-    x_fit = np.ascontiguousarray(model_all[fit_rows])
-    warm_start = previous_group_centres(previous, ids, model_all, k)
-    if warm_start is not None:
-        notes.append("K-means started from the previous model's groups (warm start)")
-    kmeans = cluster.fit_kmeans(
-        x_fit,
-        k,
-        config.n_init,
-        config.random_seed,
-        config.restart_sample_size,
-        init_centres=warm_start,
-    )
-    centres, kmeans_labels, inertia = kmeans.centres, kmeans.labels, kmeans.inertia
-    d2 = cluster.squared_distances(model_all, centres)
-    first_labels = d2.argmin(axis=1)
-    mismatches = int((first_labels[fit_rows] != kmeans_labels).sum())
-    if mismatches:
-        notes.append(
-            f"{mismatches} fit-sample row(s) got another K-means label than their nearest "
-            "centre (floating-point ties); they are assigned by the nearest-centre rule"
-        )
-    if len(np.unique(first_labels)) < k:
-        raise SegmentationInputError(
-            f"a K-means centre has no nearest customer for k={k}; the data has fewer than k "
-            "well-separated groups, lower k"
-        )
-
-    # Name clusters from their raw profiles (means; medians of the heavy-tailed turnover, see
-    # ``naming``), then put centres in display order; assignment ties go to the first centre
-    # in that order (as in SQL). Continuity matches on the means (artifact cluster_profile).
-    cluster_profile = raw.groupby(first_labels).mean()
-    robust = [c for c in MEDIAN_COLUMNS if c in raw.columns]
-    named_on = naming_profile(cluster_profile, raw[robust].groupby(first_labels).median())
-    naming = name_clusters(named_on, config.naming_rule, config.naming_ambiguity_margin)
-    previous_model_id, codes_matched, previous_match = None, 0, None
-    if previous is None:
-        naming = continuity.rule_only(naming)
-    else:
-        kept = continuity.apply_previous(naming, cluster_profile, previous, config, mean_s, std_s)
-        naming, previous_match = kept.naming, kept.match
-        previous_model_id, codes_matched = kept.previous_model_id, kept.codes_matched
-        notes.extend(kept.notes)
-    naming = naming.sort_values("sort_order", kind="mergesort")
-    cluster_numbers = naming.index.to_numpy()
-    codes = naming["segment_code"].tolist()
-    ordered_centres = centres[cluster_numbers]
-    d2 = d2[:, cluster_numbers]
-    segment = d2.argmin(axis=1)
-    distance = np.sqrt(d2[np.arange(n_rows), segment])
-    del d2
-
-    code_index = pd.Index(codes, name="segment_code")
-    counts = np.bincount(segment, minlength=k)
-    sizes = pd.DataFrame(
-        {
-            "n": counts.astype(float),
-            "pct": 100.0 * counts / n_rows,
-            "kmeans_cluster_number": cluster_numbers.astype(float) + 1.0,
-        },
-        index=code_index,
-    )
-    profile = raw.groupby(segment).mean().reindex(range(k))
-    profile.index = code_index
-    median_profile = raw.groupby(segment).median().reindex(range(k))
-    median_profile.index = code_index
-    centres_frame = pd.DataFrame(ordered_centres, index=code_index, columns=model_variables)
-    initial_centres = pd.DataFrame(
-        kmeans.initial_centres[cluster_numbers], index=code_index, columns=model_variables
-    )
-    history = kmeans.history[:, cluster_numbers]
-    kmeans_iterations = pd.DataFrame(
-        history[1:].reshape(-1, len(model_variables)),
-        index=pd.MultiIndex.from_product(
-            [range(1, kmeans.iterations + 1), codes], names=["iteration", "segment_code"]
-        ),
-        columns=model_variables,
-    )
-    kmeans_iterations.insert(0, "change", cluster.iteration_changes(history).ravel())
-    naming = naming.set_index("segment_code")
-
-    anova = cluster.anova(model_all, segment, model_variables)
-    # Exact leave-one-out: the rates do not depend on the row order.
-    coefficients, constants, resub, loo = discriminant.fit_and_validate(
-        z_all[order], segment[order], k, config.priors
-    )
-    functions = discriminant.functions_frame(coefficients, constants, codes, inputs)
-    assignment_functions = discriminant.functions_frame(
-        *discriminant.nearest_centre_functions(ordered_centres), codes, list(model_variables)
-    )
-    hit_rates = pd.DataFrame(
-        [
-            [resub["overall"], *resub["per_group"]],
-            [loo["overall"], *loo["per_group"]],
-        ],
-        index=pd.Index(["resubstitution", "leave_one_out"], name="method"),
-        columns=["overall", *codes],
-    )
-    classification_results = pd.concat(
-        {
-            method: pd.DataFrame(
-                rates["counts"].astype(np.float64),
-                index=pd.Index(codes, name="actual_segment_code"),
-                columns=codes,
-            )
-            for method, rates in (("resubstitution", resub), ("leave_one_out", loo))
-            if rates["counts"] is not None
-        },
-        names=["validation_method", "actual_segment_code"],
-    )
-
-    discriminant_functions = discriminant.canonical_functions(z_all, segment, k)
-    spss_tables = discriminant_tables(z_all, segment, k, codes, inputs, config)
-
-    n_selection = min(n_fit, config.k_selection_sample_size)
-    k_table = cluster.k_selection(
-        np.ascontiguousarray(model_all[order[:n_selection]]),
-        config.k_range,
-        config.k_selection_n_init,
-        config.random_seed,
-        config.silhouette_sample_size,
-        fitted_centres=ordered_centres,
-        stability_resamples=config.stability_resamples,
-    )
-
-    in_fit = np.zeros(n_rows, dtype=bool)
-    in_fit[fit_rows] = True
-    assignments = pd.DataFrame(
-        {
-            "customer_id": ids.to_numpy(),
-            "segment_code": np.asarray(codes, dtype=object)[segment],
-            "distance_to_centre": distance,
-            **{name: model_all[:, j] for j, name in enumerate(model_variables)},
-            "in_fit_sample": in_fit,
-        },
-        index=frame.index,
-    )
-
-    return FitResult(
+    notes = [
+        *standardisation.notes,
+        *(factor_step.notes if factor_step is not None else ()),
+        *clustering.notes,
+        *naming.notes,
+    ]
+    run = RunInfo(
         model_id=str(model_id),
         config=config,
         run_metadata=dict(run_metadata or {}),
-        inputs=inputs,
-        dropped_inputs=dropped,
-        dropped_values=dropped_values,
-        mean=mean_s,
-        std=std_s,
-        kmo_per_variable=kmo_per_variable,
-        kmo_overall=kmo_overall,
-        bartlett=bartlett_test,
-        factor_model=factor_model,
-        model_variables=model_variables,
-        centres=centres_frame,
-        profile=profile,
-        median_profile=median_profile,
-        sizes=sizes,
-        naming=naming,
-        centre_distances=cluster.centre_distances(centres_frame),
-        anova=anova,
-        classification_functions=functions,
-        assignment_functions=assignment_functions,
-        hit_rates=hit_rates,
-        k_selection=k_table,
-        assignments=assignments,
-        n_rows=n_rows,
-        n_fit=n_fit,
-        inertia=inertia,
-        kmeans_label_mismatches=mismatches,
+        n_rows=sample.n_rows,
+        n_fit=sample.n_fit,
         fit_seconds=time.perf_counter() - started,
         warnings=notes,
-        previous_model_id=previous_model_id,
-        codes_matched_to_previous=codes_matched,
-        previous_match=previous_match,
-        classification_results=classification_results,
-        discriminant_functions=discriminant_functions,
-        initial_centres=initial_centres,
-        kmeans_iterations=kmeans_iterations,
-        **spss_tables,
+    )
+    return FitResult(
+        run=run,
+        standardisation=standardisation,
+        factor_step=factor_step,
+        clustering=clustering,
+        segment_naming=naming,
+        discrimination=discrimination,
     )
