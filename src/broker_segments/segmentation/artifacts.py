@@ -1,7 +1,10 @@
 """The warehouse form of a fit: one long frame, written from a FitResult and read back.
 
 ``FitResult.to_artifacts()`` returns ONE long DataFrame, the return value of the dbt Python
-model; SQL models select from it and pivot. Columns:
+model. The SQL side reads it through one catalogue, the macro ``artifact_catalogue()``
+(macros/segmentation/artifact_catalogue.sql), which ``artifact_table()`` turns into each
+diagnostics model; tests/python/test_artifact_catalogue.py checks that catalogue against what
+a fit writes. Columns:
 
 ============ ========= ==================================================================
 column       dtype     meaning
