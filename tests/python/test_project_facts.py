@@ -53,3 +53,32 @@ def test_the_raw_contract_macro_has_the_sources_columns_in_order():
         for table in sources["sources"][0]["tables"]
     }
     assert {name: part["key"] + part["values"] for name, part in contract.items()} == declared
+
+
+def test_the_packages_scheme_defaults_are_the_project_vars():
+    """Outside dbt the package fits with SchemeConfig's defaults; in the project the vars
+    set them: they agree, so a fit in a notebook gives the warehouse's model. The one
+    exception is fit_sample_size: the package fits every row it is given."""
+    from broker_segments.segmentation.config import SCHEME_A, SCHEME_B
+
+    values = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    low, high = (int(end) for end in values["segmentation_k_range"].split(".."))
+    assert (SCHEME_A.n_factors, SCHEME_A.k, SCHEME_B.k) == (
+        values["scheme_a_n_factors"],
+        values["scheme_a_k"],
+        values["scheme_b_k"],
+    )
+    for scheme in (SCHEME_A, SCHEME_B):
+        assert (
+            scheme.n_init,
+            scheme.random_seed,
+            scheme.k_range,
+            scheme.stability_resamples,
+            scheme.priors,
+        ) == (
+            values["segmentation_n_init"],
+            values["segmentation_seed"],
+            tuple(range(low, high + 1)),
+            values["segmentation_stability_resamples"],
+            values["segmentation_priors"],
+        )
