@@ -7,16 +7,7 @@ with
 
 model_runs as (
 
-    {{ artifact_table('model_run') }}
-
-),
-
-priors as (
-
-    select
-        model_id,
-        json_extract_string(config, '$.priors') as priors
-    from model_runs
+    select * from {{ ref('segment_model_runs') }}
 
 ),
 
@@ -63,13 +54,13 @@ final as (
         functions.scheme,
         functions.as_of_date,
         functions.function_set,
-        case when functions.function_set = 'fisher' then priors.priors end as priors,
+        case when functions.function_set = 'fisher' then model_runs.priors end as priors,
         functions.segment_code,
         functions.term,
         functions.coefficient
     from functions
-    left join priors
-        on functions.model_id = priors.model_id
+    left join model_runs
+        on functions.model_id = model_runs.model_id
 
 )
 

@@ -6,16 +6,7 @@ with
 
 model_runs as (
 
-    {{ artifact_table('model_run') }}
-
-),
-
-priors as (
-
-    select
-        model_id,
-        json_extract_string(config, '$.priors') as priors
-    from model_runs
+    select * from {{ ref('segment_model_runs') }}
 
 ),
 
@@ -46,7 +37,7 @@ final as (
         cells.scheme,
         cells.as_of_date,
         cells.validation_method,
-        priors.priors,
+        model_runs.priors,
         cells.actual_segment_code,
         cells.predicted_segment_code,
         cells.actual_segment_code = cells.predicted_segment_code as is_correct,
@@ -55,8 +46,8 @@ final as (
             partition by cells.model_id, cells.validation_method, cells.actual_segment_code
         ) as row_share
     from cells
-    left join priors
-        on cells.model_id = priors.model_id
+    left join model_runs
+        on cells.model_id = model_runs.model_id
 
 )
 

@@ -5,16 +5,7 @@ with
 
 model_runs as (
 
-    {{ artifact_table('model_run') }}
-
-),
-
-priors as (
-
-    select
-        model_id,
-        json_extract_string(config, '$.priors') as priors
-    from model_runs
+    select * from {{ ref('segment_model_runs') }}
 
 ),
 
@@ -31,12 +22,12 @@ final as (
         group_priors.scheme,
         group_priors.as_of_date,
         group_priors.segment_code,
-        priors.priors,
+        model_runs.priors,
         group_priors.prior,
         group_priors.n as cases_used
     from group_priors
-    left join priors
-        on group_priors.model_id = priors.model_id
+    left join model_runs
+        on group_priors.model_id = model_runs.model_id
 
 )
 

@@ -5,16 +5,7 @@ with
 
 model_runs as (
 
-    {{ artifact_table('model_run') }}
-
-),
-
-priors as (
-
-    select
-        model_id,
-        json_extract_string(config, '$.priors') as priors
-    from model_runs
+    select * from {{ ref('segment_model_runs') }}
 
 ),
 
@@ -31,12 +22,12 @@ final as (
         hit_rates.scheme,
         hit_rates.as_of_date,
         hit_rates.validation_method,
-        priors.priors,
+        model_runs.priors,
         hit_rates.segment_code,
         hit_rates.hit_rate
     from hit_rates
-    left join priors
-        on hit_rates.model_id = priors.model_id
+    left join model_runs
+        on hit_rates.model_id = model_runs.model_id
     where hit_rates.segment_code != 'n_folds'
 
 )

@@ -28,6 +28,8 @@ final as (
         resubstitution_hit_rate,
         random_seed,
         n_init,
+        -- the prior of Fisher's functions (var segmentation_priors), shown beside them
+        json_extract_string(config, '$.priors') as priors,
         fit_seconds,
         kmeans_label_mismatches,
         kmeans_iterations,

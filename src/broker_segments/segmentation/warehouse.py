@@ -215,7 +215,6 @@ FIELD_VARS = {
     "random_seed": "segmentation_seed",
     "k_range": "segmentation_k_range",
     "fit_sample_size": "segmentation_fit_sample_size",
-    "cv_folds": "segmentation_cv_folds",
 }
 
 
