@@ -225,6 +225,47 @@ def functions_frame(
     return frame
 
 
+def _canonical_problem(x: np.ndarray, groups: np.ndarray, n_groups: int) -> dict:
+    """What both canonical tables start from: the group means, the grand mean, the
+    within-group SSCP ``W`` (from centred groups: no cancellation) and the between-group SSCP
+    ``B`` of ``x`` by ``groups``, the Cholesky factor ``L`` of ``W`` and the symmetric
+    ``L^-1 B L^-T``, whose eigenvalues are those of ``W^-1 B`` (``W^-1 B v = l v`` <=>
+    ``(L^-1 B L^-T) y = l y`` with ``v = L^-T y``; ``y'y = 1`` gives ``v'W v = 1``)."""
+    x = np.asarray(x, dtype=np.float64)
+    n, p = x.shape
+    counts, sums, _ = group_statistics(x, groups, n_groups)
+    if (counts == 0).any() or n - n_groups < 1:
+        raise SegmentationInputError(
+            "discriminant analysis needs every group non-empty and more rows than groups"
+        )
+    means = sums / counts[:, None]
+    grand = x.mean(axis=0)
+    within = np.zeros((p, p))
+    for g in range(n_groups):
+        centred = x[groups == g] - means[g]
+        within += centred.T @ centred
+    within = (within + within.T) / 2.0
+    centred_means = means - grand
+    between = (centred_means * counts[:, None]).T @ centred_means
+    try:
+        chol = np.linalg.cholesky(within)
+    except np.linalg.LinAlgError:
+        raise SegmentationInputError(
+            "the pooled within-group covariance matrix is singular: some inputs are constant "
+            "within every cluster or linearly dependent"
+        ) from None
+    half = np.linalg.solve(chol, np.linalg.solve(chol, between).T)
+    return {
+        "n": n,
+        "p": p,
+        "grand": grand,
+        "centred_means": centred_means,
+        "within": within,
+        "chol": chol,
+        "reduced": (half + half.T) / 2.0,
+    }
+
+
 def canonical_functions(x: np.ndarray, groups: np.ndarray, n_groups: int) -> pd.DataFrame:
     """SPSS's "Eigenvalues" and "Wilks' Lambda" tables of the canonical discriminant functions.
 
@@ -241,29 +282,9 @@ def canonical_functions(x: np.ndarray, groups: np.ndarray, n_groups: int) -> pd.
     """
     from scipy import stats
 
-    x = np.asarray(x, dtype=np.float64)
-    n, p = x.shape
-    counts, sums, cross = group_statistics(x, groups, n_groups)
-    if (counts == 0).any() or n - n_groups < 1:
-        raise SegmentationInputError(
-            "discriminant analysis needs every group non-empty and more rows than groups"
-        )
-    means = sums / counts[:, None]
-    grand = x.mean(axis=0)
-    within = cross - means.T @ sums
-    within = (within + within.T) / 2.0
-    centred = means - grand
-    between = (centred * counts[:, None]).T @ centred
-    # W^-1 B has the eigenvalues of the symmetric L^-1 B L^-T (W = L L').
-    try:
-        chol = np.linalg.cholesky(within)
-    except np.linalg.LinAlgError:
-        raise SegmentationInputError(
-            "the pooled within-group covariance matrix is singular: some inputs are constant "
-            "within every cluster or linearly dependent"
-        ) from None
-    half = np.linalg.solve(chol, np.linalg.solve(chol, between).T)
-    eigenvalues = np.linalg.eigvalsh((half + half.T) / 2.0)[::-1]
+    problem = _canonical_problem(x, groups, n_groups)
+    n, p = problem["n"], problem["p"]
+    eigenvalues = np.linalg.eigvalsh(problem["reduced"])[::-1]
     m = min(p, n_groups - 1)
     eigenvalues = np.clip(eigenvalues[:m], 0.0, None)
     total = eigenvalues.sum()
@@ -490,33 +511,10 @@ def canonical_coefficients(
     ``centroids`` ``(G, m)`` (the groups' mean scores, SPSS's "Functions at Group
     Centroids": ``u_j' (m_g - xbar)``).
     """
-    x = np.asarray(x, dtype=np.float64)
-    n, p = x.shape
-    counts, sums, cross = group_statistics(x, groups, n_groups)
-    if (counts == 0).any() or n - n_groups < 1:
-        raise SegmentationInputError(
-            "discriminant analysis needs every group non-empty and more rows than groups"
-        )
-    means = sums / counts[:, None]
-    grand = x.mean(axis=0)
-    # Within-group SSCP from centred groups (no cancellation), between from the means.
-    within = np.zeros((p, p))
-    for g in range(n_groups):
-        centred = x[groups == g] - means[g]
-        within += centred.T @ centred
-    within = (within + within.T) / 2.0
-    centred_means = means - grand
-    between = (centred_means * counts[:, None]).T @ centred_means
-    try:
-        chol = np.linalg.cholesky(within)
-    except np.linalg.LinAlgError:
-        raise SegmentationInputError(
-            "the pooled within-group covariance matrix is singular: some inputs are constant "
-            "within every cluster or linearly dependent"
-        ) from None
-    # W^-1 B v = l v  <=>  (L^-1 B L^-T) y = l y with v = L^-T y; y'y = 1 gives v'W v = 1.
-    half = np.linalg.solve(chol, np.linalg.solve(chol, between).T)
-    eigenvalues, vectors = np.linalg.eigh((half + half.T) / 2.0)
+    problem = _canonical_problem(x, groups, n_groups)
+    n, p, chol, within = problem["n"], problem["p"], problem["chol"], problem["within"]
+    grand, centred_means = problem["grand"], problem["centred_means"]
+    eigenvalues, vectors = np.linalg.eigh(problem["reduced"])
     m = min(p, n_groups - 1)
     top = np.argsort(eigenvalues)[::-1][:m]
     raw = np.linalg.solve(chol.T, vectors[:, top]) * np.sqrt(n - n_groups)
