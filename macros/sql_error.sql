@@ -11,3 +11,7 @@
 {% macro default__sql_error(message_sql) %}
     error({{ message_sql }})
 {% endmacro %}
+
+{% macro spark__sql_error(message_sql) %}
+    raise_error({{ message_sql }})
+{% endmacro %}

@@ -4,6 +4,10 @@
     (and the segment fits) further on.
 #}
 {% macro check_customers_present(source_name='broker') %}
+    {{ return(adapter.dispatch('check_customers_present', 'broker_segments')(source_name)) }}
+{% endmacro %}
+
+{% macro default__check_customers_present(source_name) %}
     {% if execute and not flags.EMPTY %}
         {% for node in graph.sources.values()
             if node.source_name == source_name and node.package_name == project_name
@@ -18,5 +22,18 @@
                 ) }}
             {% endif %}
         {% endfor %}
+    {% endif %}
+{% endmacro %}
+
+{# On Spark the raw table is the view check_raw_sources declared. #}
+{% macro spark__check_customers_present(source_name) %}
+    {% if execute and not flags.EMPTY %}
+        {% set rows = run_query('select count(*) from ' ~ source_name ~ '.customers').columns[0].values()[0] %}
+        {% if rows == 0 %}
+            {{ exceptions.raise_compiler_error(
+                "Raw table 'customers': the export holds no customer row, so there is nobody to "
+                ~ "segment. Check the export (BROKER_RAW_DIR)."
+            ) }}
+        {% endif %}
     {% endif %}
 {% endmacro %}

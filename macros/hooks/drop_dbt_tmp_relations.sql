@@ -5,6 +5,10 @@
     warehouse (the target schema, or the adapter's temp schema).
 #}
 {% macro drop_dbt_tmp_relations() %}
+    {{ return(adapter.dispatch('drop_dbt_tmp_relations', 'broker_segments')()) }}
+{% endmacro %}
+
+{% macro default__drop_dbt_tmp_relations() %}
     {% if execute %}
         {% set leftovers_sql %}
             select table_schema, table_name, table_type
@@ -17,4 +21,8 @@
             {% do run_query('drop ' ~ kind ~ ' if exists ' ~ adapter.quote(row[0]) ~ '.' ~ adapter.quote(row[1])) %}
         {% endfor %}
     {% endif %}
+{% endmacro %}
+
+{# Spark runs no dbt Python model (the fits are a command there): nothing is left behind. #}
+{% macro spark__drop_dbt_tmp_relations() %}
 {% endmacro %}

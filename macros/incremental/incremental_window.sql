@@ -194,5 +194,13 @@
 {%- endmacro %}
 
 {% macro window_state_drop_previous() -%}
+    {{ return(adapter.dispatch('window_state_drop_previous', 'broker_segments')()) }}
+{%- endmacro %}
+
+{% macro default__window_state_drop_previous() -%}
     delete from {{ this }} where computed_by_invocation_id <> '{{ invocation_id }}'
+{%- endmacro %}
+
+{# Spark rebuilds the state in full (full_refresh_on_spark): no previous state is left. #}
+{% macro spark__window_state_drop_previous() -%}
 {%- endmacro %}

@@ -15,6 +15,10 @@
     "Referenced column not found" error, or silently read nulls through union_by_name.
 #}
 {% macro check_raw_sources(source_name='broker') %}
+    {{ return(adapter.dispatch('check_raw_sources', 'broker_segments')(source_name)) }}
+{% endmacro %}
+
+{% macro default__check_raw_sources(source_name) %}
     {% if execute %}
         {% do max_plausible_amount_cny() %}
         {% set timezone = var('exchange_timezone') %}
@@ -107,6 +111,61 @@
                     ~ ". Required columns of " ~ node.name ~ ": " ~ required | join(', ') ~ "."
                 ) }}
             {% endif %}
+        {% endfor %}
+    {% endif %}
+{% endmacro %}
+
+{#
+    Spark has no glob() or parquet_schema(): the source is declared here. Each raw table is
+    an external Parquet table over its folder (every *.parquet below it, any case, the files'
+    schemas merged), broker.<table>__files, and the source broker.<table> a view over it that
+    adds the lineage DuckDB's reader gives (_broker_source_file without the file: scheme,
+    file_row_number from 0). Checked: the time zone, the folder (Spark names a missing one),
+    and every contract column in the table's merged schema (per table: Spark merges the files'
+    schemas, so a file without a column reads as nulls there and is not named).
+#}
+{% macro spark__check_raw_sources(source_name) %}
+    {% if execute %}
+        {% do max_plausible_amount_cny() %}
+        {# Spark stops with INVALID_TIMEZONE, naming the value, on a name it does not know. #}
+        {% do run_query(
+            "select from_utc_timestamp(timestamp'2000-01-01 00:00:00', "
+            ~ sql_string(var('exchange_timezone')) ~ ")"
+        ) %}
+        {% do run_query('create schema if not exists ' ~ source_name) %}
+        {% for node in graph.sources.values()
+            if node.source_name == source_name and node.package_name == project_name %}
+            {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
+            {% set files = source_name ~ '.' ~ node.name ~ '__files' %}
+            {% do run_query('drop table if exists ' ~ files) %}
+            {% do run_query(
+                'create table ' ~ files ~ ' using parquet options (path ' ~ sql_string(folder)
+                ~ ", recursiveFileLookup 'true', pathGlobFilter '*.[pP][aA][rR][qQ][uU][eE][tT]'"
+                ~ ", mergeSchema 'true')"
+            ) %}
+            {% set present = adapter.get_columns_in_relation(
+                api.Relation.create(schema=source_name, identifier=node.name ~ '__files')
+            ) | map(attribute='name') | map('lower') | list %}
+            {% if 'file_row_number' in present %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ node.name ~ "': a file in '" ~ folder ~ "' has a column named "
+                    ~ "'file_row_number', which the reader reserves for the row number of each "
+                    ~ "row (the quarantine's source_row_number). Rename or drop that column."
+                ) }}
+            {% endif %}
+            {% set missing = node.columns.keys() | map('lower') | reject('in', present) | list %}
+            {% if missing %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ node.name ~ "': the files in '" ~ folder ~ "' have no column '"
+                    ~ missing[0] ~ "', which the raw data contract requires. Required columns of "
+                    ~ node.name ~ ": " ~ node.columns.keys() | join(', ') ~ "."
+                ) }}
+            {% endif %}
+            {% do run_query(
+                'create or replace view ' ~ source_name ~ '.' ~ node.name ~ ' as select *, '
+                ~ "regexp_replace(_metadata.file_path, '^file:', '') as _broker_source_file, "
+                ~ '_metadata.row_index as file_row_number from ' ~ files
+            ) %}
         {% endfor %}
     {% endif %}
 {% endmacro %}

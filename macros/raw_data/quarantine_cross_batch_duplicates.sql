@@ -9,6 +9,10 @@
     marked as loaded now, so the models built on the kept rows judge its customer again.
 #}
 {% macro quarantine_cross_batch_duplicates(key_column, source_relation) %}
+    {{ return(adapter.dispatch('quarantine_cross_batch_duplicates', 'broker_segments')(key_column, source_relation)) }}
+{% endmacro %}
+
+{% macro default__quarantine_cross_batch_duplicates(key_column, source_relation) %}
     {%- set invocation -%}'{{ invocation_id }}'{%- endset -%}
     create or replace temporary table cross_batch_duplicate_keys as
     with
@@ -66,4 +70,8 @@
         and loaded.key_versions is distinct from duplicates.key_versions;
 
     drop table cross_batch_duplicate_keys
+{% endmacro %}
+
+{# Spark builds the model in one statement over every date: no key has versions in two batches. #}
+{% macro spark__quarantine_cross_batch_duplicates(key_column, source_relation) %}
 {% endmacro %}

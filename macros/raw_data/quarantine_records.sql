@@ -7,15 +7,13 @@
     {% set columns = raw_contract_columns(table_name) %}
     select
         '{{ table_name }}' as table_name,
-        concat_ws('|', {% for column in columns.key %}cast({{ column }} as varchar){{ ", " if not loop.last }}{% endfor %}) as record_key,
+        concat_ws('|', {% for column in columns.key %}cast({{ column }} as string){{ ", " if not loop.last }}{% endfor %}) as record_key,
         quarantine_reason,
         row_copies,
         source_file,
         source_row_number,
         invalid_value,
-        to_json(struct_pack(
-            {% for column in columns.key + columns['values'] %}{{ column }}{{ ", " if not loop.last }}{% endfor %}
-        )) as raw_record
+        {{ json_record(columns.key + columns['values']) }} as raw_record
     from {{ relation }}
     where quarantine_reason is not null
 {% endmacro %}

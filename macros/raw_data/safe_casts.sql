@@ -17,9 +17,31 @@
     their calendar date; anything else is null (and invalid_date).
 #}
 {% macro raw_to_date(column) -%}
+    {{ return(adapter.dispatch('raw_to_date', 'broker_segments')(column)) }}
+{%- endmacro %}
+
+{% macro default__raw_to_date(column) -%}
     case
         when typeof({{ column }}) = 'TIMESTAMP WITH TIME ZONE'
             then cast(timezone({{ sql_string(var('exchange_timezone')) }}, try_cast({{ column }} as timestamptz)) as date)
+        else try_cast({{ column }} as date)
+    end
+{%- endmacro %}
+
+{#
+    Spark reads a Parquet timestamp with a time zone as `timestamp` (an instant) and one
+    without as `timestamp_ntz`. Its cast of text to a date also takes '2025' or '2025-05';
+    only 'YYYY-MM-DD' text is a date here, as in DuckDB.
+#}
+{% macro spark__raw_to_date(column) -%}
+    case
+        when typeof({{ column }}) = 'timestamp'
+            then to_date(from_utc_timestamp({{ column }}, {{ sql_string(var('exchange_timezone')) }}))
+        when typeof({{ column }}) = 'string'
+            then case
+                when trim({{ column }}) rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$'
+                    then try_cast(trim({{ column }}) as date)
+            end
         else try_cast({{ column }} as date)
     end
 {%- endmacro %}
@@ -40,13 +62,13 @@
     case
         {%- for column, data_type in numbers.items() %}
             when {{ column }} is not null and {{ raw_to_number(column, data_type) }} is null
-                then '{{ column }} = ''' || cast({{ column }} as varchar) || ''' ('
-                || case when try_cast(cast({{ column }} as varchar) as double) is null
+                then '{{ column }} = ''' || cast({{ column }} as string) || ''' ('
+                || case when try_cast(cast({{ column }} as string) as double) is null
                     then 'invalid_number' else 'out_of_range' end || ')'
         {%- endfor %}
         {%- for column in dates %}
             when {{ column }} is not null and {{ raw_to_date(column) }} is null
-                then '{{ column }} = ''' || cast({{ column }} as varchar) || ''' (invalid_date)'
+                then '{{ column }} = ''' || cast({{ column }} as string) || ''' (invalid_date)'
         {%- endfor %}
     end
 {%- endmacro %}

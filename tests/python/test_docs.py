@@ -49,6 +49,8 @@ def signature(node: dict) -> list[str]:
     kind, rest = tag.groups()
     if kind == "materialization":
         name, adapter = (part.strip() for part in rest.split(",")[:2])
+        # `{% materialization m, adapter='spark' %}` names the adapter as a keyword
+        adapter = adapter.removeprefix("adapter=").strip("'\"")
         assert node["name"] == f"materialization_{name}_{adapter}", node["name"]
         return []
     call = CALL.fullmatch(rest)

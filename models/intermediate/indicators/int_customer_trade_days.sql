@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        full_refresh=full_refresh_on_spark(),
         incremental_strategy='append',
         pre_hook=[
             "{{ incremental_prepare_rejudge(rejudged_trades_sql(ref('int_trades_validated'))) }}",

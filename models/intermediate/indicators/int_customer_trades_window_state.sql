@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        full_refresh=full_refresh_on_spark(),
         incremental_strategy='append',
         post_hook="{{ window_state_drop_previous() }}",
     )

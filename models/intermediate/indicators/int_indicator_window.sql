@@ -63,9 +63,9 @@ checked as (
         case
             when resolved.as_of_date > resolved.last_trading_date
                 then {{ sql_error(
-                    "'var as_of_date (' || cast(resolved.as_of_date as varchar)
+                    "'var as_of_date (' || cast(resolved.as_of_date as string)
                     || ') is after the last trading day in the data ('
-                    || cast(resolved.last_trading_date as varchar)
+                    || cast(resolved.last_trading_date as string)
                     || '): set it to a day the data covers, or null for the last one.'"
                 ) }}
             when
@@ -77,11 +77,11 @@ checked as (
                 )
                 then {{ sql_error(
                     "'vars as_of_date and lookback_days: the window from '
-                    || cast(resolved.window_start_date as varchar) || ' to '
-                    || cast(resolved.as_of_date as varchar)
+                    || cast(resolved.window_start_date as string) || ' to '
+                    || cast(resolved.as_of_date as string)
                     || ' holds no trading day; the data covers '
-                    || cast(resolved.first_trading_date as varchar) || ' to '
-                    || cast(resolved.last_trading_date as varchar) || '.'"
+                    || cast(resolved.first_trading_date as string) || ' to '
+                    || cast(resolved.last_trading_date as string) || '.'"
                 ) }}
         end as window_error
     from resolved

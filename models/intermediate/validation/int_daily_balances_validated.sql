@@ -1,6 +1,7 @@
 {{
     config(
         materialized='batched_incremental',
+        full_refresh=full_refresh_on_spark(),
         batch_source='stg_broker__daily_balances',
         batch_date_column='balance_date',
         batch_rejudge=true,

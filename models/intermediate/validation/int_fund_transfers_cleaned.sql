@@ -12,10 +12,15 @@ validated as (
 final as (
 
     select
-        * exclude (
-            quarantine_reason, invalid_value,
-            row_copies, key_versions, source_file, source_file_id, source_row_number
-        )
+        {{ star_except([
+            'quarantine_reason',
+            'invalid_value',
+            'row_copies',
+            'key_versions',
+            'source_file',
+            'source_file_id',
+            'source_row_number'
+        ]) }}
     from validated
     where quarantine_reason is null
 

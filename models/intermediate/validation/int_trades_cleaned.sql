@@ -12,11 +12,16 @@ validated as (
 final as (
 
     select
-        * exclude (
-            quarantine_reason, invalid_value,
-            row_copies, key_versions, source_file, source_file_id, source_row_number,
-            loaded_by_invocation_id
-        )
+        {{ star_except([
+            'quarantine_reason',
+            'invalid_value',
+            'row_copies',
+            'key_versions',
+            'source_file',
+            'source_file_id',
+            'source_row_number',
+            'loaded_by_invocation_id'
+        ]) }}
     from validated
     where quarantine_reason is null
 

@@ -29,7 +29,7 @@ final as (
         random_seed,
         n_init,
         -- the prior of Fisher's functions (var segmentation_priors), shown beside them
-        json_extract_string(config, '$.priors') as priors,
+        {{ json_text('config', '$.priors') }} as priors,
         fit_seconds,
         kmeans_label_mismatches,
         kmeans_iterations,

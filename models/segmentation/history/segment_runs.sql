@@ -1,10 +1,15 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=(
+            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
+        ),
         unique_key=['as_of_date', 'scheme'],
+        partition_by=['as_of_date'],
     )
 }}
+-- A build replaces the rows of its as-of date: DuckDB deletes them by the unique key,
+-- Spark's Parquet tables overwrite the date's partition (partition_by; DuckDB ignores it).
 -- One row per as-of date and scheme that was built: which model scored it and when. The
 -- dates segment history and migrations are read at.
 with

@@ -14,13 +14,13 @@ with
 
 scheme_a as (
 
-    select * from {{ ref('segmentation_fit_scheme_a') }}
+    select * from {{ segment_fit('segmentation_fit_scheme_a') }}
 
 ),
 
 scheme_b as (
 
-    select * from {{ ref('segmentation_fit_scheme_b') }}
+    select * from {{ segment_fit('segmentation_fit_scheme_b') }}
 
 ),
 
@@ -44,7 +44,7 @@ new_models as (
 
     select * from unioned
     {% if is_incremental() -%}
-        where cast(model_id as varchar) not in (select stored_models.model_id from stored_models)
+        where cast(model_id as string) not in (select stored_models.model_id from stored_models)
     {%- endif %}
 
 ),
@@ -52,14 +52,14 @@ new_models as (
 final as (
 
     select
-        cast(model_id as varchar) as model_id,
-        cast(scheme as varchar) as scheme,
+        cast(model_id as string) as model_id,
+        cast(scheme as string) as scheme,
         cast(as_of_date as date) as as_of_date,
-        cast(artifact as varchar) as artifact,
-        cast(row_key as varchar) as row_key,
-        cast(column_key as varchar) as column_key,
+        cast(artifact as string) as artifact,
+        cast(row_key as string) as row_key,
+        cast(column_key as string) as column_key,
         cast(value as double) as value,  -- noqa: RF04
-        cast(text_value as varchar) as text_value
+        cast(text_value as string) as text_value
     from new_models
 
 )

@@ -182,10 +182,7 @@ scheme_problem_counts as (
             ) as null_customers_{{ column }},
             count(
                 case
-                    when
-                        isnan(raw_inputs.input_{{ column }})
-                        or isinf(raw_inputs.input_{{ column }})
-                        then 1
+                    when not {{ is_finite('raw_inputs.input_' ~ column) }} then 1
                     when
                         standardisation.transform_{{ column }} = 'log1p'
                         and raw_inputs.input_{{ column }} < 0
@@ -222,24 +219,19 @@ problem_counts as (
 problems as (
 
     select
-        string_agg(
-            case
-                when null_customers > 0
-                    then
-                        'scheme ' || scheme || ' input ' || input_name || ': '
-                        || cast(null_customers as varchar) || ' customer(s)'
-            end,
-            '; ' order by scheme, input_name
-        ) as null_inputs,
-        string_agg(
-            case
-                when domain_customers > 0
-                    then
-                        'scheme ' || scheme || ' input ' || input_name || ' (' || transform_name
-                        || '): ' || cast(domain_customers as varchar) || ' customer(s)'
-            end,
-            '; ' order by scheme, input_name
-        ) as domain_inputs
+        {{ ordered_string_agg(
+            "case when null_customers > 0 then 'scheme ' || scheme || ' input ' || input_name
+            || ': ' || cast(null_customers as string) || ' customer(s)' end",
+            "'; '",
+            'scheme, input_name',
+        ) }} as null_inputs,
+        {{ ordered_string_agg(
+            "case when domain_customers > 0 then 'scheme ' || scheme || ' input ' || input_name
+            || ' (' || transform_name || '): ' || cast(domain_customers as string)
+            || ' customer(s)' end",
+            "'; '",
+            'scheme, input_name',
+        ) }} as domain_inputs
     from problem_counts
 
 ),
@@ -248,9 +240,8 @@ problems as (
 unknown_inputs as (
 
     select
-        string_agg(
-            'scheme ' || scheme || ' (' || model_id || ')', '; ' order by scheme
-        ) as unknown_input_models
+        {{ ordered_string_agg("'scheme ' || scheme || ' (' || model_id || ')'", "'; '", 'scheme') }}
+            as unknown_input_models
     from standardisation
     where
         n_inputs

@@ -116,7 +116,7 @@ numeric_cells as (
 
     select
         input_weights.model_id,
-        'weight_' || input_weights.input_name || '_' || cast(dimensions.dimension as varchar)
+        'weight_' || input_weights.input_name || '_' || cast(dimensions.dimension as string)
             as cell,
         input_weights.weight as cell_value
     from input_weights
@@ -127,8 +127,8 @@ numeric_cells as (
     union all
     select
         parameters.model_id,
-        'centre_' || cast(segment_slots.slot as varchar) || '_'
-        || cast(dimensions.dimension as varchar) as cell,
+        'centre_' || cast(segment_slots.slot as string) || '_'
+        || cast(dimensions.dimension as string) as cell,
         parameters.value as cell_value
     from parameters
     inner join segment_slots
@@ -143,8 +143,8 @@ numeric_cells as (
     union all
     select
         parameters.model_id,
-        'assignment_' || cast(segment_slots.slot as varchar) || '_'
-        || coalesce(cast(dimensions.dimension as varchar), parameters.column_key) as cell,
+        'assignment_' || cast(segment_slots.slot as string) || '_'
+        || coalesce(cast(dimensions.dimension as string), parameters.column_key) as cell,
         parameters.value as cell_value
     from parameters
     inner join segment_slots
@@ -159,7 +159,7 @@ numeric_cells as (
     union all
     select
         parameters.model_id,
-        'fisher_' || cast(segment_slots.slot as varchar) || '_' || parameters.column_key
+        'fisher_' || cast(segment_slots.slot as string) || '_' || parameters.column_key
             as cell,
         parameters.value as cell_value
     from parameters
@@ -186,8 +186,7 @@ model_parameters as (
             case when assignment_models.model_id is not null then 1 else 0 end
         ) as has_assignment_functions,
         -- the model variables in name order (the keys of factor_scores)
-        list(distinct dimensions.model_variable order by dimensions.model_variable)
-            as model_variables
+        {{ sorted_distinct_list('dimensions.model_variable') }} as model_variables
     from segment_slots
     inner join dimensions
         on segment_slots.model_id = dimensions.model_id
@@ -242,7 +241,7 @@ checked_models as (
             when model_parameters.n_segments > {{ max_segments }}
                 then {{ sql_error(
                     "'segment scoring: the current model ' || model_parameters.model_id
-                    || ' has ' || cast(model_parameters.n_segments as varchar)
+                    || ' has ' || cast(model_parameters.n_segments as string)
                     || ' segments; scoring generates columns for at most "
                     ~ max_segments ~ " (the largest of vars scheme_a_k, scheme_b_k and '
                     || 'segmentation_k_range). Raise one of them to the model''s k, or refit.'"
@@ -250,7 +249,7 @@ checked_models as (
             when model_parameters.n_dimensions > {{ max_dimensions }}
                 then {{ sql_error(
                     "'segment scoring: the current model ' || model_parameters.model_id
-                    || ' has ' || cast(model_parameters.n_dimensions as varchar)
+                    || ' has ' || cast(model_parameters.n_dimensions as string)
                     || ' model variables; scoring generates columns for at most "
                     ~ max_dimensions ~ " (one per indicator of indicator_columns()).'"
                 ) }}
@@ -436,18 +435,9 @@ final as (
         {% endfor %}
         -- model-space coordinates as one map ({'factor_1': ..} for scheme A, the inputs'
         -- z-scores for scheme B), variables in name order
-        map(
-            model_variables,
-            list_slice(
-                [
-                    {% for d in dimensions %}
-                        model_score_{{ d }}{% if not loop.last %},{% endif %}
-                    {% endfor %}
-                ],
-                1,
-                n_dimensions
-            )
-        ) as factor_scores,
+        {%- set model_scores = [] %}
+        {%- for d in dimensions %}{% do model_scores.append('model_score_' ~ d) %}{% endfor %}
+        {{ map_from_lists('model_variables', model_scores, 'n_dimensions') }} as factor_scores,
         {% for j in range(1, max_segments + 1) %}
             {% if j in segments %}
                 segment_code_{{ j }},
@@ -457,7 +447,7 @@ final as (
                 relative_likelihood_{{ j }} / total_relative_likelihood
                     as posterior_probability_{{ j }},
             {% else %}
-                cast(null as varchar) as segment_code_{{ j }},
+                cast(null as string) as segment_code_{{ j }},
                 cast(null as double) as distance_to_centre_{{ j }},
                 cast(null as double) as classification_score_{{ j }},
                 cast(null as double) as fisher_score_{{ j }},

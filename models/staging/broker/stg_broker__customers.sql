@@ -15,11 +15,11 @@ renamed as (
 
     select
         ----------  ids
-        cast(customer_id as varchar) as customer_id,
-        cast(branch_id as varchar) as branch_id,
+        cast(customer_id as string) as customer_id,
+        cast(branch_id as string) as branch_id,
 
         ----------  attributes
-        cast(channel as varchar) as channel,
+        cast(channel as string) as channel,
 
         ----------  numerics
         {% for column, data_type in numbers.items() %}

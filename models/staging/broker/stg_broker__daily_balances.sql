@@ -15,7 +15,7 @@ renamed as (
 
     select
         ----------  ids
-        cast(customer_id as varchar) as customer_id,
+        cast(customer_id as string) as customer_id,
 
         ----------  numerics
         {% for column, data_type in numbers.items() %}

@@ -15,11 +15,11 @@ renamed as (
 
     select
         ----------  ids
-        cast(transfer_id as varchar) as transfer_id,
-        cast(customer_id as varchar) as customer_id,
+        cast(transfer_id as string) as transfer_id,
+        cast(customer_id as string) as customer_id,
 
         ----------  attributes
-        cast(direction as varchar) as direction,
+        cast(direction as string) as direction,
 
         ----------  numerics
         {% for column, data_type in numbers.items() %}

@@ -18,13 +18,13 @@ renamed as (
 
     select
         ----------  ids
-        cast(trade_id as varchar) as trade_id,
-        cast(customer_id as varchar) as customer_id,
-        cast(security_code as varchar) as security_code,
+        cast(trade_id as string) as trade_id,
+        cast(customer_id as string) as customer_id,
+        cast(security_code as string) as security_code,
 
         ----------  attributes
-        cast(product_type as varchar) as product_type,
-        cast(side as varchar) as side,
+        cast(product_type as string) as product_type,
+        cast(side as string) as side,
 
         ----------  numerics
         {% for column, data_type in numbers.items() %}

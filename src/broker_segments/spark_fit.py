@@ -1,0 +1,177 @@
+"""The segment fits on the spark target, where dbt cannot run the Python models.
+
+    python -m broker_segments.spark_fit [--manifest target/manifest.json] [--target spark]
+
+dbt-spark runs Python models only on Databricks. On the ``spark`` target the two fit models
+(``python_models/segmentation``) are disabled and the pipeline runs this command between the
+dbt step that builds ``customer_indicators`` and the one that reads the fits (Makefile
+``build TARGET=spark``, the Dagster job). For each scheme it does what the Python model does on
+DuckDB, with the same code (:func:`broker_segments.segmentation.warehouse.fit_model`):
+
+* the scheme's settings are the model's ``segmentation`` config as dbt rendered it from the
+  vars (the manifest of the dbt step before, so ``--vars`` given to dbt apply here too);
+* it reads through Spark the columns of ``customer_indicators`` a fit needs, the invocation
+  flag, the segment catalogue and the scheme's stored models, and hands them to the fit as
+  DuckDB relations, the type ``dbt.ref()`` gives a Python model in dbt-duckdb;
+* it appends the new model's artifact rows, if any, to the table of source ``segment_fits``
+  of the same name as the model, which ``segment_model_artifacts`` reads on Spark.
+
+The SparkSession is built from the target's ``server_side_parameters`` in ``profiles.yml``
+(rendered as dbt renders them), so the command uses the same master, warehouse folder and
+metastore as dbt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from broker_segments.project import INDICATOR_NAMES
+from broker_segments.segmentation.errors import SegmentationError
+from broker_segments.segmentation.warehouse import (
+    FITTING_SAMPLE_FLAG,
+    WAREHOUSE_ARTIFACT_COLUMNS,
+    fit_model,
+)
+
+PROJECT = "broker_segments"
+SCHEMES = {"A": "segmentation_fit_scheme_a", "B": "segmentation_fit_scheme_b"}
+# What fit_model reads of customer_indicators besides the inputs (why the sample is short).
+INDICATOR_FLAGS = ("is_closed", "has_short_history", "is_outlier")
+# The fit table's columns (WAREHOUSE_ARTIFACT_COLUMNS) as the Python model's table has them.
+ARTIFACT_SCHEMA = pa.schema(
+    [
+        ("model_id", pa.string()),
+        ("scheme", pa.string()),
+        ("as_of_date", pa.date32()),
+        ("artifact", pa.string()),
+        ("row_key", pa.string()),
+        ("column_key", pa.string()),
+        ("value", pa.float64()),
+        ("text_value", pa.string()),
+    ]
+)
+
+
+def spark_settings(profiles: Path, target: str) -> dict[str, str]:
+    """The target's server_side_parameters, rendered as dbt renders profiles.yml."""
+    from dbt.config.renderer import ProfileRenderer
+
+    outputs = yaml.safe_load(profiles.read_text())[PROJECT]["outputs"]
+    if target not in outputs or outputs[target].get("method") != "session":
+        raise SystemExit(
+            f"profiles.yml: target '{target}' is not a Spark target with method: session; "
+            f"the fit command starts its own SparkSession (see README, Running on Spark)."
+        )
+    rendered = ProfileRenderer({}).render_data(outputs[target])
+    return {key: str(value) for key, value in rendered.get("server_side_parameters", {}).items()}
+
+
+def manifest_nodes(manifest: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fit models' configs (disabled on Spark, still rendered) and the sources by name."""
+    data = json.loads(manifest.read_text())
+    models = {}
+    for name in SCHEMES.values():
+        unique_id = f"model.{PROJECT}.{name}"
+        node = (
+            data["nodes"].get(unique_id) or (data.get("disabled", {}).get(unique_id) or [None])[0]
+        )
+        if node is None:
+            raise SystemExit(f"{manifest}: no model {name}; run dbt (parse) for this target first.")
+        models[name] = node
+    sources = {
+        node["identifier"]: node
+        for node in data["sources"].values()
+        if node["package_name"] == PROJECT
+    }
+    return models, sources
+
+
+def relation_name(node: dict[str, Any]) -> str:
+    return ".".join(
+        part
+        for part in (
+            node.get("schema"),
+            node.get("alias") or node.get("identifier") or node["name"],
+        )
+        if part
+    )
+
+
+def to_duckdb(con: duckdb.DuckDBPyConnection, frame: Any) -> duckdb.DuckDBPyRelation:
+    """A Spark DataFrame as a DuckDB relation (through Arrow, no row-by-row copy)."""
+    return con.from_arrow(frame.toArrow())
+
+
+def fit_scheme_on_spark(
+    spark: Any, scheme: str, model: dict[str, Any], sources: dict[str, Any], schema: str
+) -> int:
+    """Fit one scheme as its dbt Python model would; append the new model. Returns its rows."""
+    name = SCHEMES[scheme]
+    con = duckdb.connect()
+    indicators_table = f"{schema}.customer_indicators"
+    present = set(spark.table(indicators_table).columns)
+    columns = ["customer_id", "as_of_date", FITTING_SAMPLE_FLAG, *INDICATOR_FLAGS]
+    columns += [name for name in INDICATOR_NAMES if name in present]
+    indicators = to_duckdb(con, spark.table(indicators_table).select(*columns))
+    invocation = to_duckdb(con, spark.table(f"{schema}.int_dbt_invocation"))
+    catalogue = to_duckdb(con, spark.table(f"{schema}.segment_catalogue"))
+    fits_table = relation_name(sources[name])
+    existing = None
+    if spark.catalog.tableExists(fits_table):
+        existing = to_duckdb(con, spark.table(fits_table).where(f"scheme = '{scheme}'"))
+    artifacts = fit_model(
+        indicators,
+        scheme=scheme,
+        settings=model["config"].get("segmentation"),
+        existing=existing,
+        invocation=invocation,
+        catalogue=catalogue,
+    )
+    # NaN is null, as DuckDB stores a pandas NaN of the Python model's frame.
+    rows = pa.Table.from_pandas(
+        artifacts[list(WAREHOUSE_ARTIFACT_COLUMNS)], schema=ARTIFACT_SCHEMA, preserve_index=False
+    )
+    spark.createDataFrame(rows).write.format("parquet").mode("append").saveAsTable(fits_table)
+    return rows.num_rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--manifest", type=Path, default=Path("target/manifest.json"))
+    parser.add_argument("--profiles", type=Path, default=Path("profiles.yml"))
+    parser.add_argument("--target", default="spark")
+    args = parser.parse_args(argv)
+
+    from pyspark.sql import SparkSession
+
+    models, sources = manifest_nodes(args.manifest)
+    builder = SparkSession.builder.appName("broker_segments fit").enableHiveSupport()
+    for key, value in spark_settings(args.profiles, args.target).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    schema = next(iter(models.values()))["schema"]
+    try:
+        for scheme, name in SCHEMES.items():
+            started = time.monotonic()
+            rows = fit_scheme_on_spark(spark, scheme, models[name], sources, schema)
+            seconds = time.monotonic() - started
+            print(f"scheme {scheme}: {rows:,} artifact rows appended in {seconds:.1f} s")
+    except SegmentationError as error:
+        print(f"segment fit failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
