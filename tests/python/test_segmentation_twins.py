@@ -1,13 +1,17 @@
 """The functions that place new customers, trained on the established customers' twins
-(broker_segments.segmentation.twins): their arithmetic and what a fit stores."""
+(broker_segments.segmentation.twins): their arithmetic, what a fit stores, and that the SQL
+side and the package agree on which inputs exist."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from broker_segments.segmentation import SCHEME_B, SegmentationInputError, discriminant, fit_scheme
 from broker_segments.segmentation.twins import (
@@ -17,6 +21,7 @@ from broker_segments.segmentation.twins import (
 )
 from tools.synthetic import make_customers
 
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 FAST = {"k_range": (2, 4), "silhouette_sample_size": 300}
 
 
@@ -107,3 +112,15 @@ def test_a_fit_with_twins_stores_their_functions_and_places_twins_in_their_segme
     segment = result.assignments.set_index("customer_id")["segment_code"]
     placed = result.twin_placement.place(twins)
     assert (placed == twins["customer_id"].map(segment).to_numpy()).mean() > 0.7
+
+
+def test_the_twin_inputs_are_the_same_in_sql_python_and_the_vars():
+    macro = (PROJECT_DIR / "macros" / "segmentation" / "indicator_columns.sql").read_text()
+    body = macro[macro.index("macro twin_input_columns") :]
+    listed = re.findall(r"'(\w+)'", body[: body.index("endmacro")])
+    assert listed == list(TWIN_TRANSFORMS), listed
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    assert project["vars"]["new_customer_twin_inputs"] == list(DEFAULT_TWIN_INPUTS)
+    assert project["vars"]["new_customer_twin_priors"] == "size"
+    # none of the inputs a short history does not measure is a twin input
+    assert not set(project["vars"]["new_customer_unmeasured_inputs"]) & set(TWIN_TRANSFORMS)
