@@ -19,7 +19,8 @@
         'migration_to_date', 'scheme_a_n_factors', 'scheme_a_k', 'scheme_b_k',
         'segmentation_n_init', 'segmentation_seed', 'segmentation_k_range',
         'segmentation_fit_sample_size', 'segmentation_stability_resamples',
-        'new_customer_annualise', 'new_customer_unmeasured_inputs', 'segmentation_priors',
+        'new_customer_annualise', 'new_customer_unmeasured_inputs', 'new_customer_placement',
+        'new_customer_twin_inputs', 'new_customer_twin_priors', 'segmentation_priors',
         'points_scheme'
     ]) }}
 {% endmacro %}
@@ -120,6 +121,16 @@
             {% do broker_segments._bad_var('new_customer_unmeasured_inputs', unmeasured,
                 'must be a list of indicators of indicator_columns(), e.g. [account_age_years]') %}
         {% endif %}
+        {% do broker_segments._check_choice('new_customer_placement', ['twins', 'nearest_centre']) %}
+        {% set twin_inputs = var('new_customer_twin_inputs') %}
+        {% if twin_inputs is string or twin_inputs is not iterable or twin_inputs is mapping
+            or not twin_inputs
+            or (twin_inputs | reject('in', broker_segments.twin_input_columns()) | list)
+            or (twin_inputs | unique | list | length) != (twin_inputs | length) %}
+            {% do broker_segments._bad_var('new_customer_twin_inputs', twin_inputs,
+                'must be a non-empty list of distinct indicators of twin_input_columns(), e.g. [annual_commission, trade_count]') %}
+        {% endif %}
+        {% do broker_segments._check_choice('new_customer_twin_priors', ['equal', 'size']) %}
         {% do broker_segments._check_choice('segmentation_priors', ['equal', 'size']) %}
         {% do broker_segments._check_choice('points_scheme', ['A', 'B']) %}
 

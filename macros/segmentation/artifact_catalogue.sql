@@ -264,6 +264,21 @@
             'row_key': ['segment_code', 'varchar'],
             'columns': [['prior', 'double'], ['n', 'bigint']],
         },
+        'twin_standardisation': {
+            'row_key': ['input_name', 'varchar'],
+            'columns': [
+                ['position', 'double'],
+                ['mean', 'double'],
+                ['std', 'double'],
+                ['null_fill', 'double'],
+                ['transform', 'varchar'],
+            ],
+        },
+        'twin_function': {
+            'row_key': ['segment_code', 'varchar'],
+            'column_key': ['term', 'varchar'],
+            'value': ['coefficient', 'double'],
+        },
         'k_selection': {
             'row_key': ['k', 'integer'],
             'columns': [

@@ -13,6 +13,7 @@ def model(dbt, session):
     indicators = dbt.ref("customer_indicators")
     invocation = dbt.ref("int_dbt_invocation")
     catalogue = dbt.ref("segment_catalogue")
+    twins = dbt.ref("int_segment_twin_inputs")
     existing = session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None
     return fit_model(
         indicators,
@@ -21,4 +22,5 @@ def model(dbt, session):
         existing=existing,
         invocation=invocation,
         catalogue=catalogue,
+        twins=twins,
     )

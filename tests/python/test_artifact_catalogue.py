@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 import pytest
 
 from broker_segments.segmentation import ARTIFACTS, SCHEME_A, SCHEME_B, fit_scheme
+from broker_segments.segmentation.twins import DEFAULT_TWIN_INPUTS
 from tools.synthetic import make_customers
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -54,13 +56,19 @@ def catalogue() -> dict:
 @pytest.fixture(scope="module")
 def fits() -> dict[str, pd.DataFrame]:
     """The artifact frames of a scheme-A fit, a scheme-B fit and a refit of B with B as the
-    previous model, as the warehouse runs them (run_metadata with as_of_date and vars)."""
+    previous model, as the warehouse runs them (run_metadata with as_of_date and vars; the
+    A and B fits with twins, as int_segment_twin_inputs gives them, the refit without)."""
     customers = make_customers(1500, seed=7, noise=0.2)
     metadata = {"as_of_date": "2024-06-28", "vars": {"lookback_days": 365}}
+    rng = np.random.default_rng(0)
+    twins = customers[["customer_id", *DEFAULT_TWIN_INPUTS]].copy()
+    for column in DEFAULT_TWIN_INPUTS:  # a short history's noisier look of each customer
+        twins[column] = twins[column] * np.exp(rng.normal(0.0, 0.5, len(twins)))
     frames = {}
     for scheme, base in (("A", SCHEME_A), ("B", SCHEME_B)):
         config = dataclasses.replace(base, **FAST)
-        frames[scheme] = fit_scheme(customers, config, f"model_{scheme}", metadata).to_artifacts()
+        fitted = fit_scheme(customers, config, f"model_{scheme}", metadata, twins=twins)
+        frames[scheme] = fitted.to_artifacts()
     previous = frames["B"].copy()
     previous.insert(2, "as_of_date", pd.Timestamp("2024-05-31").date())
     refit = fit_scheme(

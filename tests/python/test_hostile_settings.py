@@ -211,6 +211,18 @@ def test_a_failed_quality_gate_leaves_the_published_marts(small_build, small_cop
             {"new_customer_unmeasured_inputs": ["tenure"]},
             "var new_customer_unmeasured_inputs is ['tenure']: must be a list of indicators",
         ),
+        (
+            {"new_customer_placement": "fisher"},
+            'var new_customer_placement is "fisher": must be one of twins, nearest_centre',
+        ),
+        (
+            {"new_customer_twin_inputs": ["account_age_years"]},
+            "var new_customer_twin_inputs is ['account_age_years']: must be a non-empty list",
+        ),
+        (
+            {"new_customer_twin_priors": "uniform"},
+            'var new_customer_twin_priors is "uniform": must be one of equal, size',
+        ),
     ],
 )
 def test_a_bad_var_stops_the_run_at_the_start_naming_it(small_build, tmp_path, dbt_vars, message):

@@ -2,7 +2,10 @@
 -- (分类函数系数, SPSS's table: a coefficient per input's z-score and a constant with the log
 -- prior), and beside them the assignment functions that place new customers (the
 -- nearest-centre rule as linear functions of the model variables, which agree with K-means).
--- A customer belongs to the group whose function is highest.
+-- With twins (docs/domain.md), the functions that place new customers are the twin functions:
+-- Fisher's functions fitted on the established customers' twins (a coefficient per twin
+-- input's z-score and a constant with the log prior). A customer belongs to the group whose
+-- function is highest.
 with
 
 model_runs as (
@@ -20,6 +23,12 @@ fisher_functions as (
 assignment_functions as (
 
     {{ artifact_table('assignment_function') }}
+
+),
+
+twin_functions as (
+
+    {{ artifact_table('twin_function') }}
 
 ),
 
@@ -44,6 +53,16 @@ functions as (
         term,
         coefficient
     from assignment_functions
+    union all
+    select
+        model_id,
+        scheme,
+        as_of_date,
+        'twins' as function_set,
+        segment_code,
+        term,
+        coefficient
+    from twin_functions
 
 ),
 

@@ -1,8 +1,10 @@
 -- One row per customer per scheme: the segment, and how it was assigned (customer_segments
 -- adds the history), from the customer's one row of int_segment_scores.
 --   rule          closed accounts and the paper's outliers (segment_assignment_rules seed);
---   discriminant  open customers with a short history: the model's classification functions,
---                 as the paper places new customers;
+--   discriminant  open customers with a short history: classification functions, as the
+--                 paper places new customers: the twin functions when the model has them
+--                 (int_segment_twin_placements, var new_customer_placement), else the
+--                 model's classification functions;
 --   kmeans        the fitting sample: the nearest cluster centre, K-means' own assignment.
 with
 
@@ -21,6 +23,12 @@ current_models as (
 scores as (
 
     select * from {{ ref('int_segment_scores') }}
+
+),
+
+twin_placements as (
+
+    select * from {{ ref('int_segment_twin_placements') }}
 
 ),
 
@@ -64,11 +72,18 @@ assigned as (
         case customer_schemes.assignment_method
             when 'rule' then assignment_rules.segment_code
             when 'kmeans' then scores.nearest_segment_code
-            when 'discriminant' then scores.classified_segment_code
+            when 'discriminant'
+                then coalesce(twin_placements.segment_code, scores.classified_segment_code)
         end as segment_code,
         case customer_schemes.assignment_method
             when 'kmeans' then scores.nearest_distance_to_centre
-            when 'discriminant' then scores.classified_distance_to_centre
+            when 'discriminant'
+                then
+                    case
+                        when twin_placements.segment_code is not null
+                            then twin_placements.distance_to_centre
+                        else scores.classified_distance_to_centre
+                    end
         end as distance_to_centre,
         case
             when customer_schemes.assignment_method != 'rule' then scores.factor_scores
@@ -82,6 +97,10 @@ assigned as (
         on
             customer_schemes.customer_id = scores.customer_id
             and customer_schemes.scheme = scores.scheme
+    left join twin_placements
+        on
+            customer_schemes.customer_id = twin_placements.customer_id
+            and customer_schemes.scheme = twin_placements.scheme
 
 ),
 

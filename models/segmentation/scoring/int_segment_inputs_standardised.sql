@@ -21,18 +21,9 @@
 {%- endif %}
 {%- set inputs = indicator_columns() %}
 {%- set unmeasured = var('new_customer_unmeasured_inputs') %}
-{%- set factor = 'annualisation.annualisation_factor' %}
-{%- set comparable = {
-    'annual_commission': 'cast(indicators.annual_commission as double) * ' ~ factor,
-    'annual_trade_volume': 'cast(indicators.annual_trade_volume as double) * ' ~ factor,
-    'trade_count': 'cast(indicators.trade_count as double) * ' ~ factor,
-    'active_trading_days': 'cast(indicators.active_trading_days as double) * ' ~ factor,
-    'active_months': 'least(cast(indicators.active_months as double) * ' ~ factor
-        ~ ', annualisation.window_months)',
-    'customer_contribution': 'indicators.customer_contribution'
-        ~ ' + cast(indicators.annual_commission as double) * (' ~ factor ~ ' - 1)',
-    'annual_turnover': 'indicators.annual_turnover * ' ~ factor,
-} %}
+{%- set comparable = comparable_inputs(
+    'indicators', 'annualisation.annualisation_factor', 'annualisation.window_months'
+) %}
 with
 
 indicators as (

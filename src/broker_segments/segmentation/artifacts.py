@@ -202,6 +202,18 @@ group_prior               segment_code            SPSS's "Prior Probabilities fo
                                                   ``prior`` (of Fisher's functions, var
                                                   ``segmentation_priors``), ``n`` (customers
                                                   used, unweighted) -> value
+twin_standardisation      input of the twin       only when fitted with twins (``twins``):
+                          functions               ``position``, ``mean``, ``std`` (of the
+                                                  transformed input over the established
+                                                  customers' twins, population std),
+                                                  ``null_fill`` -> value; ``transform`` ->
+                                                  text_value
+twin_function             segment_code            only when fitted with twins: the functions
+                                                  that place new customers (LDA on the twins,
+                                                  classes their K-means segments, priors var
+                                                  ``new_customer_twin_priors``): input ->
+                                                  coefficient on its twin z-score;
+                                                  ``constant`` -> constant (includes ln prior)
 k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
                                                   ``calinski_harabasz``, ``davies_bouldin``,
                                                   ``sample_size``, ``silhouette_sample_size``,
@@ -238,6 +250,8 @@ as ``previous``, null if none). Each ``run_metadata`` key is stored under its ow
 numbers in value, text (and JSON for dicts/lists, e.g. ``vars``) in text_value; ``as_of_date``
 as ISO text.
 
+The SQL scoring places a new customer by ``twin_standardisation`` and ``twin_function`` when
+the model has them (var ``new_customer_placement`` twins), else by ``assignment_function``.
 Scoring (``scoring.score``/``scoring.classify``, through ``scoring_parameters``) reads only:
 standardisation, factor_score_coefficient, cluster_centre, segment_naming (sort order),
 assignment_function (else, for a model stored without it, classification_function) and
@@ -317,6 +331,8 @@ ARTIFACTS = (
     "group_centroid",
     "group_prior",
     # end SPSS DISCRIMINANT's other tables
+    "twin_standardisation",
+    "twin_function",
     "k_selection",
     "model_run",
     "fitted_assignment",
@@ -588,6 +604,16 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         blocks.add_frame("group_centroid", result.discrimination.group_centroids)
         blocks.add_frame("group_prior", result.discrimination.group_priors)
     # end SPSS DISCRIMINANT's other tables
+    twins = result.twin_placement
+    if twins is not None:
+        blocks.add_frame("twin_standardisation", twins.standardisation_frame())
+        blocks.add(
+            "twin_standardisation",
+            twins.inputs,
+            ["transform"] * len(twins.inputs),
+            texts=twins.transforms(),
+        )
+        blocks.add_frame("twin_function", twins.functions_frame()[[*twins.inputs, "constant"]])
     blocks.add_frame("k_selection", result.clustering.k_selection)
 
     # model_run

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,7 @@ from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
 from .naming import MEDIAN_COLUMNS, name_clusters, naming_profile
 from .scoring import ScoringModel
 from .transform import check_not_singular, prepare_inputs, standardise, zero_variance_columns
+from .twins import DEFAULT_TWIN_INPUTS, TwinPlacement, fit_twin_placement
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,9 @@ class FitResult:
     clustering: Clustering
     segment_naming: Naming
     discrimination: Discrimination
+    # the new customers' placement trained on the established customers' twins (``twins``),
+    # None when the fit was given no twins
+    twin_placement: TwinPlacement | None = None
 
     @property
     def model_id(self) -> str:
@@ -730,6 +735,9 @@ def fit_scheme(
     model_id: str,
     run_metadata: dict[str, Any] | None = None,
     previous: pd.DataFrame | None = None,
+    twins: pd.DataFrame | None = None,
+    twin_inputs: Sequence[str] = DEFAULT_TWIN_INPUTS,
+    twin_priors: str = "size",
 ) -> FitResult:
     """Fit ``config`` on ``frame`` (``customer_id`` + the config's inputs, eligible rows only).
 
@@ -739,6 +747,9 @@ def fit_scheme(
     ``cluster_profile`` and ``segment_naming``) or None: where the naming rule is ambiguous,
     the codes follow that model (``continuity``); with None the rule alone names. Raises
     ``SegmentationInputError`` on degenerate input or a ``previous`` of another scheme.
+    ``twins`` (``customer_id`` and the raw ``twin_inputs`` of each customer's twin, see
+    ``twins``) or None: the functions that place new customers are fitted on them, with the
+    customers' K-means segments as classes and the priors ``twin_priors``.
     """
     started = time.perf_counter()
     config = get_scheme(config)
@@ -756,6 +767,13 @@ def fit_scheme(
     naming = name_segments(sample, kmeans, standardisation, config, previous)
     clustering = describe_clusters(sample, space, kmeans, naming, config)
     discrimination = discriminate(sample, space, standardisation, clustering, config)
+    twin_placement = (
+        None
+        if twins is None
+        else fit_twin_placement(
+            twins, clustering.assignments, clustering.segment_codes, twin_inputs, twin_priors
+        )
+    )
 
     notes = [
         *standardisation.notes,
@@ -779,4 +797,5 @@ def fit_scheme(
         clustering=clustering,
         segment_naming=naming,
         discrimination=discrimination,
+        twin_placement=twin_placement,
     )

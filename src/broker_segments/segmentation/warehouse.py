@@ -37,8 +37,10 @@ import pandas as pd
 
 from .artifacts import ARTIFACT_COLUMNS
 from .config import SchemeConfig, config_from_vars
+from .discriminant import PRIORS
 from .errors import SegmentationConfigError, SegmentationError, SegmentationInputError
 from .fit import fit_scheme
+from .twins import TWIN_TRANSFORMS
 
 FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
 
@@ -47,6 +49,33 @@ REFIT_CHOICES = ("auto", "true", "false")
 # The dbt var that sets each scheme's k (dbt_project.yml).
 K_VAR = {"A": "scheme_a_k", "B": "scheme_b_k"}
 CATALOGUE_SEED = "seeds/segment_catalogue.csv"
+
+
+def twin_frame_of(twins: Any) -> pd.DataFrame | None:
+    """``int_segment_twin_inputs`` as a frame (None without twins or for an empty relation,
+    e.g. a model stored with placement nearest_centre)."""
+    if twins is None:
+        return None
+    frame = twins.df() if hasattr(twins, "df") else pd.DataFrame(twins)
+    if frame.empty:
+        return None
+    frame = frame[["customer_id", *[c for c in frame.columns if c in TWIN_TRANSFORMS]]]
+    for column in frame.columns[1:]:
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+def twin_inputs(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c != "customer_id"]
+
+
+def twin_priors_choice(value: Any) -> str:
+    text = "size" if value is None else str(value).strip().lower()
+    if text not in PRIORS:
+        raise SegmentationConfigError(
+            f"var new_customer_twin_priors is {value!r}; use one of {list(PRIORS)}"
+        )
+    return text
 
 
 def operator_warning(message: str) -> None:
@@ -154,6 +183,7 @@ def fit_model(
     existing: Any = None,
     invocation: Any = None,
     catalogue: Any = None,
+    twins: Any = None,
 ) -> pd.DataFrame:
     """What a scheme's dbt Python model calls: fit when ``refit`` says so, with clear errors.
 
@@ -162,7 +192,9 @@ def fit_model(
     rows) nothing is fitted and the model's schema is built from an empty frame; a real build
     whose fitting sample is empty still stops with the reason. ``catalogue`` is the
     ``segment_catalogue`` seed: k must not exceed its codes for the scheme, and every fitted
-    cluster must be non-empty and named, else nothing is stored.
+    cluster must be non-empty and named, else nothing is stored. ``twins`` is
+    ``int_segment_twin_inputs`` (the established customers seen as new) or None: the functions
+    that place new customers are fitted on it (``twins``).
     dbt-duckdb prints the full traceback of any error a Python model raises; a segmentation
     error (a bad var, degenerate data) is the operator's to fix, so it is raised again without
     the package's internal frames: the message is what they need to read. (The model itself
@@ -171,6 +203,7 @@ def fit_model(
     try:
         settings = dict(settings or {})
         refit = refit_choice(settings.pop("refit", "auto"))
+        twin_priors = settings.pop("twin_priors", None)
         if is_empty_build(invocation, indicators):
             return no_new_model()
         config = config_from_vars(scheme, settings_from_config(settings))
@@ -186,7 +219,9 @@ def fit_model(
         codes = catalogue_codes(catalogue, config.scheme)
         check_k_against_catalogue(config, codes)
         previous = latest_model(existing, scheme) if fitted else None
-        artifacts = fit_for_warehouse(indicators, scheme, settings, previous)
+        artifacts = fit_for_warehouse(
+            indicators, scheme, settings, previous, twins=twins, twin_priors=twin_priors
+        )
         check_fitted_segments(artifacts, config, codes)
         model_id = str(artifacts["model_id"].iloc[0])
         if model_id in fitted:
@@ -358,13 +393,19 @@ def fit_for_warehouse(
     scheme: str,
     settings: Mapping[str, Any] | None = None,
     previous: pd.DataFrame | None = None,
+    twins: Any = None,
+    twin_priors: str | None = None,
 ) -> pd.DataFrame:
     """Fit ``scheme`` on the fitting sample of ``indicators`` and return the artifact frame.
 
     ``indicators`` is the ``customer_indicators`` relation (a DuckDB relation, as
     ``dbt.ref()`` gives in dbt-duckdb) or a pandas frame with its columns. ``previous`` is the
     scheme's latest stored model (its artifact rows): the refit starts K-means from its groups
-    and keeps its codes where the naming rule is ambiguous.
+    and keeps its codes where the naming rule is ambiguous. ``twins`` (a relation or frame of
+    ``int_segment_twin_inputs``: ``customer_id`` and the twin inputs) or None: the functions
+    that place new customers are fitted on the twins with priors ``twin_priors`` (var
+    ``new_customer_twin_priors``, ``equal`` or ``size``); they are part of the model (and of
+    its id).
     """
     settings = settings_from_config(settings)
     config = config_from_vars(scheme, settings)
@@ -394,7 +435,20 @@ def fit_for_warehouse(
 
     # The effective configuration, not the vars as given: equal settings share an id and
     # different ones never collide ("6" and 6 are the same k; a var left at its default too).
-    model_id = model_id_for(config.scheme, as_of_date, config_as_json(config), sample)
+    twin_frame = twin_frame_of(twins)
+    identity = config_as_json(config)
+    data = sample
+    if twin_frame is not None:
+        twin_priors = twin_priors_choice(twin_priors)
+        settings = {**settings, "twin_priors": twin_priors}
+        identity = {**identity, "twins": {"priors": twin_priors, "inputs": twin_inputs(twin_frame)}}
+        data = sample.merge(
+            twin_frame.add_prefix("twin_"),
+            how="left",
+            left_on="customer_id",
+            right_on="twin_customer_id",
+        )
+    model_id = model_id_for(config.scheme, as_of_date, identity, data)
     with warnings.catch_warnings():
         # factor_analyzer 0.5.1 passes force_all_finite to scikit-learn 1.7.
         warnings.filterwarnings("ignore", message=".*force_all_finite.*", category=FutureWarning)
@@ -404,6 +458,9 @@ def fit_for_warehouse(
             model_id=model_id,
             run_metadata={"as_of_date": as_of_date, "vars": settings},
             previous=previous,
+            twins=twin_frame,
+            twin_inputs=twin_inputs(twin_frame) if twin_frame is not None else (),
+            twin_priors=twin_priors or "size",
         )
     artifacts = result.to_artifacts()
     artifacts["as_of_date"] = pd.Timestamp(as_of_date).date()

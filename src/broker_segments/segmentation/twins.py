@@ -1,0 +1,200 @@
+"""Placing new customers by classification functions trained on their established twins.
+
+A new customer (open, not an outlier, fewer than ``min_open_trading_days`` open trading days)
+is placed by classification functions, as the paper places new customers. Functions fitted on
+the established customers' full-window inputs place them badly: a few weeks of history are
+noisy (a customer who trades in bursts shows no trade yet) and unlike a full window. So the
+functions are trained on the population the new customers look like: each established
+customer of the fitting sample seen as if new, its *twin*. The twin's inputs are computed from
+the customer's last N open trading days of the window (N drawn per customer over 1 ..
+``min_open_trading_days`` - 1, ``int_segment_twin_inputs``), scaled to a full window as a new
+customer's are; its class is the customer's own K-means segment. Linear discriminant analysis
+(Fisher's functions, a pooled within-group covariance and the priors ``equal`` or ``size``) on
+the twins' inputs, transformed and standardised by the twins' own mean and population std,
+gives one function per segment:
+
+    z = (transform(x) - mean) / std
+    score_g(z) = c_g0 + c_g' z,   c_g = S^-1 m_g,   c_g0 = -0.5 m_g' S^-1 m_g + ln p_g
+
+and a new customer goes to the segment with the highest score (ties: the segment first in
+display order). The inputs are the ones a short history measures (commission, volume, trades,
+trading days, months, product breadth, market value, interest margin, turnover); tenure,
+recency, net inflow and growth are not inputs, since every new account has next to none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import discriminant
+from .errors import SegmentationInputError
+from .transform import apply_transform
+
+# The inputs a twin (and a new customer) can have, their transform before standardising (as
+# in scheme A; the averages and contribution are money, heavy-tailed; in indicator_columns()
+# order, as the macro twin_input_columns()) and the value a null is filled with first (a
+# turnover without assets).
+TWIN_TRANSFORMS = {
+    "avg_daily_cash": "signed_log1p",
+    "avg_daily_market_value": "signed_log1p",
+    "avg_daily_assets": "signed_log1p",
+    "annual_commission": "signed_log1p",
+    "annual_trade_volume": "signed_log1p",
+    "trade_count": "signed_log1p",
+    "active_trading_days": "signed_log1p",
+    "active_months": "none",
+    "product_breadth": "none",
+    "interest_margin_contribution": "signed_log1p",
+    "customer_contribution": "signed_log1p",
+    "annual_turnover": "signed_log1p",
+}
+TWIN_NULL_FILL = {"annual_turnover": 0.0}
+# The default inputs (var new_customer_twin_inputs): scheme A's inputs a short history measures.
+DEFAULT_TWIN_INPUTS = (
+    "annual_commission",
+    "interest_margin_contribution",
+    "avg_daily_market_value",
+    "annual_trade_volume",
+    "annual_turnover",
+    "trade_count",
+    "active_trading_days",
+    "product_breadth",
+    "active_months",
+)
+
+
+@dataclass(frozen=True)
+class TwinPlacement:
+    """The twin functions of one model: standardisation of the inputs and one linear function
+    per segment (display order)."""
+
+    inputs: list[str]
+    means: np.ndarray  # (p,) of the transformed inputs, over the twins
+    stds: np.ndarray  # (p,) population std
+    segment_codes: list[str]
+    coefficients: np.ndarray  # (G, p) on the inputs' z-scores
+    constants: np.ndarray  # (G,), including ln prior
+    priors: str
+    n_twins: int
+    counts: np.ndarray = field(repr=False)  # twins per segment
+
+    def z_scores(self, frame: pd.DataFrame) -> np.ndarray:
+        """The twin z-scores of ``frame`` (the inputs, raw, as columns)."""
+        return _z_scores(frame, self.inputs, self.means, self.stds)
+
+    def place(self, frame: pd.DataFrame) -> np.ndarray:
+        """The segment code each row of ``frame`` (raw comparable inputs) is placed in."""
+        scores = discriminant.classification_scores(
+            self.z_scores(frame), self.coefficients, self.constants
+        )
+        return np.asarray(self.segment_codes, dtype=object)[scores.argmax(axis=1)]
+
+    def standardisation_frame(self) -> pd.DataFrame:
+        """input x (position, mean, std, null_fill); transforms in ``transforms()``."""
+        return pd.DataFrame(
+            {
+                "position": np.arange(1, len(self.inputs) + 1, dtype=np.float64),
+                "mean": self.means,
+                "std": self.stds,
+                "null_fill": [TWIN_NULL_FILL.get(name, np.nan) for name in self.inputs],
+            },
+            index=pd.Index(self.inputs, name="input"),
+        )
+
+    def transforms(self) -> list[str]:
+        return [TWIN_TRANSFORMS[name] for name in self.inputs]
+
+    def functions_frame(self) -> pd.DataFrame:
+        """segment_code x (inputs..., constant, prior, n)."""
+        frame = pd.DataFrame(self.coefficients, index=self.segment_codes, columns=self.inputs)
+        frame["constant"] = self.constants
+        frame["prior"] = discriminant.prior_probabilities(self.counts, self.priors)
+        frame["n"] = self.counts
+        frame.index.name = "segment_code"
+        return frame
+
+
+def _transformed(frame: pd.DataFrame, inputs: Sequence[str]) -> np.ndarray:
+    columns = []
+    for name in inputs:
+        values = pd.to_numeric(frame[name]).astype("float64")
+        if name in TWIN_NULL_FILL:
+            values = values.fillna(TWIN_NULL_FILL[name])
+        if values.isna().any():
+            raise SegmentationInputError(
+                f"twin placement: input {name} has {int(values.isna().sum())} null value(s)"
+            )
+        columns.append(apply_transform(values.to_numpy(), TWIN_TRANSFORMS[name], name))
+    return np.column_stack(columns) if columns else np.empty((len(frame), 0))
+
+
+def _z_scores(
+    frame: pd.DataFrame, inputs: Sequence[str], means: np.ndarray, stds: np.ndarray
+) -> np.ndarray:
+    return (_transformed(frame, inputs) - means) / stds
+
+
+def check_twin_inputs(inputs: Sequence[str]) -> list[str]:
+    inputs = list(inputs)
+    unknown = [name for name in inputs if name not in TWIN_TRANSFORMS]
+    if not inputs or unknown or len(set(inputs)) != len(inputs):
+        raise SegmentationInputError(
+            f"twin placement inputs must be distinct names of {sorted(TWIN_TRANSFORMS)}, "
+            f"got {inputs}"
+        )
+    return inputs
+
+
+def fit_twin_placement(
+    twins: pd.DataFrame,
+    assignments: pd.DataFrame,
+    segment_codes: Sequence[str],
+    inputs: Sequence[str] = DEFAULT_TWIN_INPUTS,
+    priors: str = "size",
+) -> TwinPlacement:
+    """Fit the twin functions.
+
+    ``twins``: ``customer_id`` and the raw comparable ``inputs`` of each established
+    customer's twin (``int_segment_twin_inputs``). ``assignments``: ``customer_id`` and
+    ``segment_code``, the customers' K-means segments (the fit's). A twin without a segment (not
+    in the fitting sample) is left out; an input constant over the twins is an error (the
+    pooled covariance would be singular), as is a segment without a twin.
+    """
+    inputs = check_twin_inputs(inputs)
+    codes = list(segment_codes)
+    segment = assignments.set_index("customer_id")["segment_code"]
+    frame = twins.loc[twins["customer_id"].isin(segment.index)]
+    if frame.empty:
+        raise SegmentationInputError("twin placement: no twin is a customer of the fit")
+    labels = frame["customer_id"].map(segment)
+    order = {code: g for g, code in enumerate(codes)}
+    if not labels.isin(order).all():
+        raise SegmentationInputError("twin placement: a twin's segment is not the model's")
+    groups = labels.map(order).to_numpy(dtype=np.int64)
+    transformed = _transformed(frame, inputs)
+    means = transformed.mean(axis=0)
+    stds = transformed.std(axis=0)
+    constant = [name for name, s in zip(inputs, stds, strict=True) if not s > 0]
+    if constant:
+        raise SegmentationInputError(
+            f"twin placement: input(s) {constant} are constant over the twins; leave them out "
+            f"of var new_customer_twin_inputs"
+        )
+    z = (transformed - means) / stds
+    counts, sums, cross = discriminant.group_statistics(z, groups, len(codes))
+    coefficients, constants = discriminant.functions_from_statistics(counts, sums, cross, priors)
+    return TwinPlacement(
+        inputs=inputs,
+        means=means,
+        stds=stds,
+        segment_codes=codes,
+        coefficients=coefficients,
+        constants=constants,
+        priors=priors,
+        n_twins=len(frame),
+        counts=counts,
+    )
