@@ -2,7 +2,8 @@
 -- population stability index of today's population against the fitting sample stored with the
 -- current model, PSI = sum over bins of (p_now - p_fit) * ln(p_now / p_fit) (segment_drift_bins),
 -- and what it says: 'stable' up to var drift_psi_warn, 'warn' up to var drift_psi_refit,
--- 'refit recommended' above (the monthly refit can be run early: docs/domain.md, "Drift").
+-- 'refit recommended' above: run the monthly refit early (docs/domain.md, "Drift and refit
+-- advice").
 with
 
 drift_bins as (
