@@ -21,7 +21,7 @@
         'segmentation_fit_sample_size', 'segmentation_stability_resamples',
         'new_customer_annualise', 'new_customer_unmeasured_inputs', 'new_customer_placement',
         'new_customer_twin_inputs', 'new_customer_twin_priors', 'segmentation_priors',
-        'points_scheme'
+        'drift_psi_warn', 'drift_psi_refit', 'drift_psi_min_share', 'points_scheme'
     ]) }}
 {% endmacro %}
 
@@ -132,6 +132,19 @@
         {% endif %}
         {% do broker_segments._check_choice('new_customer_twin_priors', ['equal', 'size']) %}
         {% do broker_segments._check_choice('segmentation_priors', ['equal', 'size']) %}
+        {% do broker_segments._check_number('drift_psi_warn', 0) %}
+        {% do broker_segments._check_number('drift_psi_refit', 0) %}
+        {% set psi_warn = broker_segments._as_number(var('drift_psi_warn')) %}
+        {% set psi_refit = broker_segments._as_number(var('drift_psi_refit')) %}
+        {% if not (0 < psi_warn < psi_refit) %}
+            {% do broker_segments._bad_var('drift_psi_warn', var('drift_psi_warn'),
+                'must be above 0 and below drift_psi_refit (' ~ var('drift_psi_refit') ~ ')') %}
+        {% endif %}
+        {% set min_share = broker_segments._as_number(var('drift_psi_min_share')) %}
+        {% if min_share is none or not (0 < min_share < 1) %}
+            {% do broker_segments._bad_var('drift_psi_min_share', var('drift_psi_min_share'),
+                'must be a number above 0 and below 1') %}
+        {% endif %}
         {% do broker_segments._check_choice('points_scheme', ['A', 'B']) %}
 
         {% set given = invocation_args_dict.get('vars') or {} %}

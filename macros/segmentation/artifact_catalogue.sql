@@ -28,6 +28,15 @@
                 ['transform', 'varchar'],
             ],
         },
+        'input_reference_bin': {
+            'row_key': ['input_bin', 'varchar'],
+            'columns': [
+                ['bin', 'integer'],
+                ['lower_edge', 'double'],
+                ['upper_edge', 'double'],
+                ['fit_share', 'double'],
+            ],
+        },
         'kmo': {
             'row_key': ['input_name', 'varchar'],
             'columns': [['kmo', 'double']],

@@ -223,6 +223,11 @@ def test_a_failed_quality_gate_leaves_the_published_marts(small_build, small_cop
             {"new_customer_twin_priors": "uniform"},
             'var new_customer_twin_priors is "uniform": must be one of equal, size',
         ),
+        (
+            {"drift_psi_warn": 0.3},
+            "var drift_psi_warn is 0.3: must be above 0 and below drift_psi_refit (0.25)",
+        ),
+        ({"drift_psi_min_share": 0}, "var drift_psi_min_share is 0: must be a number above 0"),
     ],
 )
 def test_a_bad_var_stops_the_run_at_the_start_naming_it(small_build, tmp_path, dbt_vars, message):

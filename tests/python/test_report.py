@@ -1,11 +1,14 @@
 """The segment report: built from a warehouse, rendered by headless Chromium with every chart.
 
-Chromium is Debian's package (`make chromium`, part of `make test`, installs it).
+The page holds Vega-Lite specifications with their data and the Vega runtime inline; Chromium
+(Debian's package: `make chromium`, part of `make test`, installs it), with every host name
+unresolvable, runs it and the DOM it leaves holds each chart's SVG with a mark per data row.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -16,7 +19,7 @@ import duckdb
 import pytest
 
 from broker_segments.report import build
-from broker_segments.report.charts import fmt, nice_ticks
+from broker_segments.report.charts import fmt
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -29,7 +32,14 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--hide-scrollbars",
+    # offline: no host resolves, so a chart that needed the network would not draw
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=127.0.0.1:9",
+    # let the Vega runtime finish drawing before the DOM is dumped
+    "--virtual-time-budget=20000",
 ]
+# The marks Vega draws per data row (text labels and axes are not counted).
+DATA_MARKS = {"bar", "point", "rect mark", "errorbar"}
 
 # Every chart of a warehouse with one as-of date (no migrations yet), and its least data marks.
 EXPECTED_CHARTS = {
@@ -48,34 +58,62 @@ EXPECTED_CHARTS = {
         for scheme, k in (("A", 6), ("B", 4))
         for method in ("resubstitution", "leave_one_out")
     },
+    # Drift: a bar per model input and the segment shares; each group's share at fit and now.
+    "drift-A": 13 + 1,
+    "drift-B": 3 + 1,
+    "drift-shares-A": 6 * 2,
+    "drift-shares-B": 4 * 2,
     "profiles-A": 6 * 19,
     "profiles-B": 4 * 19,
 }
+# A field of each chart's data, which Vega writes into every data mark's aria-label.
+CHART_FIELDS = {
+    "group-sizes": "customers: ",
+    "scree": "eigenvalue: ",
+    "loadings": "rotated_loading: ",
+    "k-selection": "k: ",
+    "classification": "customers: ",
+    "drift-shares": "share: ",
+    "drift": "psi: ",
+    "profiles": "median: ",
+    "migrations": "customers: ",
+}
+
+
+def chart_field(chart: str) -> str:
+    return next(field for prefix, field in CHART_FIELDS.items() if chart.startswith(prefix))
 
 
 class Charts(HTMLParser):
-    """Per figure[data-chart]: whether it holds an <svg>, and how many class="mark" elements."""
+    """Per figure[data-chart]: whether it holds an <svg>, its data marks' aria-labels (Vega's
+    data marks: role graphics-symbol, a DATA_MARKS description) and its spec's data rows."""
 
     def __init__(self):
         super().__init__()
         self.svg: dict[str, bool] = {}
-        self.marks: dict[str, int] = {}
+        self.labels: dict[str, list[str]] = {}
+        self.rows: dict[str, int] = {}
         self.notes: list[str] = []
         self._chart: str | None = None
         self._depth = 0
         self._in_note = False
+        self._in_spec = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag == "figure" and "data-chart" in attributes:
             self._chart, self._depth = attributes["data-chart"], 0
-            self.svg[self._chart], self.marks[self._chart] = False, 0
+            self.svg[self._chart], self.labels[self._chart] = False, []
         if self._chart is not None:
             if tag == "figure":
                 self._depth += 1
             self.svg[self._chart] |= tag == "svg"
-            if "mark" in (attributes.get("class") or "").split():
-                self.marks[self._chart] += 1
+            if (
+                attributes.get("role") == "graphics-symbol"
+                and attributes.get("aria-roledescription") in DATA_MARKS
+            ):
+                self.labels[self._chart].append(attributes.get("aria-label") or "")
+            self._in_spec = tag == "script" and attributes.get("class") == "spec"
         if tag == "p" and attributes.get("class") == "note":
             self._in_note = True
             self.notes.append("")
@@ -87,10 +125,15 @@ class Charts(HTMLParser):
                 self._chart = None
         if tag == "p":
             self._in_note = False
+        if tag == "script":
+            self._in_spec = False
 
     def handle_data(self, data):
         if self._in_note:
             self.notes[-1] += data
+        if self._in_spec and self._chart is not None:
+            datasets = json.loads(data).get("datasets", {}).values()
+            self.rows[self._chart] = max(len(rows) for rows in datasets)
 
 
 def parse(html: str) -> Charts:
@@ -119,13 +162,16 @@ def report(clean_build, tmp_path_factory) -> Path:
 def test_the_page_holds_every_chart_and_needs_no_network(report):
     html = report.read_text(encoding="utf-8")
     charts = parse(html)
-    for chart, least_marks in EXPECTED_CHARTS.items():
-        assert charts.svg.get(chart), f"no SVG chart {chart}"
-        assert charts.marks[chart] >= least_marks, (chart, charts.marks[chart])
+    for chart, least_rows in EXPECTED_CHARTS.items():
+        assert chart in charts.rows, f"no chart {chart}"
+        assert charts.rows[chart] >= least_rows, (chart, charts.rows[chart])
     assert any(note.startswith("No history yet") for note in charts.notes)
     assert 'data-table="model-runs"' in html and "KMO" in html
-    for remote in ("http://", "https://", "<script", "<link", "@import"):
-        assert remote not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "window.vegaEmbed" in html  # the Vega runtime is inline
+    # nothing is loaded from anywhere: no remote script, style sheet, image or import
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?\s*(https?:)?//""", html)
+    for remote in ("<link", "@import", "<script src"):
+        assert remote not in html
 
 
 def test_headless_chromium_renders_every_chart(report, tmp_path):
@@ -134,9 +180,13 @@ def test_headless_chromium_renders_every_chart(report, tmp_path):
     dom = chromium("--dump-dom", report.as_uri(), profile=tmp_path / "profile")
     assert dom.returncode == 0, dom.stderr[-3000:]
     charts = parse(dom.stdout)
+    assert "chart error" not in dom.stdout.replace('"chart error: "', "")
     for chart, least_marks in EXPECTED_CHARTS.items():
         assert charts.svg.get(chart), f"Chromium's DOM has no SVG chart {chart}"
-        assert charts.marks[chart] >= least_marks, (chart, charts.marks[chart])
+        labels = charts.labels[chart]
+        assert len(labels) >= least_marks, (chart, len(labels))
+        # every data mark carries its row's values (and its tooltip the same fields)
+        assert all(chart_field(chart) in label for label in labels), (chart, labels[:3])
 
     screenshot = tmp_path / "segment_report.png"
     shot = chromium(
@@ -170,7 +220,7 @@ def test_the_migration_matrix_shows_the_latest_pair_of_dates(clean_build, tmp_pa
     out = build.build_report(warehouse, tmp_path / "report.html")
     html = out.read_text(encoding="utf-8")
     charts = parse(html)
-    assert charts.marks["migrations-A"] == 3 and charts.marks["migrations-B"] == 1
+    assert charts.rows["migrations-A"] == 3 and charts.rows["migrations-B"] == 1
     assert "rows: group on 2025-11-28" in html and "2025-10-31" not in html
     assert (
         "3 of the 43 customers segmented at both dates changed group (7.0%); 2 new, 0 left" in html
@@ -197,7 +247,7 @@ def test_a_missing_warehouse_says_what_to_do(tmp_path):
         build.main(["--duckdb", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "r.html")])
 
 
-def test_numbers_and_axes_read_well():
+def test_cell_labels_read_well():
     assert [fmt(v) for v in (1234567, 45678, 1544.4, 0.00666, 12.0, None)] == [
         "1.23M",
         "45.7k",
@@ -206,6 +256,4 @@ def test_numbers_and_axes_read_well():
         "12",
         "",
     ]
-    assert nice_ticks(0, 8.2) == [0, 2, 4, 6, 8, 10]
-    assert nice_ticks(0.19, 0.31) == pytest.approx([0.15, 0.2, 0.25, 0.3, 0.35])
     assert fmt(154616) == "155k" and fmt(-4500) == "-4,500"

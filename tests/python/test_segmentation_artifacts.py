@@ -20,6 +20,7 @@ from broker_segments.segmentation import (
     fit_scheme,
     score,
 )
+from broker_segments.segmentation.transform import prepare_inputs
 from tools.synthetic import make_customers
 
 FAST = {"k_range": (2, 4, 6), "silhouette_sample_size": 800}
@@ -79,11 +80,44 @@ def test_every_cell_has_a_number_or_a_text_or_is_a_documented_gap(fitted):
     assert set(zip(neither["artifact"], neither["column_key"], strict=True)) <= allowed
 
 
+def test_the_reference_bins_hold_the_fit_sample_of_every_input(fitted, customers):
+    """Per kept input, bins that partition the fitted z-scores: shares add up to 1 and each
+    bin's share is that of the fitted customers with lower_edge < z <= upper_edge."""
+    result, artifacts = fitted
+    bins = artifacts[artifacts["artifact"] == "input_reference_bin"].pivot(  # noqa: PD010
+        index="row_key", columns="column_key", values="value"
+    )
+    bins["input_name"] = bins.index.str.split(":").str[0]
+    assert set(bins["input_name"]) == set(result.inputs)
+    standard = result.standardisation
+    assert result.assignments["in_fit_sample"].all()  # no fit_sample_size: all are fitted
+    _, _, transformed = prepare_inputs(
+        customers, standard.inputs, standard.transforms, standard.null_fill
+    )
+    z = (transformed - standard.mean.to_numpy()) / standard.std.to_numpy()
+    for j, name in enumerate(standard.inputs):
+        part = bins[bins["input_name"] == name].sort_values("bin")
+        assert part["bin"].tolist() == list(range(1, len(part) + 1)) and len(part) <= 10
+        assert part["fit_share"].sum() == pytest.approx(1.0)
+        assert np.isnan(part["lower_edge"].iloc[0]) and np.isnan(part["upper_edge"].iloc[-1])
+        lower = part["lower_edge"].fillna(-np.inf).to_numpy()
+        upper = part["upper_edge"].fillna(np.inf).to_numpy()
+        column = z[:, j]
+        shares = [
+            ((column > lo) & (column <= hi)).mean() for lo, hi in zip(lower, upper, strict=True)
+        ]
+        assert shares == pytest.approx(part["fit_share"].tolist(), abs=1e-12), name
+        # no fitted z-score lies within rounding of an edge
+        edges = upper[:-1]
+        assert np.abs(z[:, j][:, None] - edges[None, :]).min() > 1e-9, name
+
+
 def test_artifact_set_per_scheme(fitted):
     result, artifacts = fitted
     present = set(artifacts["artifact"])
     common = {
         "standardisation",
+        "input_reference_bin",
         "cluster_centre",
         "cluster_profile",
         "cluster_median_profile",

@@ -1,17 +1,19 @@
-"""Read the warehouse and write the segment report: one static HTML page, charts as inline SVG.
+"""Read the warehouse and write the segment report: one self-contained HTML page of charts.
 
     python -m broker_segments.report [--duckdb PATH] [--out reports/segment_report.html]
 
-PATH defaults to BROKER_DUCKDB_PATH, then the project's default warehouse file. The page needs
-no network: no script, font or style sheet is loaded from anywhere.
+PATH defaults to BROKER_DUCKDB_PATH, then the project's default warehouse file. The charts are
+Vega-Lite specifications (Altair, ``charts``) with their data inline, drawn as SVG with tooltips
+by the Vega runtime, which the page carries inline (vl-convert's bundle): it needs no network.
 
 What it shows, for the model each scheme's customers are scored with (the model_id of
 customer_segments): the model-run facts (KMO, variance explained, hit rates), group sizes by
-assignment method, the scree plot and rotated loadings (scheme A), the k-selection curves with
-the bootstrap stability of each k, the classification results of Fisher's functions (actual
-group x predicted group, resubstituted and leave-one-out), the indicator profile of every group,
-and the migration matrix between the two latest as-of dates of segment_migrations ("no history
-yet" while it is missing or empty).
+assignment method, the scree plot and rotated loadings (scheme A), the k-selection curves and
+the bootstrap stability of each k, the classification results of Fisher's functions (the
+confusion matrix, resubstituted and leave-one-out), the drift of today's population from the
+fitting sample (PSI per input against the thresholds, and the segment shares at fit and now),
+the indicator profile of every group, and the migration matrix between the two latest as-of
+dates of segment_migrations ("no history yet" while it is missing or empty).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from html import escape
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import vl_convert
 
 from broker_segments.project import INDICATORS, duckdb_path
 from broker_segments.report import charts
@@ -34,8 +38,6 @@ SCHEME_TITLES = {
     "A": "Scheme A (thesis): 13 indicators, factor analysis, K-means",
     "B": "Scheme B (paper): contribution, turnover and tenure, K-means",
 }
-METHOD_COLOURS = {"kmeans": "#2b6cb0", "discriminant": "#dd6b20", "rule": "#a0aec0"}
-
 
 REQUIRED_TABLES = ("customer_segments", "segment_model_runs")
 # Every relation the report reads: the segment_report exposure depends on exactly these.
@@ -48,6 +50,8 @@ TABLES_READ = (
     "segment_standardisation",
     "segment_k_selection",
     "segment_classification_results",
+    "segment_drift",
+    "segment_drift_bins",
     "segment_profiles",
     "segment_migrations",
 )
@@ -79,6 +83,9 @@ class Warehouse:
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
     def columns(self, table: str) -> set[str]:
         return {
             name
@@ -101,6 +108,11 @@ class SchemeModel:
     @property
     def title(self) -> str:
         return SCHEME_TITLES.get(self.scheme, f"Scheme {self.scheme}")
+
+    def rank(self, code: str | None) -> tuple:
+        """Where the group sorts: catalogue order, unknown codes and none last."""
+        missing = code is None or (isinstance(code, float) and math.isnan(code))
+        return (missing, self.order.get(code, 999), "" if missing else code)
 
     def label(self, code: str | None) -> str:
         if code is None:
@@ -139,9 +151,13 @@ def current_models(warehouse: Warehouse) -> list[SchemeModel]:
     return models
 
 
-def _figure(chart_id: str, svg: str, caption: str = "") -> str:
+def _figure(chart_id: str, chart, caption: str = "") -> str:
     caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return f'<figure class="chart" data-chart="{escape(chart_id)}">{svg}{caption_html}</figure>'
+    return (
+        f'<figure class="chart" data-chart="{escape(chart_id)}"><div class="vega"></div>'
+        f'<script type="application/json" class="spec">{charts.spec(chart)}</script>'
+        f"{caption_html}</figure>"
+    )
 
 
 def _note(text: str) -> str:
@@ -154,6 +170,10 @@ def _missing(table: str) -> str:
 
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:.1%}"
+
+
+def _row(title: str, figures: list[str]) -> str:
+    return f"<h3>{escape(title)}</h3>" + '<div class="row">' + "".join(figures) + "</div>"
 
 
 def section_models(models: list[SchemeModel]) -> str:
@@ -208,28 +228,19 @@ def section_models(models: list[SchemeModel]) -> str:
 
 
 def section_group_sizes(warehouse: Warehouse, models: list[SchemeModel]) -> str:
-    rows = warehouse.rows(
-        "select scheme, segment_code, assignment_method, count(*) as customers "
-        "from customer_segments group by all"
-    )
-    methods = ["kmeans", "discriminant", "rule"]
-    methods += sorted({r["assignment_method"] for r in rows} - set(methods))
     parts = []
     for model in models:
-        counts: dict[str, dict[str, int]] = {}
-        for row in rows:
-            if row["scheme"] == model.scheme:
-                by_method = counts.setdefault(row["segment_code"], {})
-                by_method[row["assignment_method"]] = row["customers"]
-        codes = sorted(counts, key=lambda c: (model.order.get(c, 999), c))
-        total = sum(sum(c.values()) for c in counts.values())
-        svg = charts.stacked_bar_chart(
-            [model.label(code) for code in codes],
-            {m: [counts[code].get(m, 0) for code in codes] for m in methods},
-            title=f"Scheme {model.scheme}: customers per group ({total:,})",
-            colours=METHOD_COLOURS,
+        frame = warehouse.frame(
+            "select segment_code, assignment_method as method, count(*) as customers "
+            "from customer_segments where scheme = ? group by all",
+            [model.scheme],
         )
-        parts.append(_figure(f"group-sizes-{model.scheme}", svg, model.title))
+        frame.insert(0, "group", frame["segment_code"].map(model.label))
+        frame["_order"] = frame["segment_code"].map(lambda c, m=model: m.rank(c)[1])
+        chart = charts.stacked_bars(
+            frame, f"Scheme {model.scheme}: customers per group ({frame['customers'].sum():,})"
+        )
+        parts.append(_figure(f"group-sizes-{model.scheme}", chart, model.title))
     return (
         '<div class="row">'
         + "".join(parts)
@@ -247,37 +258,23 @@ def section_scree(warehouse: Warehouse, models: list[SchemeModel]) -> str:
         return _missing("segment_variance_explained")
     parts = []
     for model in models:
-        rows = warehouse.rows(
-            "select component, initial_eigenvalue, extraction_ss_loadings "
+        frame = warehouse.frame(
+            "select component, initial_eigenvalue as eigenvalue, "
+            "extraction_ss_loadings is not null as _filled "
             "from segment_variance_explained where model_id = ? order by component",
             [model.model_id],
         )
-        if not rows:
+        if frame.empty:
             continue
-        kept = {r["component"] for r in rows if r["extraction_ss_loadings"] is not None}
-        svg = charts.line_chart(
-            [
-                charts.Series(
-                    "eigenvalue",
-                    [r["component"] for r in rows],
-                    [r["initial_eigenvalue"] for r in rows],
-                )
-            ],
-            title=f"Scheme {model.scheme}: scree plot",
-            x_label="component",
-            y_label="initial eigenvalue",
-            width=460,
-            height=280,
-            reference_y=1.0,
-            reference_label="eigenvalue = 1",
-            filled=lambda _name, x, kept=kept: x in kept,
+        chart = charts.line(
+            frame, "component", "eigenvalue", f"Scheme {model.scheme}: scree plot", reference=1.0
         )
         parts.append(
             _figure(
                 f"scree-{model.scheme}",
-                svg,
-                f"{len(kept)} factors kept (filled points); Kaiser's rule keeps those above the "
-                "line.",
+                chart,
+                f"{int(frame['_filled'].sum())} factors kept (filled points); Kaiser's rule "
+                "keeps those above the line (eigenvalue = 1).",
             )
         )
     return "".join(parts) or _note("No scheme of the current models uses factor analysis.")
@@ -288,40 +285,32 @@ def section_loadings(warehouse: Warehouse, models: list[SchemeModel]) -> str:
         return _missing("segment_factor_loadings")
     parts = []
     for model in models:
-        rows = warehouse.rows(
-            "select input_name, factor, rotated_loading from segment_factor_loadings "
-            "where model_id = ?",
+        frame = warehouse.frame(
+            "select loadings.input_name as input, loadings.factor, loadings.rotated_loading "
+            "from segment_factor_loadings as loadings "
+            "left join segment_standardisation as standard "
+            "on loadings.model_id = standard.model_id "
+            "and loadings.input_name = standard.input_name "
+            "where loadings.model_id = ? "
+            "order by standard.position, cast(split_part(loadings.factor, '_', 2) as integer)",
             [model.model_id],
         )
-        if not rows:
+        if frame.empty:
             continue
-        order = (
-            {
-                r["input_name"]: r["position"]
-                for r in warehouse.rows(
-                    "select input_name, position from segment_standardisation where model_id = ?",
-                    [model.model_id],
-                )
-            }
-            if "segment_standardisation" in warehouse.tables
-            else {}
-        )
-        inputs = sorted({r["input_name"] for r in rows}, key=lambda n: (order.get(n, 99), n))
-        factors = sorted({r["factor"] for r in rows}, key=lambda f: int(f.rsplit("_", 1)[-1]))
-        value = {(r["input_name"], r["factor"]): r["rotated_loading"] for r in rows}
-        svg = charts.heatmap(
-            inputs,
-            factors,
-            [[value.get((i, f)) for f in factors] for i in inputs],
-            title=f"Scheme {model.scheme}: rotated component matrix (varimax)",
-            colour=lambda _i, _j, v: charts.diverging(v),
-            text=lambda _i, _j, v: f"{v:.2f}",
-            cell_width=70,
+        frame["label"] = frame["rotated_loading"].map("{:.2f}".format)
+        chart = charts.heatmap(
+            frame,
+            "factor",
+            "input",
+            "rotated_loading",
+            "label",
+            f"Scheme {model.scheme}: rotated component matrix (varimax)",
+            diverging=True,
         )
         parts.append(
             _figure(
                 f"loadings-{model.scheme}",
-                svg,
+                chart,
                 "Red: the input loads positively on the factor, blue: negatively; a factor is "
                 "named by its strongest inputs.",
             )
@@ -329,65 +318,64 @@ def section_loadings(warehouse: Warehouse, models: list[SchemeModel]) -> str:
     return "".join(parts) or _note("No scheme of the current models uses factor analysis.")
 
 
+K_METRICS = [
+    ("inertia", "Inertia (elbow)"),
+    ("silhouette", "Silhouette (higher is better)"),
+    ("calinski_harabasz", "Calinski-Harabasz (higher is better)"),
+    ("davies_bouldin", "Davies-Bouldin (lower is better)"),
+]
+
+
 def section_k_selection(warehouse: Warehouse, models: list[SchemeModel]) -> str:
     if "segment_k_selection" not in warehouse.tables:
         return _missing("segment_k_selection")
-    metrics = [
-        ("inertia", "Inertia (elbow)"),
-        ("silhouette", "Silhouette (higher is better)"),
-        ("calinski_harabasz", "Calinski-Harabasz (higher is better)"),
-        ("davies_bouldin", "Davies-Bouldin (lower is better)"),
-    ]
     parts = []
     for model in models:
-        rows = warehouse.rows(
-            "select * from segment_k_selection where model_id = ? order by k", [model.model_id]
+        frame = warehouse.frame(
+            "select * exclude (model_id, scheme, as_of_date) from segment_k_selection "
+            "where model_id = ? order by k",
+            [model.model_id],
         )
-        if not rows:
+        if frame.empty:
             parts.append(_note(f"Scheme {model.scheme}: no k-selection rows for its model."))
             continue
         chosen = model.facts.get("k")
-        figures = []
-        for metric, title in metrics:
-            svg = charts.line_chart(
-                [charts.Series(metric, [r["k"] for r in rows], [r[metric] for r in rows])],
-                title=title,
-                x_label="k (groups)",
-                y_label=metric.replace("_", " "),
-                marker_x=chosen,
-                marker_label=f"k = {chosen}" if chosen else "",
-                zero_based=metric == "inertia",
+        figures = [
+            _figure(
+                f"k-selection-{model.scheme}-{metric}",
+                charts.line(
+                    frame[["k", metric]],
+                    "k",
+                    metric,
+                    title,
+                    marker=chosen,
+                    zero=metric == "inertia",
+                ),
             )
-            figures.append(_figure(f"k-selection-{model.scheme}-{metric}", svg))
-        stable = [r for r in rows if r.get("stability_ari_mean") is not None]
-        if stable:
-            svg = charts.line_chart(
-                [
-                    charts.Series(
-                        "stability",
-                        [r["k"] for r in stable],
-                        [r["stability_ari_mean"] for r in stable],
-                    )
-                ],
-                title="Bootstrap stability (higher is better)",
-                x_label="k (groups)",
-                y_label="mean ARI of refits",
-                marker_x=chosen,
-                marker_label=f"k = {chosen}" if chosen else "",
+            for metric, title in K_METRICS
+        ]
+        stable = frame.dropna(subset=["stability_ari_mean"])
+        if not stable.empty:
+            columns = ["k", "stability_ari_mean", "stability_ari_std", "stability_resamples"]
+            chart = charts.line(
+                stable[columns],
+                "k",
+                "stability_ari_mean",
+                "Bootstrap stability (higher is better)",
+                marker=chosen,
+                band="stability_ari_std",
             )
-            resamples = max(int(r["stability_resamples"] or 0) for r in stable)
             figures.append(
                 _figure(
                     f"k-selection-{model.scheme}-stability",
-                    svg,
-                    f"K-means refitted on {resamples} bootstrap resamples of the "
-                    f"{int(stable[0]['sample_size']):,} customers of the k-selection sample, "
-                    "each compared with the k's clustering by the adjusted Rand index.",
+                    chart,
+                    f"K-means refitted on {int(stable['stability_resamples'].max())} bootstrap "
+                    f"resamples of the {int(stable['sample_size'].iloc[0]):,} customers of the "
+                    "k-selection sample, each compared with the k's clustering by the adjusted "
+                    "Rand index (mean, and a bar of +- one standard deviation).",
                 )
             )
-        parts.append(
-            f"<h3>{escape(model.title)}</h3>" + '<div class="row">' + "".join(figures) + "</div>"
-        )
+        parts.append(_row(model.title, figures))
     return "".join(parts)
 
 
@@ -398,68 +386,122 @@ CLASSIFICATION_METHODS = [
 
 
 def section_classification(warehouse: Warehouse, models: list[SchemeModel]) -> str:
-    """Fisher's functions' classification results: a heatmap of counts per method."""
+    """Fisher's functions' classification results: a confusion matrix per method."""
     if "segment_classification_results" not in warehouse.tables:
         return _missing("segment_classification_results")
     parts = []
     for model in models:
-        rows = warehouse.rows(
+        rows = warehouse.frame(
             "select * from segment_classification_results where model_id = ?", [model.model_id]
         )
-        if not rows:
+        if rows.empty:
             parts.append(_note(f"Scheme {model.scheme}: no classification results for its model."))
             continue
-
-        def key(code: str, model=model) -> tuple:
-            return (model.order.get(code, 999), code)
-
-        codes = sorted({r["actual_segment_code"] for r in rows}, key=key)
         figures = []
         for method, label in CLASSIFICATION_METHODS:
-            cells = {
-                (r["actual_segment_code"], r["predicted_segment_code"]): r
-                for r in rows
-                if r["validation_method"] == method
-            }
-            if not cells:
+            cells = rows[rows["validation_method"] == method].copy()
+            if cells.empty:
                 continue
-            counts = [[_cell(cells, a, p, "customer_count") for p in codes] for a in codes]
-            shares = [[_cell(cells, a, p, "row_share") for p in codes] for a in codes]
-            correct = sum(counts[i][i] or 0 for i in range(len(codes)))
-            total = sum(c or 0 for row in counts for c in row)
-            svg = charts.heatmap(
-                [model.label(code) for code in codes],
-                [model.label(code) for code in codes],
-                counts,
-                title=f"Scheme {model.scheme}: classification results, {label}",
-                row_axis="rows: K-means group",
-                column_axis="columns: predicted by Fisher's functions",
-                colour=lambda i, j, _v, s=shares: charts.sequential(0.04 + 0.9 * (s[i][j] or 0)),
-                text=lambda i, j, v, s=shares: f"{v:,.0f} · {(s[i][j] or 0):.0%}" if v else "0",
-                cell_width=96,
+            cells["_a"] = cells["actual_segment_code"].map(model.rank)
+            cells["_p"] = cells["predicted_segment_code"].map(model.rank)
+            cells = cells.sort_values(["_a", "_p"])
+            frame = pd.DataFrame(
+                {
+                    "actual": cells["actual_segment_code"].map(model.label),
+                    "predicted": cells["predicted_segment_code"].map(model.label),
+                    "customers": cells["customer_count"],
+                    "row_share": cells["row_share"].fillna(0.0),
+                }
+            )
+            frame["label"] = [
+                f"{c:,.0f} · {s:.0%}" if c else "0"
+                for c, s in zip(frame["customers"], frame["row_share"], strict=True)
+            ]
+            correct = int(cells.loc[cells["_a"] == cells["_p"], "customer_count"].sum())
+            total = int(cells["customer_count"].sum())
+            chart = charts.heatmap(
+                frame,
+                "predicted",
+                "actual",
+                "row_share",
+                "label",
+                f"Scheme {model.scheme}: classification results, {label}",
+                x_title="predicted by Fisher's functions",
+                y_title="K-means group",
+                cell=96,
             )
             figures.append(
                 _figure(
                     f"classification-{model.scheme}-{method}",
-                    svg,
+                    chart,
                     f"{correct:,} of {total:,} fitted customers ({correct / (total or 1):.1%}) "
                     "are put back in their own group (the diagonal). The colour is the share "
                     "of the row's group.",
                 )
             )
-        parts.append(
-            f"<h3>{escape(model.title)}</h3>" + '<div class="row">' + "".join(figures) + "</div>"
-        )
+        parts.append(_row(model.title, figures))
     return "".join(parts)
 
 
-def _cell(cells: dict, actual: str, predicted: str, column: str) -> float | None:
-    row = cells.get((actual, predicted))
-    return None if row is None else row[column]
-
-
-def _signed_log(value: float) -> float:
-    return math.copysign(math.log1p(abs(value)), value)
+def section_drift(warehouse: Warehouse, models: list[SchemeModel]) -> str:
+    """segment_drift: PSI per input and of the segment shares, against the two thresholds."""
+    for table in ("segment_drift", "segment_drift_bins"):
+        if table not in warehouse.tables:
+            return _missing(table)
+    parts = []
+    for model in models:
+        drift = warehouse.frame(
+            "select drift_measure, psi, drift_status, bins, customers_now, max_share_change, "
+            "psi_warn_threshold, psi_refit_threshold from segment_drift "
+            "where model_id = ? order by psi desc",
+            [model.model_id],
+        )
+        if drift.empty:
+            parts.append(_note(f"Scheme {model.scheme}: no drift rows for its model."))
+            continue
+        warn, refit = drift["psi_warn_threshold"].iloc[0], drift["psi_refit_threshold"].iloc[0]
+        chart = charts.drift_bars(
+            drift.drop(columns=["psi_warn_threshold", "psi_refit_threshold"]),
+            warn,
+            refit,
+            f"Scheme {model.scheme}: drift from the fitting sample (PSI)",
+        )
+        advice = drift[drift["drift_status"] != "stable"]
+        verdict = (
+            "refit recommended: run the monthly refit now (make refit)"
+            if (drift["drift_status"] == "refit recommended").any()
+            else "watch the inputs that warn"
+            if len(advice)
+            else "every input and the segment shares are stable"
+        )
+        figures = [
+            _figure(
+                f"drift-{model.scheme}",
+                chart,
+                f"Today's K-means customers against the fitting sample of the model, per input "
+                f"(decile bins of its z-score) and of the segment shares; dashed lines: warn "
+                f"above {warn:g}, refit recommended above {refit:g}. Verdict: {verdict}.",
+            )
+        ]
+        shares = warehouse.frame(
+            "select bin_label as segment_code, fit_share, current_share, customers_now "
+            "from segment_drift_bins where model_id = ? and measure_type = 'segment_share'",
+            [model.model_id],
+        )
+        if not shares.empty:
+            long = shares.melt(
+                id_vars=["segment_code", "customers_now"],
+                value_vars=["fit_share", "current_share"],
+                var_name="when",
+                value_name="share",
+            )
+            long["when"] = long["when"].map({"fit_share": "at fit", "current_share": "now"})
+            long.insert(0, "group", long["segment_code"].map(model.label))
+            long["_order"] = long["segment_code"].map(lambda c, m=model: m.rank(c)[1])
+            chart = charts.share_bars(long, f"Scheme {model.scheme}: segment shares")
+            figures.append(_figure(f"drift-shares-{model.scheme}", chart))
+        parts.append(_row(model.title, figures))
+    return "".join(parts)
 
 
 def section_profiles(warehouse: Warehouse, models: list[SchemeModel]) -> str:
@@ -469,39 +511,37 @@ def section_profiles(warehouse: Warehouse, models: list[SchemeModel]) -> str:
     indicators = [(n, zh) for n, zh in INDICATORS if f"{n}_median" in available]
     parts = []
     for model in models:
-        rows = warehouse.rows(
+        wide = warehouse.frame(
             "select * from segment_profiles where scheme = ? and customers > 0 "
             "order by sort_order, segment_code",
             [model.scheme],
         )
-        if not rows:
+        if wide.empty:
             continue
-        columns = ["customers"] + [f"{n}_median" for n, _ in indicators]
-        labels = ["customers"] + [f"{n} {zh}" for n, zh in indicators]
-        values = [[row[c] for c in columns] for row in rows]
-        ranges = []
-        for j in range(len(columns)):
-            present = [_signed_log(v[j]) for v in values if v[j] is not None]
-            ranges.append((min(present), max(present)) if present else (0.0, 0.0))
-
-        def colour(_i: int, j: int, v: float, ranges=ranges) -> str:
-            low, high = ranges[j]
-            share = (_signed_log(v) - low) / (high - low) if high > low else 0.5
-            return charts.sequential(0.08 + 0.8 * share)
-
-        svg = charts.heatmap(
-            [model.label(r["segment_code"]) for r in rows],
-            labels,
-            values,
-            title=f"Scheme {model.scheme}: median indicator per group",
-            colour=colour,
-            text=lambda _i, _j, v: charts.fmt(v),
-            cell_width=56,
+        columns = {"customers": "customers"} | {f"{n}_median": f"{n} {zh}" for n, zh in indicators}
+        frame = wide.assign(group=wide["segment_code"].map(model.label)).melt(
+            id_vars=["group"], value_vars=list(columns), var_name="indicator", value_name="median"
+        )
+        frame["indicator"] = frame["indicator"].map(columns)
+        # colour: the group's rank on the indicator, on a signed log scale (0 lowest, 1 highest)
+        logged = frame["median"].astype(float).map(lambda v: math.copysign(math.log1p(abs(v)), v))
+        low = logged.groupby(frame["indicator"]).transform("min")
+        high = logged.groupby(frame["indicator"]).transform("max")
+        frame["_rank"] = (0.08 + 0.8 * ((logged - low) / (high - low))).fillna(0.5)
+        frame["label"] = frame["median"].map(charts.fmt)
+        chart = charts.heatmap(
+            frame,
+            "indicator",
+            "group",
+            "_rank",
+            "label",
+            f"Scheme {model.scheme}: median indicator per group",
+            cell=58,
         )
         parts.append(
             _figure(
                 f"profiles-{model.scheme}",
-                svg,
+                chart,
                 "Median of each indicator over the group's customers (segment_profiles); the "
                 "colour ranks the groups on that indicator (log scale), darker is higher.",
             )
@@ -519,7 +559,7 @@ def section_migrations(warehouse: Warehouse, models: list[SchemeModel]) -> str:
     missing = MIGRATION_COLUMNS - warehouse.columns("segment_migrations")
     if missing:
         return _note(f"segment_migrations lacks the columns {', '.join(sorted(missing))}.")
-    rows = warehouse.rows(
+    rows = warehouse.frame(
         """
         with latest_to as (
             select scheme, max(to_as_of_date) as to_as_of_date
@@ -548,44 +588,57 @@ def section_migrations(warehouse: Warehouse, models: list[SchemeModel]) -> str:
         where migrations.customers > 0
         """
     )
-    if not rows:
-        return _note(no_history)
     parts = []
     for model in models:
-        scheme_rows = [r for r in rows if r["scheme"] == model.scheme]
-        if not scheme_rows:
+        cells = rows[rows["scheme"] == model.scheme].copy()
+        if cells.empty:
             continue
-
-        def key(code: str | None, model=model) -> tuple:
-            return (code is None, model.order.get(code, 999), code or "")
-
-        from_codes = sorted({r["from_segment_code"] for r in scheme_rows}, key=key)
-        to_codes = sorted({r["to_segment_code"] for r in scheme_rows}, key=key)
-        counts = {
-            (r["from_segment_code"], r["to_segment_code"]): r["customers"] for r in scheme_rows
-        }
-        row_totals = {f: sum(counts.get((f, t), 0) for t in to_codes) for f in from_codes}
-        both = sum(c for (f, t), c in counts.items() if f is not None and t is not None)
-        moved = sum(c for (f, t), c in counts.items() if None not in (f, t) and f != t)
-        new = sum(c for (f, _), c in counts.items() if f is None)
-        left = sum(c for (_, t), c in counts.items() if t is None)
-        svg = charts.heatmap(
-            [model.label(code) if code else "(not yet a customer)" for code in from_codes],
-            [model.label(code) if code else "(no longer a customer)" for code in to_codes],
-            [[counts.get((f, t)) for t in to_codes] for f in from_codes],
-            title=f"Scheme {model.scheme}: customers per group at both dates",
-            row_axis=f"rows: group on {scheme_rows[0]['from_as_of_date']}",
-            column_axis=f"columns: group on {scheme_rows[0]['to_as_of_date']}",
-            colour=lambda i, _j, v, f=from_codes, t=row_totals: charts.sequential(
-                0.08 + 0.85 * v / (t[f[i]] or 1)
-            ),
-            text=lambda _i, _j, v: f"{v:,.0f}",
-            cell_width=96,
+        known_from = cells["from_segment_code"].notna()
+        known_to = cells["to_segment_code"].notna()
+        both = int(cells.loc[known_from & known_to, "customers"].sum())
+        moved = int(
+            cells.loc[
+                known_from & known_to & (cells["from_segment_code"] != cells["to_segment_code"]),
+                "customers",
+            ].sum()
+        )
+        new, left = (
+            int(cells.loc[~known_from, "customers"].sum()),
+            int(cells.loc[~known_to, "customers"].sum()),
+        )
+        cells["_f"] = cells["from_segment_code"].map(model.rank)
+        cells["_t"] = cells["to_segment_code"].map(model.rank)
+        cells = cells.sort_values(["_f", "_t"])
+        frame = pd.DataFrame(
+            {
+                "from_group": cells["from_segment_code"].map(
+                    lambda c, m=model: m.label(c) if pd.notna(c) else "(not yet a customer)"
+                ),
+                "to_group": cells["to_segment_code"].map(
+                    lambda c, m=model: m.label(c) if pd.notna(c) else "(no longer a customer)"
+                ),
+                "customers": cells["customers"],
+            }
+        )
+        totals = frame.groupby("from_group")["customers"].transform("sum")
+        frame["row_share"] = frame["customers"] / totals
+        frame["label"] = frame["customers"].map("{:,.0f}".format)
+        from_date, to_date = cells["from_as_of_date"].iloc[0], cells["to_as_of_date"].iloc[0]
+        chart = charts.heatmap(
+            frame,
+            "to_group",
+            "from_group",
+            "row_share",
+            "label",
+            f"Scheme {model.scheme}: customers per group at both dates",
+            x_title=f"columns: group on {to_date}",
+            y_title=f"rows: group on {from_date}",
+            cell=96,
         )
         parts.append(
             _figure(
                 f"migrations-{model.scheme}",
-                svg,
+                chart,
                 f"{moved:,} of the {both:,} customers segmented at both dates changed group "
                 f"({moved / (both or 1):.1%}); {new:,} new, {left:,} left. The colour is the "
                 "share of the row's group.",
@@ -617,9 +670,25 @@ SECTIONS = [
     ("loadings", "Rotated loadings"),
     ("k-selection", "Choosing k"),
     ("classification", "Classification results"),
+    ("drift", "Drift and refit advice"),
     ("profiles", "Indicator profiles"),
     ("migrations", "Segment migrations"),
 ]
+
+
+# Draw every figure's spec as SVG (tooltips on); a chart that fails says so in its figure.
+DRAW = """
+for (const figure of document.querySelectorAll("figure.chart")) {
+  const spec = JSON.parse(figure.querySelector("script.spec").textContent);
+  vegaEmbed(figure.querySelector(".vega"), spec, {renderer: "svg", actions: false})
+    .catch((error) => { figure.querySelector(".vega").textContent = "chart error: " + error; });
+}
+"""
+
+
+def vega_runtime() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (vl-convert's bundle: no download)."""
+    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
 
 
 def render(warehouse: Warehouse, source: str) -> str:
@@ -646,6 +715,7 @@ def render(warehouse: Warehouse, source: str) -> str:
         "loadings": section_loadings(warehouse, models),
         "k-selection": section_k_selection(warehouse, models),
         "classification": section_classification(warehouse, models),
+        "drift": section_drift(warehouse, models),
         "profiles": section_profiles(warehouse, models),
         "migrations": section_migrations(warehouse, models),
     }
@@ -663,7 +733,8 @@ def render(warehouse: Warehouse, source: str) -> str:
         "<header><h1>Customer segments report · 客户细分报告</h1>"
         f"<p>Customers scored as of {escape(', '.join(as_of))}; warehouse "
         f"<code>{escape(source)}</code>; generated {generated}.</p>"
-        f"<nav>{nav}</nav></header>{sections}</body></html>\n"
+        f"<nav>{nav}</nav></header>{sections}"
+        f"<script>{vega_runtime()}</script><script>{DRAW}</script></body></html>\n"
     )
 
 

@@ -35,6 +35,14 @@ standardisation           input                   ``position`` (1-based order of
                                                   fill) -> value; ``transform``
                                                   (``signed_log1p``/``log1p``/``none``) ->
                                                   text_value
+input_reference_bin       ``<input>:<bin>``       the input's reference distribution on the
+                          (bin ``1``..``b``,      fit sample, for drift (``transform.
+                          b <= 10)                reference_bins``): ``bin``, ``lower_edge``
+                                                  (no cell for bin 1), ``upper_edge`` (none
+                                                  for the last bin) of the z-score, bin =
+                                                  lower_edge < z <= upper_edge; ``fit_share``
+                                                  (of the fit sample, 0..1; an input's bins
+                                                  add up to 1) -> value
 dropped_input             input dropped           ``reason`` -> text_value;
                                                   ``constant_value`` (its transformed
                                                   constant) -> value
@@ -290,6 +298,7 @@ ARTIFACT_COLUMNS = (
 )
 ARTIFACTS = (
     "standardisation",
+    "input_reference_bin",
     "dropped_input",
     "kmo",
     "bartlett",
@@ -502,6 +511,12 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         ["transform"] * len(result.inputs),
         texts=[standardisation.transforms[name] for name in result.inputs],
     )
+    bins = standardisation.reference_bins
+    if bins is not None and len(bins):
+        keyed = bins.drop(columns="input_name")
+        keyed.index = [f"{n}:{b}" for n, b in zip(bins["input_name"], bins["bin"], strict=True)]
+        # bin 1 has no lower edge and the last bin no upper edge: no cell, a null column in SQL
+        blocks.add_frame("input_reference_bin", keyed, dropna=True)
     if standardisation.dropped_inputs:
         names = list(standardisation.dropped_inputs)
         blocks.add(

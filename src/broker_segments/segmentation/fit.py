@@ -62,7 +62,13 @@ from .errors import DroppedInputWarning, LowAdequacyWarning, SegmentationInputEr
 from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
 from .naming import MEDIAN_COLUMNS, name_clusters, naming_profile
 from .scoring import ScoringModel
-from .transform import check_not_singular, prepare_inputs, standardise, zero_variance_columns
+from .transform import (
+    check_not_singular,
+    prepare_inputs,
+    reference_bins,
+    standardise,
+    zero_variance_columns,
+)
 from .twins import DEFAULT_TWIN_INPUTS, TwinPlacement, fit_twin_placement
 
 
@@ -81,6 +87,9 @@ class Standardisation:
     std: pd.Series  # population std (ddof=0)
     dropped_inputs: dict[str, str]  # input -> reason
     dropped_values: dict[str, float]  # input -> its constant transformed value
+    # kept input's decile bins of the fit sample's z-scores (``transform.reference_bins``):
+    # the reference the drift marts compare today's population with
+    reference_bins: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()  # the stage's warnings, for ``model_run``
 
 
@@ -465,6 +474,7 @@ def standardise_inputs(
         std=pd.Series(std[kept], index=inputs, name="std"),
         dropped_inputs=dropped,
         dropped_values=dropped_values,
+        reference_bins=reference_bins(z_all[sample.fit_rows], inputs),
         notes=tuple(notes),
     )
     return record, z_all

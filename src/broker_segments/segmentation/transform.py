@@ -124,6 +124,41 @@ def zero_variance_columns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return mean, std, is_constant
 
 
+REFERENCE_BINS = 10  # deciles: the usual bins of the population stability index
+
+
+def reference_bins(z: np.ndarray, names: Sequence[str], bins: int = REFERENCE_BINS) -> pd.DataFrame:
+    """Each input's reference distribution on the fitting sample, for drift (the PSI).
+
+    ``z`` is the fit sample's z-scores (rows x ``names``). Per input, the edges are its
+    ``bins``-quantiles, each moved to halfway between the two distinct fit-sample values it
+    falls between (so no fitted value lies on an edge, and a z-score recomputed in SQL with a
+    rounding difference lands in the same bin), dropped when no value lies above it, and made
+    unique (a value that many customers share, e.g. no trade, merges the bins it spans). Bin
+    ``b`` (1-based) holds ``lower_edge < z <= upper_edge``; the first bin has no lower edge and
+    the last no upper edge (NaN). Returns one row per (input, bin): ``input_name``, ``bin``,
+    ``lower_edge``, ``upper_edge``, ``fit_share`` (share of the fit sample in the bin; the
+    shares of an input add up to 1).
+    """
+    rows = []
+    for j, name in enumerate(names):
+        values = np.sort(z[:, j])
+        distinct = np.unique(values)
+        edges = []
+        for q in np.quantile(values, np.arange(1, bins) / bins):
+            above = distinct[distinct > q]
+            if len(above):
+                edges.append((distinct[distinct <= q].max() + above[0]) / 2.0)
+        edges = np.unique(edges)
+        counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
+        lower = np.concatenate([[np.nan], edges])
+        upper = np.concatenate([edges, [np.nan]])
+        for b, count in enumerate(counts):
+            rows.append((name, b + 1, lower[b], upper[b], count / len(values)))
+    columns = ["input_name", "bin", "lower_edge", "upper_edge", "fit_share"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def check_not_singular(corr: np.ndarray, names: Sequence[str]) -> None:
     """Raise if the correlation matrix is (nearly) singular, naming the variables involved.
 
