@@ -63,8 +63,11 @@ data: install
 	$(BIN)/python -m broker_segments.datagen --customers $(CUSTOMERS) --seed $(SEED) --out $(DEMO_RAW_DIR)
 
 # The daily run and the monthly refit: the selectors `daily` and `monthly_refit` (selectors.yml).
+# The daily run first holds the raw export against the run date (`dbt source freshness`, the
+# thresholds are vars): a table past the error threshold stops it before anything is built.
 build: install
 	@$(BIN)/python -m broker_segments.preflight
+	$(BIN)/dbt source freshness
 	$(BIN)/dbt build --selector daily
 
 refit: install
