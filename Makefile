@@ -37,8 +37,9 @@ endif
 
 test: install-dev chromium lint pytest docs-check
 
-# make run needs only the runtime; make test adds the linters, pytest and Dagster (its tests
-# load the orchestration); `make orchestration` adds Dagster alone, to run the project from it.
+# make run needs only the runtime; make test adds the linters, pytest, Dagster (its tests
+# load the orchestration) and MetricFlow (the saved queries' test); `make orchestration` adds
+# Dagster alone, to run the project from it.
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 orchestration: $(VENV)/.installed-orchestration
@@ -51,7 +52,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration,semantic]'
 	@touch $@ $(VENV)/.installed-orchestration
 
 $(VENV)/.installed-orchestration: $(VENV)/.installed
