@@ -37,8 +37,9 @@ endif
 
 test: install-dev chromium lint pytest docs-check
 
-# make run needs only the runtime; make test adds the linters, pytest and Dagster (its tests
-# load the orchestration); `make orchestration` adds Dagster alone, to run the project from it.
+# make run needs only the runtime; make test adds the linters, pytest, Dagster (its tests
+# load the orchestration) and MetricFlow (the saved queries' test); `make orchestration` adds
+# Dagster alone, to run the project from it.
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 orchestration: $(VENV)/.installed-orchestration
@@ -51,7 +52,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration,semantic]'
 	@touch $@ $(VENV)/.installed-orchestration
 
 $(VENV)/.installed-orchestration: $(VENV)/.installed
@@ -63,8 +64,11 @@ data: install
 	$(BIN)/python -m broker_segments.datagen --customers $(CUSTOMERS) --seed $(SEED) --out $(DEMO_RAW_DIR)
 
 # The daily run and the monthly refit: the selectors `daily` and `monthly_refit` (selectors.yml).
+# The daily run first holds the raw export against the run date (`dbt source freshness`, the
+# thresholds are vars): a table past the error threshold stops it before anything is built.
 build: install
 	@$(BIN)/python -m broker_segments.preflight
+	$(BIN)/dbt source freshness
 	$(BIN)/dbt build --selector daily
 
 refit: install

@@ -10,7 +10,8 @@
 #}
 {% macro project_vars() %}
     {{ return([
-        'max_quarantine_share', 'exchange_timezone', 'max_plausible_amount_cny',
+        'max_quarantine_share', 'freshness_warn_after_days', 'freshness_error_after_days',
+        'freshness_run_date', 'exchange_timezone', 'max_plausible_amount_cny',
         'reprocess_from_date', 'reprocess_to_date', 'raw_batch_rows', 'test_full_history',
         'as_of_date',
         'lookback_days', 'interest_margin_rate', 'min_open_trading_days',
@@ -90,7 +91,9 @@
 {% macro check_vars() %}
     {% if execute %}
         {% do broker_segments._check_number('max_quarantine_share', 0, 1) %}
-        {% for name in ['reprocess_from_date', 'reprocess_to_date', 'as_of_date',
+        {% do broker_segments._check_number('freshness_warn_after_days', 0, integer=true) %}
+        {% do broker_segments._check_number('freshness_error_after_days', broker_segments._as_number(var('freshness_warn_after_days')), integer=true) %}
+        {% for name in ['freshness_run_date', 'reprocess_from_date', 'reprocess_to_date', 'as_of_date',
                         'migration_from_date', 'migration_to_date'] %}
             {% do broker_segments._check_date(name) %}
         {% endfor %}

@@ -520,3 +520,24 @@ def test_a_trade_dated_again_in_a_later_build_takes_the_loaded_one_to_quarantine
     daily = export.query(trade_days_sql)
     assert_dbt_ok(export.dbt(RAW_LAYER + ["--full-refresh"], {"max_quarantine_share": 0.5}))
     pd.testing.assert_frame_equal(daily, export.query(trade_days_sql))
+
+
+# ---------- G. failing rows stored for the operator
+
+
+def test_the_quality_gates_failing_rows_are_stored_for_the_operator(export):
+    """A quarantined trade warns (raw_rows_quarantined_none) and, at a limit of 0, fails the
+    gate (raw_rows_quarantined_within_limit): both tests leave their failing rows in
+    main_data_quality_failures, one table per test, and a passing one leaves an empty table."""
+    export.rewrite("trades", NEGATIVE_FIRST_TRADE)
+    result = export.dbt(dbt_vars={"max_quarantine_share": 0})
+    assert result.returncode != 0
+    assert "raw_rows_quarantined_within_limit" in result.stdout
+    failures = "main_data_quality_failures"
+    over_limit = export.query(
+        f"select table_name, rows_quarantined from {failures}.raw_rows_quarantined_within_limit"
+    )
+    assert list(over_limit.itertuples(index=False, name=None)) == [("trades", 1)]
+    warned = export.query(f"select table_name from {failures}.raw_rows_quarantined_none")
+    assert list(warned.table_name) == ["trades"]
+    assert export.query(f"select count(*) as n from {failures}.raw_rows_reconcile").n[0] == 0

@@ -23,7 +23,12 @@ from conftest import TEST_CUSTOMERS  # noqa: E402
 
 from broker_segments.datagen import generate  # noqa: E402
 from broker_segments.orchestration import definitions  # noqa: E402
-from broker_segments.orchestration.assets import DBT_ASSETS_NAME, dbt_build_args  # noqa: E402
+from broker_segments.orchestration.assets import (  # noqa: E402
+    DBT_ASSETS_NAME,
+    DbtBuildConfig,
+    dbt_build_args,
+    dbt_freshness_args,
+)
 from broker_segments.orchestration.project import BrokerWarehouse  # noqa: E402
 
 # dagster-dbt 0.29 itself still calls the deprecated AssetExecutionContext.op.
@@ -123,6 +128,22 @@ def _run_vars(workspace: Path, run_id: str) -> dict:
     return json.loads(run_results.read_text())["args"].get("vars", {})
 
 
+def _freshness(workspace: Path, run_id: str) -> dict:
+    sources = workspace / "target" / f"dagster-{run_id[:8]}" / "freshness" / "sources.json"
+    results = json.loads(sources.read_text())["results"]
+    return {result["unique_id"].split(".")[-1]: result["status"] for result in results}
+
+
+def test_dbt_freshness_args_pass_the_run_date_only_when_given():
+    assert dbt_freshness_args() == ["source", "freshness"]
+    assert dbt_freshness_args("2026-01-05") == [
+        "source",
+        "freshness",
+        "--vars",
+        '{"freshness_run_date": "2026-01-05"}',
+    ]
+
+
 def test_the_jobs_materialise_the_dbt_assets(defs, workspace):
     """The daily job builds and tests everything; the monthly job passes the refit var."""
     generate(workspace / "raw", customers=TEST_CUSTOMERS, seed=7)
@@ -139,6 +160,12 @@ def test_the_jobs_materialise_the_dbt_assets(defs, workspace):
     checks = daily.get_asset_check_evaluations()
     assert checks and all(check.passed for check in checks)
     assert _run_vars(workspace, daily.run_id) == {}
+    # The freshness check ran first, on every raw table with a daily date, and passed.
+    assert _freshness(workspace, daily.run_id) == {
+        "daily_balances": "pass",
+        "fund_transfers": "pass",
+        "trades": "pass",
+    }
 
     with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as con:
         per_scheme = dict(
@@ -155,6 +182,30 @@ def test_the_jobs_materialise_the_dbt_assets(defs, workspace):
     )
     assert monthly.success
     assert _run_vars(workspace, monthly.run_id) == {"segmentation_refit": True}
+
+
+def test_a_stale_export_stops_the_run_before_the_build(defs, workspace, tmp_path):
+    """A run date past the error threshold (var freshness_error_after_days) after the export's
+    last day fails the freshness step, and dbt build never starts."""
+    generate(tmp_path / "raw", customers=200, seed=7)
+    (assets,) = defs.assets
+    result = dg.materialize(
+        [assets],
+        resources={
+            **defs.resources,
+            "warehouse": BrokerWarehouse(
+                duckdb_path=str(tmp_path / "warehouse.duckdb"), raw_dir=str(tmp_path / "raw")
+            ),
+        },
+        run_config=dg.RunConfig(
+            ops={DBT_ASSETS_NAME: DbtBuildConfig(freshness_run_date="2099-01-01")}
+        ),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert set(_freshness(workspace, result.run_id).values()) == {"error"}
+    assert not (workspace / "target" / f"dagster-{result.run_id[:8]}" / "run_results.json").exists()
+    assert not result.get_asset_materialization_events()
 
 
 def test_a_run_on_a_held_warehouse_stops_with_the_reason(defs, workspace, tmp_path):

@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: every model, seed and snapshot (dagster-dbt, from the
-manifest), dbt tests as asset checks; one op runs `dbt build`, refitting or not by its run
+manifest), dbt tests as asset checks; one op runs `dbt source freshness` (the raw export
+against the run date: an error stops the run) and then `dbt build`, refitting or not by its run
 config, after the preflight's check that no other build holds the warehouse.
 """
 
@@ -30,14 +31,26 @@ def dbt_build_args(segmentation_refit: RefitMode = "auto") -> list[str]:
     return ["build", "--vars", json.dumps({"segmentation_refit": segmentation_refit == "true"})]
 
 
-class DbtBuildConfig(dg.Config):
-    """Run config of the dbt assets: whether the run refits the segment models.
+def dbt_freshness_args(freshness_run_date: str | None = None) -> list[str]:
+    """The freshness check before the build: `None` keeps the project's run date (the var
+    freshness_run_date's default: as_of_date, else the export's last day)."""
+    if freshness_run_date is None:
+        return ["source", "freshness"]
+    return ["source", "freshness", "--vars", json.dumps({"freshness_run_date": freshness_run_date})]
 
-    `auto` (default): fit a scheme that has no model yet, else score with the latest model;
-    `true`: refit both schemes now; `false`: never fit (fails when a scheme has no model).
+
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt assets: whether the run refits the segment models, and the day
+    the raw export should reach.
+
+    segmentation_refit `auto` (default): fit a scheme that has no model yet, else score with
+    the latest model; `true`: refit both schemes now; `false`: never fit (fails when a scheme
+    has no model). freshness_run_date ('YYYY-MM-DD'): the run date `dbt source freshness`
+    holds the export against before the build; null (default) = the project's.
     """
 
     segmentation_refit: RefitMode = "auto"
+    freshness_run_date: str | None = None
 
 
 @contextmanager
@@ -63,7 +76,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         warehouse: BrokerWarehouse,
         config: DbtBuildConfig,
     ):
-        """`dbt build` of the project; the run config decides whether it refits."""
+        """`dbt source freshness`, then `dbt build` of the project; the run config decides
+        whether it refits."""
         args = dbt_build_args(config.segmentation_refit)
         environment = warehouse.dbt_environment(project.project_dir)
         context.log.info(f"dbt {' '.join(args)} with {environment}")
@@ -73,6 +87,13 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         run_folder = f"dagster-{context.run.run_id[:8]}"
         target_path = project.project_dir / project.target_path / run_folder
         with _environment(environment):
+            # A raw table past the error threshold fails the run here, before anything is
+            # built; a warning is logged and the build goes on. sources.json in freshness/.
+            dbt.cli(
+                dbt_freshness_args(config.freshness_run_date),
+                target_path=target_path / "freshness",
+                manifest=project.manifest_path,
+            ).wait()
             invocation = dbt.cli(args, context=context, target_path=target_path)
         yield from invocation.stream()
 

@@ -1,0 +1,39 @@
+-- MetricFlow's time spine (dbt's `time_spine:`): one row per calendar day from the first
+-- account opening through the export's last day, so every date a published model carries
+-- (as_of_date, the migration dates) is on it.
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_cleaned') }}
+
+),
+
+export_last_day as (
+
+    select * from {{ ref('int_export_last_day') }}
+
+),
+
+bounds as (
+
+    select
+        min(customers.open_date) as first_day,
+        any_value(export_last_day.last_balance_date) as last_day
+    from customers
+    cross join export_last_day
+
+),
+
+final as (
+
+    select cast(spine.date_day as date) as date_day
+    from bounds
+    cross join
+        unnest(
+            generate_series(bounds.first_day, bounds.last_day, interval 1 day)
+        ) as spine (date_day)
+
+)
+
+select * from final
