@@ -49,3 +49,8 @@
     {%- endcall %}
     {{ return(load_result('collect_freshness_custom_sql')) }}
 {% endmacro %}
+
+{# The same on Spark: the loaded_at_query gives both timestamps there too. #}
+{% macro spark__collect_freshness_custom_sql(source, loaded_at_query) %}
+    {{ return(duckdb__collect_freshness_custom_sql(source, loaded_at_query)) }}
+{% endmacro %}

@@ -27,12 +27,8 @@ bounds as (
 
 final as (
 
-    select cast(spine.date_day as date) as date_day
-    from bounds
-    cross join
-        unnest(
-            generate_series(bounds.first_day, bounds.last_day, interval 1 day)
-        ) as spine (date_day)
+    select cast(days.date_day as date) as date_day
+    from {{ days_from('bounds', 'bounds.first_day', 'bounds.last_day', 'date_day') }}
 
 )
 

@@ -1,6 +1,6 @@
 """The segment fits on the spark target, where dbt cannot run the Python models.
 
-    python -m broker_segments.spark_fit [--manifest target/manifest.json] [--target spark]
+    python -m broker_segments.spark_fit [--manifest PATH] [--target spark]
 
 dbt-spark runs Python models only on Databricks. On the ``spark`` target the two fit models
 (``python_models/segmentation``) are disabled and the pipeline runs this command between the
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -64,6 +65,9 @@ ARTIFACT_SCHEMA = pa.schema(
 def spark_settings(profiles: Path, target: str) -> dict[str, str]:
     """The target's server_side_parameters, rendered as dbt renders profiles.yml."""
     from dbt.config.renderer import ProfileRenderer
+    from dbt_common.context import set_invocation_context
+
+    set_invocation_context(os.environ)  # env_var() reads the environment through it
 
     outputs = yaml.safe_load(profiles.read_text())[PROJECT]["outputs"]
     if target not in outputs or outputs[target].get("method") != "session":
@@ -146,7 +150,9 @@ def fit_scheme_on_spark(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--manifest", type=Path, default=Path("target/manifest.json"))
+    # dbt writes the manifest into DBT_TARGET_PATH when that is set, else target/.
+    target_path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    parser.add_argument("--manifest", type=Path, default=target_path / "manifest.json")
     parser.add_argument("--profiles", type=Path, default=Path("profiles.yml"))
     parser.add_argument("--target", default="spark")
     args = parser.parse_args(argv)

@@ -60,7 +60,7 @@ moved as (
         after_step.model_id,
         after_step.iteration,
         after_step.segment_code,
-        sqrt(sum((after_step.centre - before_step.centre) ^ 2)) as distance
+        sqrt(sum(power(after_step.centre - before_step.centre, 2))) as distance
     from steps as after_step
     inner join starts as before_step
         on

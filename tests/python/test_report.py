@@ -234,7 +234,9 @@ def test_the_segment_report_exposure_names_every_table_the_report_reads(clean_bu
     assert {"crm_segments", "points_programme", "segment_report"} <= exposures.keys()
 
     def reads(name: str) -> set[str]:
-        return {node.rsplit(".", 1)[-1] for node in exposures[name]["depends_on"]["nodes"]}
+        # model.broker_segments.<name>, or model.broker_segments.<name>.v1 for a versioned one
+        nodes = exposures[name]["depends_on"]["nodes"]
+        return {node.split(".")[2] for node in nodes}
 
     assert reads("segment_report") == set(build.TABLES_READ)
     assert reads("crm_segments") == {"customer_segments", "segment_service_plan"}

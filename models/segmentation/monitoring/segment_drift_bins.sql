@@ -114,7 +114,7 @@ input_bins as (
         population_sizes.model_id,
         'input' as measure_type,
         reference_bins.input_name as drift_measure,
-        cast(reference_bins.bin as varchar) as bin_label,
+        cast(reference_bins.bin as string) as bin_label,
         reference_bins.bin as bin_number,
         reference_bins.lower_edge,
         reference_bins.upper_edge,
