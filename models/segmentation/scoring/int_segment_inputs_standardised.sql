@@ -50,23 +50,7 @@ standardisation as (
     select
         model_id,
         scheme,
-        {% for column in inputs %}
-            max(
-                case when row_key = '{{ column }}' and column_key = 'mean' then value end
-            ) as mean_{{ column }},
-            max(
-                case when row_key = '{{ column }}' and column_key = 'std' then value end
-            ) as std_{{ column }},
-            max(
-                case when row_key = '{{ column }}' and column_key = 'null_fill' then value end
-            ) as null_fill_{{ column }},
-            max(
-                case
-                    when row_key = '{{ column }}' and column_key = 'transform' then text_value
-                end
-            ) as transform_{{ column }},
-        {% endfor %}
-        count(distinct row_key) as n_inputs
+        {{ standardisation_columns(inputs) }}
     from parameters
     where artifact = 'standardisation'
     group by model_id, scheme

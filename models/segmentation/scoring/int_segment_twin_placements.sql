@@ -59,23 +59,7 @@ twin_standardisation as (
 
     select
         model_id,
-        {% for column in inputs %}
-            max(
-                case when row_key = '{{ column }}' and column_key = 'mean' then value end
-            ) as mean_{{ column }},
-            max(
-                case when row_key = '{{ column }}' and column_key = 'std' then value end
-            ) as std_{{ column }},
-            max(
-                case when row_key = '{{ column }}' and column_key = 'null_fill' then value end
-            ) as null_fill_{{ column }},
-            max(
-                case
-                    when row_key = '{{ column }}' and column_key = 'transform' then text_value
-                end
-            ) as transform_{{ column }},
-        {% endfor %}
-        count(distinct row_key) as n_inputs
+        {{ standardisation_columns(inputs) }}
     from parameters
     where artifact = 'twin_standardisation'
     group by model_id
