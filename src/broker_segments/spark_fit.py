@@ -10,8 +10,9 @@ DuckDB, with the same code (:func:`broker_segments.segmentation.warehouse.fit_mo
 
 * the scheme's settings are the model's ``segmentation`` config as dbt rendered it from the
   vars (the manifest of the dbt step before, so ``--vars`` given to dbt apply here too);
-* it reads through Spark the columns of ``customer_indicators`` a fit needs, the invocation
-  flag, the segment catalogue and the scheme's stored models, and hands them to the fit as
+* it reads through Spark the columns of ``customer_indicators`` a fit needs, the new-customer
+  twins (``int_segment_twin_inputs``), the invocation flag, the segment catalogue and the
+  scheme's stored models, and hands them to the fit as
   DuckDB relations, the type ``dbt.ref()`` gives a Python model in dbt-duckdb;
 * it appends the new model's artifact rows, if any, to the table of source ``segment_fits``
   of the same name as the model, which ``segment_model_artifacts`` reads on Spark.
@@ -128,6 +129,7 @@ def fit_scheme_on_spark(
     indicators = to_duckdb(con, spark.table(indicators_table).select(*columns))
     invocation = to_duckdb(con, spark.table(f"{schema}.int_dbt_invocation"))
     catalogue = to_duckdb(con, spark.table(f"{schema}.segment_catalogue"))
+    twins = to_duckdb(con, spark.table(f"{schema}.int_segment_twin_inputs"))
     fits_table = relation_name(sources[name])
     existing = None
     if spark.catalog.tableExists(fits_table):
@@ -139,6 +141,7 @@ def fit_scheme_on_spark(
         existing=existing,
         invocation=invocation,
         catalogue=catalogue,
+        twins=twins,
     )
     # NaN is null, as DuckDB stores a pandas NaN of the Python model's frame.
     rows = pa.Table.from_pandas(
