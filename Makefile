@@ -35,11 +35,11 @@ ifeq ($(GENERATE_DEMO),yes)
 endif
 	@$(MAKE) --no-print-directory build summary
 
-test: install-dev chromium lint pytest docs-check
+test: install-dev chromium java lint pytest docs-check
 
 # make run needs only the runtime; make test adds the linters, pytest, Dagster (its tests
-# load the orchestration) and MetricFlow (the saved queries' test); `make orchestration` adds
-# Dagster alone, to run the project from it.
+# load the orchestration), MetricFlow (the saved queries' test) and Spark (the parity test
+# builds on both engines); `make orchestration` adds Dagster alone, to run the project from it.
 install: $(VENV)/.installed
 install-spark: $(VENV)/.installed-spark
 install-dev: $(VENV)/.installed-dev
@@ -53,8 +53,8 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration,semantic]'
-	@touch $@ $(VENV)/.installed-orchestration
+	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration,semantic,spark]'
+	@touch $@ $(VENV)/.installed-orchestration $(VENV)/.installed-spark
 
 # The spark target's adapter and Spark itself (the extra `spark`).
 $(VENV)/.installed-spark: $(VENV)/.installed

@@ -5,6 +5,9 @@
   project directory. dbt has its own copy in ``profiles.yml`` (the default target's ``path``)
   and in the sources YAML (``raw_dir``); ``tests/python/test_project_facts.py`` checks they
   agree with these.
+* ``DEFAULT_SPARK_WAREHOUSE``: the spark target's warehouse folder when
+  ``BROKER_SPARK_WAREHOUSE`` is unset; ``profiles.yml`` has its copies (the ``spark`` target's
+  ``server_side_parameters``), checked by the same test.
 * ``INDICATORS``: the numeric indicators of ``customer_indicators`` in the domain's order
   (``docs/domain.md``), each with its Chinese term. The SQL side's list is the macro
   ``indicator_columns()`` (``macros/segmentation/indicator_columns.sql``); the same test
@@ -18,6 +21,7 @@ from pathlib import Path
 
 DEFAULT_DUCKDB_PATH = "data/broker_segments.duckdb"
 DEFAULT_RAW_DIR = "data/raw"
+DEFAULT_SPARK_WAREHOUSE = "data/spark-warehouse"
 
 INDICATORS: tuple[tuple[str, str], ...] = (
     ("open_trading_days", "窗口内开户交易日"),

@@ -4,6 +4,7 @@ reconciliation (rows read = kept + quarantined + collapsed) still holds."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -452,16 +453,30 @@ def validated_rows(export: Export, table: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+# Batches of a few days of balances and about a month of trades (CUSTOMERS customers): many
+# batches per table, far fewer statements than a batch per day.
+SMALL_BATCH_ROWS = 1000
+
+
+def batch_count(stdout: str, model: str) -> int:
+    counts = re.findall(rf"{model}: batch (\d+)/(\d+)", stdout)
+    assert counts, stdout[-3000:]
+    return int(counts[-1][1])
+
+
 def test_date_batches_validate_exactly_as_one_batch(tmp_path):
-    """Every day its own batch gives the rows, verdicts, copies and lineage of a single batch."""
+    """Many date batches give the rows, verdicts, copies and lineage of a single batch."""
     raw_dir = tmp_path / "raw"
     generate(raw_dir, customers=CUSTOMERS, seed=5, defects=True)
     one, many = Export(raw_dir, tmp_path / "one"), Export(raw_dir, tmp_path / "many")
-    assert_dbt_ok(one.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": 10**9}))
-    result = many.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": 1})
+    result = one.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": 10**9})
+    assert_dbt_ok(result)
+    assert batch_count(result.stdout, "int_daily_balances_validated") == 1
+    result = many.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": SMALL_BATCH_ROWS})
     assert_dbt_ok(result)
     days = one.query("select count(distinct balance_date) as n from int_daily_balances_validated")
-    assert f"int_daily_balances_validated: batch {days.n[0]}/" in result.stdout
+    assert 10 < batch_count(result.stdout, "int_daily_balances_validated") < days.n[0]
+    assert batch_count(result.stdout, "int_trades_validated") > 5
     for table in ("daily_balances", "trades"):
         pd.testing.assert_frame_equal(validated_rows(one, table), validated_rows(many, table))
     assert many.quarantined("trades").source_file.notna().all()

@@ -25,11 +25,17 @@ from broker_segments.datagen import generate  # noqa: E402
 from broker_segments.orchestration import definitions  # noqa: E402
 from broker_segments.orchestration.assets import (  # noqa: E402
     DBT_ASSETS_NAME,
+    SPARK_AFTER_FIT_NAME,
+    SPARK_BEFORE_FIT_NAME,
+    SPARK_DBT_ARGS,
+    SPARK_FIT_KEYS,
+    SPARK_FIT_NAME,
     DbtBuildConfig,
     dbt_build_args,
     dbt_freshness_args,
+    spark_fit_command,
 )
-from broker_segments.orchestration.project import BrokerWarehouse  # noqa: E402
+from broker_segments.orchestration.project import BrokerWarehouse, dbt_project  # noqa: E402
 
 # dagster-dbt 0.29 itself still calls the deprecated AssetExecutionContext.op.
 pytestmark = pytest.mark.filterwarnings(
@@ -116,10 +122,12 @@ def test_each_job_builds_the_assets_of_its_dbt_selector(defs):
 def test_warehouse_paths_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("BROKER_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("BROKER_RAW_DIR", "exports/latest")
+    monkeypatch.setenv("BROKER_SPARK_WAREHOUSE", "/lake/broker")
     environment = BrokerWarehouse.from_environment().dbt_environment(tmp_path)
     assert environment == {
         "BROKER_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
         "BROKER_RAW_DIR": str(tmp_path / "exports/latest"),
+        "BROKER_SPARK_WAREHOUSE": "/lake/broker",
     }
 
 
@@ -241,3 +249,69 @@ def test_a_run_on_a_held_warehouse_stops_with_the_reason(defs, workspace, tmp_pa
     failure = result.get_step_failure_events()[0].step_failure_data.error
     assert failure.cause.cls_name == "WarehouseInUseError"
     assert f"The warehouse {held} is in use by process {holder.pid}" in failure.cause.message
+
+
+@pytest.fixture(scope="module")
+def spark_defs(tmp_path_factory) -> dg.Definitions:
+    """The definitions on the spark target (parsed with dbt-spark: the extra `spark`)."""
+    pytest.importorskip("dbt.adapters.spark", reason="the spark extra: pip install -e '.[spark]'")
+    workspace = tmp_path_factory.mktemp("orchestration_spark")
+    return definitions.build_definitions(
+        target_path=workspace / "target",
+        target="spark",
+        warehouse=BrokerWarehouse(
+            raw_dir=str(workspace / "raw"), spark_warehouse=str(workspace / "warehouse")
+        ),
+    )
+
+
+def test_on_spark_the_fit_command_runs_between_the_two_dbt_steps(spark_defs):
+    """The three steps of `make build TARGET=spark`: dbt before the fit, the fit command (its
+    assets are the fit tables), dbt after it; every dbt asset in one of the two dbt steps."""
+    dg.Definitions.validate_loadable(spark_defs)
+    steps = {assets.node_def.name: assets for assets in spark_defs.assets}
+    assert list(steps) == [SPARK_BEFORE_FIT_NAME, SPARK_FIT_NAME, SPARK_AFTER_FIT_NAME]
+    before, fit, after = (set(assets.keys) for assets in steps.values())
+    graph = spark_defs.resolve_asset_graph()
+    assert fit == set(SPARK_FIT_KEYS)
+    for key in fit:
+        assert graph.get(key).parent_keys == before
+        assert dg.AssetKey("segment_model_artifacts") in graph.get(key).child_keys
+    named = {key.to_user_string() for key in before}
+    assert {"customer_indicators", "int_segment_twin_inputs", "segment_catalogue"} <= named
+    assert {"customer_segments", "customer_points"} <= {key.to_user_string() for key in after}
+    assert not before & after
+    for job in ("daily_build_job", "monthly_refit_job"):
+        assert spark_defs.resolve_job_def(job).asset_layer.selected_asset_keys == (
+            before | fit | after
+        )
+    monthly = spark_defs.resolve_job_def("monthly_refit_job").run_config["ops"]
+    assert {op: config["config"]["segmentation_refit"] for op, config in monthly.items()} == {
+        SPARK_BEFORE_FIT_NAME: "true",
+        SPARK_AFTER_FIT_NAME: "true",
+    }
+
+
+def test_on_spark_the_steps_are_the_makefiles(spark_defs):
+    """The Dagster steps run what `make build TARGET=spark` runs: the same selectors, the
+    unit tests left to DuckDB, the same fit command."""
+    makefile = subprocess.run(
+        ["make", "-n", "--no-print-directory", "build", "TARGET=spark"],
+        cwd=dbt_project().project_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    commands = [line for line in makefile.splitlines() if "dbt " in line or "spark_fit" in line]
+    assert [" ".join(command.split("/")[-1].split()) for command in commands] == [
+        "dbt source freshness --target spark",
+        "dbt build --target spark " + " ".join(SPARK_DBT_ARGS) + " --selector spark_before_fit",
+        "python -m broker_segments.spark_fit --target spark",
+        "dbt build --target spark " + " ".join(SPARK_DBT_ARGS) + " --selector spark_after_fit",
+    ]
+    steps = {assets.node_def.name: assets for assets in spark_defs.assets}
+    assert steps[SPARK_BEFORE_FIT_NAME].op.tags["dagster_dbt/selector"] == "spark_before_fit"
+    assert steps[SPARK_AFTER_FIT_NAME].op.tags["dagster_dbt/selector"] == "spark_after_fit"
+    project = dbt_project(target="spark")
+    command = spark_fit_command(project, Path("manifest.json"))
+    assert command[1:5] == ["-m", "broker_segments.spark_fit", "--target", "spark"]

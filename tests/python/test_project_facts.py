@@ -22,6 +22,15 @@ def test_the_default_warehouse_is_the_default_targets():
     assert _env_defaults(path, "BROKER_DUCKDB_PATH") == {project.DEFAULT_DUCKDB_PATH}
 
 
+def test_the_default_spark_warehouse_is_the_spark_targets():
+    spark = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["broker_segments"]
+    parameters = spark["outputs"]["spark"]["server_side_parameters"]
+    found = set().union(
+        *(_env_defaults(str(value), "BROKER_SPARK_WAREHOUSE") for value in parameters.values())
+    )
+    assert found == {project.DEFAULT_SPARK_WAREHOUSE}
+
+
 def test_the_default_raw_folder_is_the_sources_and_the_demo_datas():
     sources = (PROJECT_DIR / "models" / "staging" / "broker" / "_broker__sources.yml").read_text()
     assert _env_defaults(sources, "BROKER_RAW_DIR") == {project.DEFAULT_RAW_DIR}

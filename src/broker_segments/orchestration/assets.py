@@ -2,12 +2,20 @@
 manifest), dbt tests as asset checks; one op runs `dbt source freshness` (the raw export
 against the run date: an error stops the run) and then `dbt build`, refitting or not by its run
 config, after the preflight's check that no other build holds the warehouse.
+
+On the spark target (dbt-spark runs no Python model) the pipeline is three steps, as
+`make build TARGET=spark` runs them: the dbt assets of the selector `spark_before_fit`
+(freshness, then build), the two fits as one asset step that runs
+`python -m broker_segments.spark_fit` (its assets are the source tables `segment_fits.*`, which
+the dbt models after the fit read), and the dbt assets of the selector `spark_after_fit`.
 """
 
 # No `from __future__ import annotations`: Dagster reads the asset function's annotations
 # (the run config class) at definition time.
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +28,17 @@ from broker_segments.orchestration.project import BrokerWarehouse
 from broker_segments.preflight import check_warehouse_free
 
 DBT_ASSETS_NAME = "broker_segments_dbt"
+# The spark target's three steps (selectors.yml; the fit command's assets are the sources it
+# appends to, keyed as dagster-dbt keys a source: [source name, table name]).
+SPARK_BEFORE_FIT_NAME = "broker_segments_dbt_before_fit"
+SPARK_FIT_NAME = "segment_fits_on_spark"
+SPARK_AFTER_FIT_NAME = "broker_segments_dbt_after_fit"
+SPARK_FIT_KEYS = (
+    dg.AssetKey(["segment_fits", "segmentation_fit_scheme_a"]),
+    dg.AssetKey(["segment_fits", "segmentation_fit_scheme_b"]),
+)
+# Unit tests run on DuckDB (make test): Spark in local mode fails on some of their fixtures.
+SPARK_DBT_ARGS = ["--exclude-resource-type", "unit_test"]
 
 RefitMode = Literal["auto", "true", "false"]
 
@@ -39,17 +58,25 @@ def dbt_freshness_args(freshness_run_date: str | None = None) -> list[str]:
     return ["source", "freshness", "--vars", json.dumps({"freshness_run_date": freshness_run_date})]
 
 
-class DbtBuildConfig(dg.Config):
-    """Run config of the dbt assets: whether the run refits the segment models, and the day
-    the raw export should reach.
+class DbtVarsConfig(dg.Config):
+    """Run config of a dbt step: whether the run refits the segment models.
 
     segmentation_refit `auto` (default): fit a scheme that has no model yet, else score with
     the latest model; `true`: refit both schemes now; `false`: never fit (fails when a scheme
-    has no model). freshness_run_date ('YYYY-MM-DD'): the run date `dbt source freshness`
-    holds the export against before the build; null (default) = the project's.
+    has no model).
     """
 
     segmentation_refit: RefitMode = "auto"
+
+
+class DbtBuildConfig(DbtVarsConfig):
+    """Run config of the dbt step that starts a run: segmentation_refit (DbtVarsConfig) and the
+    day the raw export should reach.
+
+    freshness_run_date ('YYYY-MM-DD'): the run date `dbt source freshness` holds the export
+    against before the build; null (default) = the project's.
+    """
+
     freshness_run_date: str | None = None
 
 
@@ -68,6 +95,23 @@ def _environment(overrides: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _run_folder(context: dg.AssetExecutionContext, project: DbtProject) -> Path:
+    """Each run's dbt artifacts and logs in their own folder of the project's target path."""
+    return project.project_dir / project.target_path / f"dagster-{context.run.run_id[:8]}"
+
+
+def _check_freshness(
+    dbt: DbtCliResource, project: DbtProject, config: DbtBuildConfig, target_path: Path
+) -> None:
+    """A raw table past the error threshold fails the run here, before anything is built; a
+    warning is logged and the build goes on. sources.json in freshness/."""
+    dbt.cli(
+        dbt_freshness_args(config.freshness_run_date),
+        target_path=target_path / "freshness",
+        manifest=project.manifest_path,
+    ).wait()
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, project=project, name=DBT_ASSETS_NAME)
     def broker_segments_dbt(
@@ -83,18 +127,105 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         context.log.info(f"dbt {' '.join(args)} with {environment}")
         # A second build on the held DuckDB file fails with a message that says so.
         check_warehouse_free(Path(environment["BROKER_DUCKDB_PATH"]))
-        # Each run's artifacts and logs in their own folder of the project's target path.
-        run_folder = f"dagster-{context.run.run_id[:8]}"
-        target_path = project.project_dir / project.target_path / run_folder
+        target_path = _run_folder(context, project)
         with _environment(environment):
-            # A raw table past the error threshold fails the run here, before anything is
-            # built; a warning is logged and the build goes on. sources.json in freshness/.
-            dbt.cli(
-                dbt_freshness_args(config.freshness_run_date),
-                target_path=target_path / "freshness",
-                manifest=project.manifest_path,
-            ).wait()
+            _check_freshness(dbt, project, config, target_path)
             invocation = dbt.cli(args, context=context, target_path=target_path)
         yield from invocation.stream()
 
     return broker_segments_dbt
+
+
+def spark_fit_command(project: DbtProject, manifest: Path) -> list[str]:
+    """The fit command of the spark target, as `make build TARGET=spark` runs it."""
+    return [
+        sys.executable,
+        "-m",
+        "broker_segments.spark_fit",
+        "--target",
+        project.target or "spark",
+        "--manifest",
+        str(manifest),
+        "--profiles",
+        str(Path(project.project_dir) / "profiles.yml"),
+    ]
+
+
+def build_spark_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
+    """The spark target's three steps: dbt before the fit, the fit command, dbt after it."""
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        name=SPARK_BEFORE_FIT_NAME,
+        selector="spark_before_fit",
+    )
+    def before_fit(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: BrokerWarehouse,
+        config: DbtBuildConfig,
+    ):
+        """`dbt source freshness`, then `dbt build` of what the fit reads (on Spark)."""
+        args = [*dbt_build_args(config.segmentation_refit), *SPARK_DBT_ARGS]
+        target_path = _run_folder(context, project) / "before_fit"
+        with _environment(warehouse.dbt_environment(project.project_dir)):
+            _check_freshness(dbt, project, config, target_path)
+            invocation = dbt.cli(args, context=context, target_path=target_path)
+        yield from invocation.stream()
+
+    @dg.multi_asset(
+        name=SPARK_FIT_NAME,
+        specs=[
+            dg.AssetSpec(key, deps=list(before_fit.keys), group_name="segment_fits")
+            for key in SPARK_FIT_KEYS
+        ],
+    )
+    def segment_fits(context: dg.AssetExecutionContext, warehouse: BrokerWarehouse):
+        """`python -m broker_segments.spark_fit`: both schemes' fits, appended to their tables,
+        with the settings of the dbt step before (its manifest: the run's vars apply)."""
+        manifest = _run_folder(context, project) / "before_fit" / "manifest.json"
+        if not manifest.exists():  # the fit launched alone: the project's own manifest
+            manifest = project.manifest_path
+        command = spark_fit_command(project, manifest)
+        context.log.info(" ".join(command))
+        result = subprocess.run(
+            command,
+            cwd=project.project_dir,
+            env={**os.environ, **warehouse.dbt_environment(project.project_dir)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for line in result.stdout.splitlines():
+            context.log.info(line)
+        if result.returncode != 0:
+            last_line = (result.stderr.strip().splitlines() or [""])[-1]
+            raise dg.Failure(
+                description=f"The segment fit on Spark failed (exit {result.returncode}): "
+                f"{last_line}",
+                metadata={"stderr": dg.MetadataValue.text(result.stderr[-4000:])},
+            )
+        for key in SPARK_FIT_KEYS:
+            yield dg.MaterializeResult(asset_key=key)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        name=SPARK_AFTER_FIT_NAME,
+        selector="spark_after_fit",
+    )
+    def after_fit(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: BrokerWarehouse,
+        config: DbtVarsConfig,
+    ):
+        """`dbt build` of what reads the fits: scoring, diagnostics, business marts, history."""
+        args = [*dbt_build_args(config.segmentation_refit), *SPARK_DBT_ARGS]
+        target_path = _run_folder(context, project) / "after_fit"
+        with _environment(warehouse.dbt_environment(project.project_dir)):
+            invocation = dbt.cli(args, context=context, target_path=target_path)
+        yield from invocation.stream()
+
+    return [before_fit, segment_fits, after_fit]

@@ -32,20 +32,31 @@ Where dbt reads and writes comes from the code location's environment, as for a 
 (default data/raw), relative paths from the project directory; DBT_TARGET picks the profile's
 target (default `dev`). Schedules start stopped, as Dagster's always do: turn them on in the
 UI or with `dagster schedule start`.
+
+On a spark target (DBT_TARGET=spark, README "Running on Spark") the assets are the three steps
+of `make build TARGET=spark`: the dbt assets of the selector `spark_before_fit`, the fit
+command (assets `segment_fits/segmentation_fit_scheme_a` and `_b`, the tables it appends to)
+and the dbt assets of `spark_after_fit`; both jobs run all three, with their refit var. Give a
+Spark target its own DBT_TARGET_PATH: the manifest is parsed per target.
 """
 
 from pathlib import Path
 
 import dagster as dg
 
-from broker_segments.orchestration.assets import build_dbt_assets
+from broker_segments.orchestration.assets import build_dbt_assets, build_spark_assets
 from broker_segments.orchestration.project import (
     BrokerWarehouse,
     dbt_project,
     dbt_resource,
     prepare_project,
+    target_type,
 )
-from broker_segments.orchestration.schedules import build_jobs, build_schedules
+from broker_segments.orchestration.schedules import (
+    build_jobs,
+    build_schedules,
+    build_spark_jobs,
+)
 
 
 def build_definitions(
@@ -60,10 +71,14 @@ def build_definitions(
     project = dbt_project(project_dir, target_path, target)
     dbt = dbt_resource(project, dbt_executable)
     prepare_project(project, dbt)
-    assets = build_dbt_assets(project)
-    daily_job, monthly_job = build_jobs(assets)
+    if target_type(project) == "spark":
+        assets = build_spark_assets(project)
+        daily_job, monthly_job = build_spark_jobs(assets)
+    else:
+        assets = [build_dbt_assets(project)]
+        daily_job, monthly_job = build_jobs(assets[0])
     return dg.Definitions(
-        assets=[assets],
+        assets=assets,
         jobs=[daily_job, monthly_job],
         schedules=build_schedules(daily_job, monthly_job),
         resources={"dbt": dbt, "warehouse": warehouse or BrokerWarehouse.from_environment()},

@@ -2,8 +2,11 @@
 
 - `default_project_dir()`: BROKER_DBT_PROJECT_DIR, else the checkout this package is installed
   from, else the working directory.
-- `BrokerWarehouse`: the raw export and the DuckDB file, from BROKER_RAW_DIR and
-  BROKER_DUCKDB_PATH (defaults in broker_segments.project), relative to the project directory.
+- `BrokerWarehouse`: the raw export, the DuckDB file and the Spark warehouse folder, from
+  BROKER_RAW_DIR, BROKER_DUCKDB_PATH and BROKER_SPARK_WAREHOUSE (defaults in
+  broker_segments.project), relative to the project directory.
+- `target_type()`: the adapter type of the profile target the project runs on (`duckdb`,
+  `spark`), which decides how the pipeline is laid out as assets.
 - `prepare_project()`: the manifest, written with `dbt parse` when it is missing or under
   `dagster dev`; a deployment that ships a manifest does not parse at start-up.
 """
@@ -15,9 +18,14 @@ from pathlib import Path
 from typing import Self
 
 import dagster as dg
+import yaml
 from dagster_dbt import DbtCliResource, DbtProject
 
-from broker_segments.project import DEFAULT_DUCKDB_PATH, DEFAULT_RAW_DIR
+from broker_segments.project import (
+    DEFAULT_DUCKDB_PATH,
+    DEFAULT_RAW_DIR,
+    DEFAULT_SPARK_WAREHOUSE,
+)
 
 
 def default_project_dir() -> Path:
@@ -39,18 +47,22 @@ def default_dbt_executable() -> str:
 
 
 class BrokerWarehouse(dg.ConfigurableResource):
-    """The raw export dbt reads and the DuckDB file it builds (BROKER_RAW_DIR, BROKER_DUCKDB_PATH).
+    """The raw export dbt reads and the warehouse it builds: the DuckDB file, or on the spark
+    target the Spark warehouse folder (BROKER_RAW_DIR, BROKER_DUCKDB_PATH,
+    BROKER_SPARK_WAREHOUSE).
 
     Relative paths are from the dbt project directory, where dbt runs.
     """
 
     duckdb_path: str = DEFAULT_DUCKDB_PATH
     raw_dir: str = DEFAULT_RAW_DIR
+    spark_warehouse: str = DEFAULT_SPARK_WAREHOUSE
 
     def dbt_environment(self, project_dir: Path) -> dict[str, str]:
         return {
             "BROKER_DUCKDB_PATH": str(project_dir / self.duckdb_path),
             "BROKER_RAW_DIR": str(project_dir / self.raw_dir),
+            "BROKER_SPARK_WAREHOUSE": str(project_dir / self.spark_warehouse),
         }
 
     @classmethod
@@ -58,7 +70,21 @@ class BrokerWarehouse(dg.ConfigurableResource):
         return cls(
             duckdb_path=os.environ.get("BROKER_DUCKDB_PATH", DEFAULT_DUCKDB_PATH),
             raw_dir=os.environ.get("BROKER_RAW_DIR", DEFAULT_RAW_DIR),
+            spark_warehouse=os.environ.get("BROKER_SPARK_WAREHOUSE", DEFAULT_SPARK_WAREHOUSE),
         )
+
+
+def target_type(project: DbtProject) -> str:
+    """The adapter type (`duckdb`, `spark`) of the profile target the project runs on."""
+    profiles = yaml.safe_load((Path(project.project_dir) / "profiles.yml").read_text())
+    profile = profiles["broker_segments"]
+    target = project.target or profile["target"]
+    if target not in profile["outputs"]:
+        raise ValueError(
+            f"profiles.yml has no target '{target}' (DBT_TARGET); "
+            f"its targets: {', '.join(profile['outputs'])}."
+        )
+    return profile["outputs"][target]["type"]
 
 
 def prepare_project(project: DbtProject, dbt: DbtCliResource) -> None:

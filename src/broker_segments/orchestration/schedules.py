@@ -9,12 +9,24 @@
 
 Both carry the tag `broker_segments/warehouse`, so a run queue limit of 1 on it holds manual
 launches back too: the DuckDB file takes a single writer.
+
+On the spark target both jobs run the three steps (dbt before the fit, the fit command, dbt
+after it) over every asset: the selectors `daily` and `monthly_refit` are DuckDB's; on Spark
+the refit var alone decides whether the fit command refits (`auto` fits a scheme with no
+model yet).
 """
 
 import dagster as dg
 from dagster_dbt import build_dbt_asset_selection
 
-from broker_segments.orchestration.assets import DBT_ASSETS_NAME, DbtBuildConfig
+from broker_segments.orchestration.assets import (
+    DBT_ASSETS_NAME,
+    SPARK_AFTER_FIT_NAME,
+    SPARK_BEFORE_FIT_NAME,
+    DbtBuildConfig,
+    DbtVarsConfig,
+    RefitMode,
+)
 
 DAILY_JOB = "daily_build_job"
 MONTHLY_JOB = "monthly_refit_job"
@@ -27,6 +39,10 @@ SCHEDULE_TIMEZONE = "Asia/Shanghai"
 DAILY_CRON = "0 19 2-31 * *"
 MONTHLY_CRON = "0 19 1 * *"
 WAREHOUSE_TAG = {"broker_segments/warehouse": "duckdb"}
+# The spark target's Derby metastore takes one process too.
+SPARK_WAREHOUSE_TAG = {"broker_segments/warehouse": "spark"}
+DAILY_DESCRIPTION = "Daily: dbt build with the default vars (score with the latest model)."
+MONTHLY_DESCRIPTION = "Monthly: dbt build --vars '{segmentation_refit: true}' (refit, then score)."
 
 
 def build_jobs(assets: dg.AssetsDefinition) -> tuple:
@@ -35,18 +51,41 @@ def build_jobs(assets: dg.AssetsDefinition) -> tuple:
     daily_job = dg.define_asset_job(
         DAILY_JOB,
         selection=build_dbt_asset_selection([assets], dbt_selector=DAILY_SELECTOR),
-        description="Daily: dbt build with the default vars (score with the latest model).",
+        description=DAILY_DESCRIPTION,
         config=dg.RunConfig(ops={DBT_ASSETS_NAME: DbtBuildConfig(segmentation_refit="auto")}),
         tags=WAREHOUSE_TAG,
     )
     monthly_job = dg.define_asset_job(
         MONTHLY_JOB,
         selection=build_dbt_asset_selection([assets], dbt_selector=MONTHLY_SELECTOR),
-        description="Monthly: dbt build --vars '{segmentation_refit: true}' (refit, then score).",
+        description=MONTHLY_DESCRIPTION,
         config=dg.RunConfig(ops={DBT_ASSETS_NAME: DbtBuildConfig(segmentation_refit="true")}),
         tags=WAREHOUSE_TAG,
     )
     return daily_job, monthly_job
+
+
+def build_spark_jobs(assets: list[dg.AssetsDefinition]) -> tuple:
+    """The daily and monthly jobs on the spark target: the three steps over every asset."""
+
+    def spark_job(name: str, description: str, refit: RefitMode):
+        return dg.define_asset_job(
+            name,
+            selection=dg.AssetSelection.assets(*assets),
+            description=description,
+            config=dg.RunConfig(
+                ops={
+                    SPARK_BEFORE_FIT_NAME: DbtBuildConfig(segmentation_refit=refit),
+                    SPARK_AFTER_FIT_NAME: DbtVarsConfig(segmentation_refit=refit),
+                }
+            ),
+            tags=SPARK_WAREHOUSE_TAG,
+        )
+
+    return (
+        spark_job(DAILY_JOB, DAILY_DESCRIPTION, "auto"),
+        spark_job(MONTHLY_JOB, MONTHLY_DESCRIPTION, "true"),
+    )
 
 
 def build_schedules(daily_job, monthly_job) -> list[dg.ScheduleDefinition]:
