@@ -151,6 +151,25 @@ def spark_fit_command(project: DbtProject, manifest: Path) -> list[str]:
     ]
 
 
+def _spark_dbt_step(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: BrokerWarehouse,
+    config: DbtVarsConfig,
+    project: DbtProject,
+    step: str,
+):
+    """One dbt step of the spark target, its artifacts in the run folder's `step`; a step
+    whose config carries a freshness run date (DbtBuildConfig) checks freshness first."""
+    args = [*dbt_build_args(config.segmentation_refit), *SPARK_DBT_ARGS]
+    target_path = _run_folder(context, project) / step
+    with _environment(warehouse.dbt_environment(project.project_dir)):
+        if isinstance(config, DbtBuildConfig):
+            _check_freshness(dbt, project, config, target_path)
+        invocation = dbt.cli(args, context=context, target_path=target_path)
+    yield from invocation.stream()
+
+
 def build_spark_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
     """The spark target's three steps: dbt before the fit, the fit command, dbt after it."""
 
@@ -167,12 +186,7 @@ def build_spark_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         config: DbtBuildConfig,
     ):
         """`dbt source freshness`, then `dbt build` of what the fit reads (on Spark)."""
-        args = [*dbt_build_args(config.segmentation_refit), *SPARK_DBT_ARGS]
-        target_path = _run_folder(context, project) / "before_fit"
-        with _environment(warehouse.dbt_environment(project.project_dir)):
-            _check_freshness(dbt, project, config, target_path)
-            invocation = dbt.cli(args, context=context, target_path=target_path)
-        yield from invocation.stream()
+        yield from _spark_dbt_step(context, dbt, warehouse, config, project, "before_fit")
 
     @dg.multi_asset(
         name=SPARK_FIT_NAME,
@@ -222,10 +236,6 @@ def build_spark_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         config: DbtVarsConfig,
     ):
         """`dbt build` of what reads the fits: scoring, diagnostics, business marts, history."""
-        args = [*dbt_build_args(config.segmentation_refit), *SPARK_DBT_ARGS]
-        target_path = _run_folder(context, project) / "after_fit"
-        with _environment(warehouse.dbt_environment(project.project_dir)):
-            invocation = dbt.cli(args, context=context, target_path=target_path)
-        yield from invocation.stream()
+        yield from _spark_dbt_step(context, dbt, warehouse, config, project, "after_fit")
 
     return [before_fit, segment_fits, after_fit]
