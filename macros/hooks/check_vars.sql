@@ -1,7 +1,8 @@
 {#
     Runs before every build (on-run-start), before anything is read: every var of
     dbt_project.yml is checked once for its type and range, and a bad one stops the run with
-    one message naming it (otherwise "abc" for lookback_days fails deep inside a test). A var
+    one message naming every bad var at once (otherwise "abc" for lookback_days fails deep
+    inside a test, and a user fixes one var per run). A var
     passed with --vars that the project does not know (a typo such as `k`) warns: dbt would
     ignore it silently.
     project_vars() is the list of dbt_project.yml's vars (tests/python/test_hostile_settings.py
@@ -26,8 +27,10 @@
     ]) }}
 {% endmacro %}
 
+{# The message for a bad var, "var <name> is <value>: <expected> (see ...)"; check_vars
+   collects them and stops the run once, naming every bad var. #}
 {% macro _bad_var(name, value, expected) %}
-    {{ exceptions.raise_compiler_error(
+    {{ return(
         "var " ~ name ~ " is " ~ (value | tojson if value is string else value)
         ~ ": " ~ expected ~ " (see its comment in dbt_project.yml)"
     ) }}
@@ -56,8 +59,9 @@
         or (integer and (number | float) != ((number | float) | round(0, 'floor')))
         or (low is not none and number < low)
         or (high is not none and number > high) %}
-        {% do broker_segments._bad_var(name, value, expected) %}
+        {{ return(broker_segments._bad_var(name, value, expected)) }}
     {% endif %}
+    {{ return(none) }}
 {% endmacro %}
 
 {% macro _check_date(name) %}
@@ -69,8 +73,9 @@
         {% set ok = broker_segments._parses_as_date(text) %}
     {% endif %}
     {% if not ok %}
-        {% do broker_segments._bad_var(name, value, "must be a date 'YYYY-MM-DD' or null") %}
+        {{ return(broker_segments._bad_var(name, value, "must be a date 'YYYY-MM-DD' or null")) }}
     {% endif %}
+    {{ return(none) }}
 {% endmacro %}
 
 {% macro _parses_as_date(text) %}
@@ -84,71 +89,80 @@
     {% set value = var(name) %}
     {% set text = (value | string | lower) if value is boolean else (value | string) %}
     {% if value is none or text not in choices %}
-        {% do broker_segments._bad_var(name, value, 'must be one of ' ~ choices | join(', ')) %}
+        {{ return(broker_segments._bad_var(name, value, 'must be one of ' ~ choices | join(', '))) }}
     {% endif %}
+    {{ return(none) }}
 {% endmacro %}
 
 {% macro check_vars() %}
     {% if execute %}
-        {% do broker_segments._check_number('max_quarantine_share', 0, 1) %}
-        {% do broker_segments._check_number('freshness_warn_after_days', 0, integer=true) %}
-        {% do broker_segments._check_number('freshness_error_after_days', broker_segments._as_number(var('freshness_warn_after_days')), integer=true) %}
+        {% set errors = [] %}
+        {% do errors.append(broker_segments._check_number('max_quarantine_share', 0, 1)) %}
+        {% do errors.append(broker_segments._check_number('freshness_warn_after_days', 0, integer=true)) %}
+        {% do errors.append(broker_segments._check_number('freshness_error_after_days', broker_segments._as_number(var('freshness_warn_after_days')), integer=true)) %}
         {% for name in ['freshness_run_date', 'reprocess_from_date', 'reprocess_to_date', 'as_of_date',
                         'migration_from_date', 'migration_to_date'] %}
-            {% do broker_segments._check_date(name) %}
+            {% do errors.append(broker_segments._check_date(name)) %}
         {% endfor %}
-        {% do broker_segments._check_number('raw_batch_rows', 1, integer=true) %}
-        {% do broker_segments._check_choice('test_full_history', ['true', 'false']) %}
-        {% do broker_segments._check_number('lookback_days', 1, integer=true) %}
-        {% do broker_segments._check_number('interest_margin_rate', 0, 1) %}
-        {% do broker_segments._check_number('min_open_trading_days', 0, integer=true) %}
-        {% do broker_segments._check_number('outlier_min_avg_daily_assets', 0) %}
-        {% do broker_segments._check_number('outlier_min_annual_trade_volume', 0) %}
-        {% do broker_segments._check_number('outlier_max_customer_contribution', 0) %}
-        {% do broker_segments._check_choice('segmentation_refit', ['auto', 'true', 'false']) %}
-        {% do broker_segments._check_number('scheme_a_n_factors', 1, 13, integer=true, optional=true) %}
-        {% do broker_segments._check_number('scheme_a_k', 2, integer=true) %}
-        {% do broker_segments._check_number('scheme_b_k', 2, integer=true) %}
-        {% do broker_segments._check_number('segmentation_n_init', 1, integer=true) %}
-        {% do broker_segments._check_number('segmentation_seed', 0, integer=true) %}
+        {% do errors.append(broker_segments._check_number('raw_batch_rows', 1, integer=true)) %}
+        {% do errors.append(broker_segments._check_choice('test_full_history', ['true', 'false'])) %}
+        {% do errors.append(broker_segments._check_number('lookback_days', 1, integer=true)) %}
+        {% do errors.append(broker_segments._check_number('interest_margin_rate', 0, 1)) %}
+        {% do errors.append(broker_segments._check_number('min_open_trading_days', 0, integer=true)) %}
+        {% do errors.append(broker_segments._check_number('outlier_min_avg_daily_assets', 0)) %}
+        {% do errors.append(broker_segments._check_number('outlier_min_annual_trade_volume', 0)) %}
+        {% do errors.append(broker_segments._check_number('outlier_max_customer_contribution', 0)) %}
+        {% do errors.append(broker_segments._check_choice('segmentation_refit', ['auto', 'true', 'false'])) %}
+        {% do errors.append(broker_segments._check_number('scheme_a_n_factors', 1, 13, integer=true, optional=true)) %}
+        {% do errors.append(broker_segments._check_number('scheme_a_k', 2, integer=true)) %}
+        {% do errors.append(broker_segments._check_number('scheme_b_k', 2, integer=true)) %}
+        {% do errors.append(broker_segments._check_number('segmentation_n_init', 1, integer=true)) %}
+        {% do errors.append(broker_segments._check_number('segmentation_seed', 0, integer=true)) %}
         {% set k_range = var('segmentation_k_range') %}
         {% if k_range is none or (k_range is string and not modules.re.fullmatch('\s*\d+\s*(\.\.|-|:)\s*\d+\s*|\s*\d+(\s*,\s*\d+)*\s*', k_range)) %}
-            {% do broker_segments._bad_var('segmentation_k_range', k_range, "must look like '2..10' or '2,3,4'") %}
+            {% do errors.append(broker_segments._bad_var('segmentation_k_range', k_range, "must look like '2..10' or '2,3,4'")) %}
         {% endif %}
-        {% do broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true) %}
-        {% do broker_segments._check_number('segmentation_stability_resamples', 0, integer=true) %}
-        {% do broker_segments._check_choice('new_customer_annualise', ['true', 'false']) %}
+        {% do errors.append(broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true)) %}
+        {% do errors.append(broker_segments._check_number('segmentation_stability_resamples', 0, integer=true)) %}
+        {% do errors.append(broker_segments._check_choice('new_customer_annualise', ['true', 'false'])) %}
         {% set unmeasured = var('new_customer_unmeasured_inputs') %}
         {% if unmeasured is string or unmeasured is not iterable or unmeasured is mapping
             or (unmeasured | reject('in', broker_segments.indicator_columns()) | list) %}
-            {% do broker_segments._bad_var('new_customer_unmeasured_inputs', unmeasured,
-                'must be a list of indicators of indicator_columns(), e.g. [account_age_years]') %}
+            {% do errors.append(broker_segments._bad_var('new_customer_unmeasured_inputs', unmeasured,
+                'must be a list of indicators of indicator_columns(), e.g. [account_age_years]')) %}
         {% endif %}
-        {% do broker_segments._check_choice('new_customer_placement', ['twins', 'nearest_centre']) %}
+        {% do errors.append(broker_segments._check_choice('new_customer_placement', ['twins', 'nearest_centre'])) %}
         {% set twin_inputs = var('new_customer_twin_inputs') %}
         {% if twin_inputs is string or twin_inputs is not iterable or twin_inputs is mapping
             or not twin_inputs
             or (twin_inputs | reject('in', broker_segments.twin_input_columns()) | list)
             or (twin_inputs | unique | list | length) != (twin_inputs | length) %}
-            {% do broker_segments._bad_var('new_customer_twin_inputs', twin_inputs,
-                'must be a non-empty list of distinct indicators of twin_input_columns(), e.g. [annual_commission, trade_count]') %}
+            {% do errors.append(broker_segments._bad_var('new_customer_twin_inputs', twin_inputs,
+                'must be a non-empty list of distinct indicators of twin_input_columns(), e.g. [annual_commission, trade_count]')) %}
         {% endif %}
-        {% do broker_segments._check_choice('new_customer_twin_priors', ['equal', 'size']) %}
-        {% do broker_segments._check_choice('segmentation_priors', ['equal', 'size']) %}
-        {% do broker_segments._check_number('drift_psi_warn', 0) %}
-        {% do broker_segments._check_number('drift_psi_refit', 0) %}
+        {% do errors.append(broker_segments._check_choice('new_customer_twin_priors', ['equal', 'size'])) %}
+        {% do errors.append(broker_segments._check_choice('segmentation_priors', ['equal', 'size'])) %}
+        {% do errors.append(broker_segments._check_number('drift_psi_warn', 0)) %}
+        {% do errors.append(broker_segments._check_number('drift_psi_refit', 0)) %}
         {% set psi_warn = broker_segments._as_number(var('drift_psi_warn')) %}
         {% set psi_refit = broker_segments._as_number(var('drift_psi_refit')) %}
-        {% if not (0 < psi_warn < psi_refit) %}
-            {% do broker_segments._bad_var('drift_psi_warn', var('drift_psi_warn'),
-                'must be above 0 and below drift_psi_refit (' ~ var('drift_psi_refit') ~ ')') %}
+        {% if psi_warn is not none and psi_refit is not none and not (0 < psi_warn < psi_refit) %}
+            {% do errors.append(broker_segments._bad_var('drift_psi_warn', var('drift_psi_warn'),
+                'must be above 0 and below drift_psi_refit (' ~ var('drift_psi_refit') ~ ')')) %}
         {% endif %}
         {% set min_share = broker_segments._as_number(var('drift_psi_min_share')) %}
         {% if min_share is none or not (0 < min_share < 1) %}
-            {% do broker_segments._bad_var('drift_psi_min_share', var('drift_psi_min_share'),
-                'must be a number above 0 and below 1') %}
+            {% do errors.append(broker_segments._bad_var('drift_psi_min_share', var('drift_psi_min_share'),
+                'must be a number above 0 and below 1')) %}
         {% endif %}
-        {% do broker_segments._check_choice('points_scheme', ['A', 'B']) %}
+        {% do errors.append(broker_segments._check_choice('points_scheme', ['A', 'B'])) %}
+        {% set errors = errors | reject('none') | list %}
+        {% if errors %}
+            {{ exceptions.raise_compiler_error(
+                (errors | length) ~ " bad var" ~ ('s' if errors | length > 1 else '') ~ ":\n  "
+                ~ errors | join('\n  ')
+            ) }}
+        {% endif %}
 
         {% set given = invocation_args_dict.get('vars') or {} %}
         {% if given is string %}{% set given = fromyaml(given) or {} %}{% endif %}

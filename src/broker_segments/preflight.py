@@ -36,7 +36,7 @@ def check_warehouse_free(path: Path) -> None:
         holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(error))
         who = f"process {holder.group(2)} ({holder.group(1)})" if holder else "another process"
         raise WarehouseInUseError(
-            f"The warehouse {path} is in use by {who}: another build is probably still "
+            f"The warehouse {path.absolute()} is in use by {who}: another build is probably still "
             f"running. Wait for it to finish (or stop it), then run again."
         ) from None
 

@@ -199,43 +199,47 @@ def test_a_failed_quality_gate_leaves_the_published_marts(small_build, small_cop
 # ---------------------------------------------------------------- messages
 
 
-@pytest.mark.parametrize(
-    ("dbt_vars", "message"),
-    [
-        ({"lookback_days": "abc"}, 'var lookback_days is "abc": must be an integer >= 1'),
-        ({"interest_margin_rate": "abc"}, 'var interest_margin_rate is "abc": must be a number'),
-        ({"points_scheme": "C"}, 'var points_scheme is "C": must be one of A, B'),
-        ({"as_of_date": "2025-02-30"}, 'var as_of_date is "2025-02-30": must be a date'),
-        ({"scheme_a_k": 1}, "var scheme_a_k is 1: must be an integer >= 2"),
-        (
-            {"new_customer_unmeasured_inputs": ["tenure"]},
-            "var new_customer_unmeasured_inputs is ['tenure']: must be a list of indicators",
-        ),
-        (
-            {"new_customer_placement": "fisher"},
-            'var new_customer_placement is "fisher": must be one of twins, nearest_centre',
-        ),
-        (
-            {"new_customer_twin_inputs": ["account_age_years"]},
-            "var new_customer_twin_inputs is ['account_age_years']: must be a non-empty list",
-        ),
-        (
-            {"new_customer_twin_priors": "uniform"},
-            'var new_customer_twin_priors is "uniform": must be one of equal, size',
-        ),
-        (
-            {"drift_psi_warn": 0.3},
-            "var drift_psi_warn is 0.3: must be above 0 and below drift_psi_refit (0.25)",
-        ),
-        ({"drift_psi_min_share": 0}, "var drift_psi_min_share is 0: must be a number above 0"),
-    ],
-)
-def test_a_bad_var_stops_the_run_at_the_start_naming_it(small_build, tmp_path, dbt_vars, message):
+# Every kind of bad var, one per var: check_vars names them all in one run.
+BAD_VARS = [
+    ({"lookback_days": "abc"}, 'var lookback_days is "abc": must be an integer >= 1'),
+    ({"interest_margin_rate": "abc"}, 'var interest_margin_rate is "abc": must be a number'),
+    ({"points_scheme": "C"}, 'var points_scheme is "C": must be one of A, B'),
+    ({"as_of_date": "2025-02-30"}, 'var as_of_date is "2025-02-30": must be a date'),
+    ({"scheme_a_k": 1}, "var scheme_a_k is 1: must be an integer >= 2"),
+    (
+        {"new_customer_unmeasured_inputs": ["tenure"]},
+        "var new_customer_unmeasured_inputs is ['tenure']: must be a list of indicators",
+    ),
+    (
+        {"new_customer_placement": "fisher"},
+        'var new_customer_placement is "fisher": must be one of twins, nearest_centre',
+    ),
+    (
+        {"new_customer_twin_inputs": ["account_age_years"]},
+        "var new_customer_twin_inputs is ['account_age_years']: must be a non-empty list",
+    ),
+    (
+        {"new_customer_twin_priors": "uniform"},
+        'var new_customer_twin_priors is "uniform": must be one of equal, size',
+    ),
+    (
+        {"drift_psi_warn": 0.3},
+        "var drift_psi_warn is 0.3: must be above 0 and below drift_psi_refit (0.25)",
+    ),
+    ({"drift_psi_min_share": 0}, "var drift_psi_min_share is 0: must be a number above 0"),
+]
+
+
+def test_bad_vars_stop_the_run_at_the_start_naming_every_one(small_build, tmp_path):
+    dbt_vars = {name: value for given, _ in BAD_VARS for name, value in given.items()}
+    assert len(dbt_vars) == len(BAD_VARS), "one bad value per var"
     result = run_dbt(
         ["build"], small_build.raw_dir, tmp_path / "warehouse.duckdb", tmp_path, dbt_vars
     )
     assert result.returncode != 0
-    assert message in result.stdout
+    assert f"{len(BAD_VARS)} bad vars:" in result.stdout
+    for _, message in BAD_VARS:
+        assert message in result.stdout
     assert "on-run-start" in result.stdout
     assert (
         not (tmp_path / "warehouse.duckdb").exists()
