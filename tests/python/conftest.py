@@ -6,6 +6,7 @@ warehouse file, target and log folders, so tests never touch a user's warehouse.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from filelock import FileLock
 
 from broker_segments.datagen import generate
 from broker_segments.project import INDICATOR_NAMES
@@ -52,35 +54,89 @@ class Build:
         return json.loads((self.raw_dir / "_generator" / "summary.json").read_text())
 
 
+# dbt parses the project on every call (~10 s). With partial parsing it reuses the manifest it
+# saved in the target folder when the --vars and the profile are the same and re-reads only
+# changed files (the sources' file, when BROKER_RAW_DIR differs). Every call here has its own
+# target folder, so the saved manifests are kept for the whole run (in the pytest folder the
+# xdist workers share), one per --vars and warehouse file name; the warehouse is given
+# relative to its folder (dbt runs there) so that its path, part of the profile, is the same
+# for every test.
+PARSE_CACHE: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache(tmp_path_factory, worker_id) -> Path:
+    root = tmp_path_factory.getbasetemp()
+    folder = (root if worker_id == "master" else root.parent) / "dbt-parse"
+    folder.mkdir(exist_ok=True)
+    PARSE_CACHE[:] = [folder]
+    return folder
+
+
+def _parse_cache_file(duckdb_path: Path, dbt_vars: dict | None) -> Path:
+    key = json.dumps([duckdb_path.name, dbt_vars or {}], sort_keys=True, default=str)
+    return PARSE_CACHE[0] / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
+
+
 def run_dbt(
     args: list[str],
     raw_dir: Path,
     duckdb_path: Path,
     work_dir: Path,
     dbt_vars: dict | None = None,
+    *,
+    unit_tests: bool = False,
+    data_tests: bool = True,
 ) -> subprocess.CompletedProcess:
-    """Run a dbt command on the project against raw_dir and duckdb_path; never raises."""
+    """Run a dbt command on the project against raw_dir and duckdb_path; never raises.
+
+    A build skips the dbt unit tests (SQL logic on hand-made rows, the same for every data
+    set) unless unit_tests: the session's clean build runs them. data_tests=False builds the
+    models and seeds alone, for a test whose subject is the models' output (a third of a
+    build's time is its ~400 data tests).
+    """
+    duckdb_path = Path(duckdb_path).absolute()
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    work_dir = Path(work_dir).absolute()
     env = {
         **os.environ,
-        "BROKER_RAW_DIR": str(raw_dir),
-        "BROKER_DUCKDB_PATH": str(duckdb_path),
+        "BROKER_RAW_DIR": str(Path(raw_dir).absolute()),
+        "BROKER_DUCKDB_PATH": duckdb_path.name,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    target = work_dir / "target"
     command = [
         DBT,
         *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
         "--target",
         "ci",
         "--target-path",
-        str(work_dir / "target"),
+        str(target),
         "--log-path",
         str(work_dir / "logs"),
     ]
+    excluded = [*([] if unit_tests else ["unit_test"]), *([] if data_tests else ["test"])]
+    if args[0] == "build" and excluded:
+        command += ["--exclude-resource-type", *excluded]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    return subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    cached = _parse_cache_file(duckdb_path, dbt_vars) if PARSE_CACHE else None
+    saved = target / "partial_parse.msgpack"
+    if cached and cached.exists() and not saved.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(cached, saved)
+    result = subprocess.run(
+        command, cwd=duckdb_path.parent, env=env, capture_output=True, text=True, check=False
     )
+    if cached and saved.exists() and not cached.exists():
+        partial = cached.with_suffix(f".{os.getpid()}")
+        shutil.copy(saved, partial)
+        partial.replace(cached)
+    return result
 
 
 def build(
@@ -90,11 +146,12 @@ def build(
     seed: int = 7,
     defects: bool = False,
     dbt_vars: dict | None = None,
+    unit_tests: bool = False,
 ) -> Build:
     raw_dir = tmp_root / "raw"
     generate(raw_dir, customers=customers, seed=seed, defects=defects)
     duckdb_path = tmp_root / "warehouse.duckdb"
-    result = run_dbt(["build"], raw_dir, duckdb_path, tmp_root, dbt_vars)
+    result = run_dbt(["build"], raw_dir, duckdb_path, tmp_root, dbt_vars, unit_tests=unit_tests)
     return Build(raw_dir, duckdb_path, tmp_root, result)
 
 
@@ -102,19 +159,39 @@ def assert_dbt_ok(result: subprocess.CompletedProcess) -> None:
     assert result.returncode == 0, f"dbt failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
 
 
+def shared_build(tmp_path_factory, worker_id: str, name: str, **kwargs) -> Build:
+    """build(**kwargs) made once per test run: the xdist workers share it, read-only (a test
+    that writes works on a copy, warehouse_copy)."""
+    if worker_id == "master":
+        return build(tmp_path_factory.mktemp(name), **kwargs)
+    root = tmp_path_factory.getbasetemp().parent / name
+    outcome = root / "dbt_result.json"
+    with FileLock(f"{root}.lock"):
+        if outcome.exists():
+            result = subprocess.CompletedProcess(**json.loads(outcome.read_text()))
+            return Build(root / "raw", root / "warehouse.duckdb", root, result)
+        root.mkdir()
+        built = build(root, **kwargs)
+        fields = ("args", "returncode", "stdout", "stderr")
+        outcome.write_text(json.dumps({field: getattr(built.result, field) for field in fields}))
+        return built
+
+
 @pytest.fixture(scope="session")
-def clean_build(tmp_path_factory) -> Build:
-    """Demo data without defects, built with every model and test."""
-    built = build(tmp_path_factory.mktemp("clean"))
+def clean_build(tmp_path_factory, worker_id) -> Build:
+    """Demo data without defects, built with every model and test (and the dbt unit tests)."""
+    built = shared_build(tmp_path_factory, worker_id, "clean", unit_tests=True)
     assert_dbt_ok(built.result)
     return built
 
 
 @pytest.fixture(scope="session")
-def defects_build(tmp_path_factory) -> Build:
+def defects_build(tmp_path_factory, worker_id) -> Build:
     """Demo data with every kind of bad row, built with a quarantine limit that tolerates them."""
-    built = build(
-        tmp_path_factory.mktemp("defects"),
+    built = shared_build(
+        tmp_path_factory,
+        worker_id,
+        "defects",
         seed=11,
         defects=True,
         dbt_vars={"max_quarantine_share": 0.2},

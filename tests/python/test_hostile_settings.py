@@ -74,9 +74,8 @@ def test_a_k_the_catalogue_cannot_name_is_not_stored_and_a_refit_supersedes(
     stored = set(
         query(small_copy, "select distinct model_id from segmentation_fit_scheme_a")["model_id"]
     )
-    bad = run_dbt(
-        ["build"], raw, small_copy, tmp_path, {"scheme_a_k": 7, "segmentation_refit": True}
-    )
+    fit_a = ["run", "--select", "segmentation_fit_scheme_a"]
+    bad = run_dbt(fit_a, raw, small_copy, tmp_path, {"scheme_a_k": 7, "segmentation_refit": True})
     assert bad.returncode != 0
     assert "var scheme_a_k is 7" in bad.stdout and "seeds/segment_catalogue.csv" in bad.stdout
     after = set(
@@ -98,13 +97,7 @@ def test_a_k_the_catalogue_cannot_name_is_not_stored_and_a_refit_supersedes(
     assert current_model(small_copy, "B") == f"{first}-1"
 
     # A changed fit setting without a refit warns that it is ignored.
-    ignored = run_dbt(
-        ["run", "--select", "segmentation_fit_scheme_a"],
-        raw,
-        small_copy,
-        tmp_path,
-        {"scheme_a_k": 5},
-    )
+    ignored = run_dbt(fit_a, raw, small_copy, tmp_path, {"scheme_a_k": 5})
     assert_dbt_ok(ignored)
     assert "WARNING: scheme A: var scheme_a_k (6 -> 5) changed" in output(ignored)
 

@@ -111,12 +111,15 @@ def test_every_clean_row_is_kept(defects_build, table):
     assert kept_twice == 0
 
 
-def test_quarantine_share_above_the_limit_fails(defects_build):
+def test_quarantine_share_above_the_limit_fails(defects_build, tmp_path):
+    # On a copy: the session's build is shared, read-only, by the test workers.
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(defects_build.duckdb_path, warehouse)
     result = run_dbt(
         ["test", "--select", "raw_rows_quarantined_within_limit"],
         defects_build.raw_dir,
-        defects_build.duckdb_path,
-        defects_build.work_dir / "share",
+        warehouse,
+        tmp_path,
         dbt_vars={"max_quarantine_share": 0.0001},
     )
     assert result.returncode != 0
