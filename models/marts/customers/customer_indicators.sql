@@ -110,7 +110,8 @@ derived_indicators as (
                 then cast(annual_trade_volume as double) / avg_daily_assets
         end as annual_turnover,
         -- A customer who opens after as_of_date counts as opened on it: tenure and recency 0.
-        greatest({{ dbt.datediff('open_date', 'as_of_date', 'day') }}, 0) / 365.25
+        -- as double: Spark divides an integer by a decimal to 6 decimal places
+        cast(greatest({{ dbt.datediff('open_date', 'as_of_date', 'day') }}, 0) as double) / 365.25
             as account_age_years,
         greatest(
             {{ dbt.datediff('coalesce(last_trade_date, open_date)', 'as_of_date', 'day') }}, 0

@@ -54,10 +54,9 @@ twins as (
 
     select
         customer_id,
-        1 + cast(
-            ('0x' || substr(md5(customer_id || ':' || '{{ var("segmentation_seed") }}'), 1, 8))
-            as bigint
-        ) % {{ [min_days - 1, 1] | max }} as twin_open_trading_days
+        1 + {{ hex_to_bigint(
+            "substr(md5(customer_id || ':' || '" ~ var("segmentation_seed") ~ "'), 1, 8)"
+        ) }} % {{ [min_days - 1, 1] | max }} as twin_open_trading_days
     from indicators
     where is_in_fitting_sample and {{ min_days }} > 1
 

@@ -1,0 +1,168 @@
+"""The same project on Spark gives the same numbers as on DuckDB.
+
+One generated export with defects is built twice: with dbt on the embedded DuckDB (the ci
+target) and with `make build TARGET=spark` (a local SparkSession, tables as Parquet in a
+throwaway warehouse folder, the fit as the package's command between the two dbt steps).
+The published tables are compared: cents exact, doubles to 1e-9, the same quarantined rows
+and reconciliation, and the same segment for every customer in both schemes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import PROJECT_DIR, assert_dbt_ok, run_dbt
+
+from broker_segments.datagen import generate
+
+CUSTOMERS = 300
+DBT_VARS = {"max_quarantine_share": 0.2}
+KEYS = {
+    "customer_indicators": ["customer_id"],
+    "raw_data_reconciliation": ["table_name"],
+    "quarantined_rows": ["table_name", "record_key", "quarantine_reason"],
+    "customer_segments": ["customer_id", "scheme"],
+}
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory) -> tuple[Path, Path]:
+    """(the DuckDB warehouse file, the Spark warehouse folder), built from one export."""
+    root = tmp_path_factory.mktemp("parity")
+    raw = root / "raw"
+    generate(raw, customers=CUSTOMERS, seed=5, defects=True)
+
+    duckdb_path = root / "duckdb" / "warehouse.duckdb"
+    assert_dbt_ok(run_dbt(["build"], raw, duckdb_path, root / "duckdb", DBT_VARS, data_tests=False))
+
+    spark_warehouse = root / "spark-warehouse"
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "build",
+            "TARGET=spark",
+            f"VENV={Path(sys.executable).parents[1]}",
+            f"DBT_VARS={json.dumps(DBT_VARS)}",
+            # the models alone: their output is compared (the data tests run on DuckDB)
+            "SPARK_BUILD_ARGS=--exclude-resource-type test",
+        ],
+        cwd=PROJECT_DIR,
+        env={
+            **os.environ,
+            "BROKER_RAW_DIR": str(raw),
+            "BROKER_SPARK_WAREHOUSE": str(spark_warehouse),
+            "BROKER_SPARK_DRIVER_MEMORY": "2g",
+            "DBT_TARGET_PATH": str(root / "spark-target"),
+            "DBT_LOG_PATH": str(root / "spark-logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+    return duckdb_path, spark_warehouse / "broker_segments.db"
+
+
+def on_duckdb(path: Path, table: str) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(f"select * from {table}").df()
+
+
+def on_spark(folder: Path, table: str) -> pd.DataFrame:
+    """A Spark table's Parquet files (and its partition folders), read with DuckDB."""
+    files = folder / table
+    assert files.is_dir(), f"Spark wrote no table {table} in {folder}"
+    with duckdb.connect() as con:
+        return con.sql(
+            f"select * from read_parquet('{files}/**/*.parquet', hive_partitioning = true)"
+        ).df()
+
+
+def assert_same_table(duck: pd.DataFrame, spark: pd.DataFrame, keys: list[str]) -> None:
+    """The same rows and columns: doubles to 1e-9, everything else (decimals, text, dates,
+    flags) exactly."""
+    assert sorted(spark.columns) == sorted(duck.columns)
+    assert len(spark) == len(duck)
+    # keys first, then every column: a key a quarantined duplicate shares is not unique
+    order = [*keys, *(column for column in duck.columns if column not in keys)]
+    duck = duck.sort_values(order, key=as_text, ignore_index=True)
+    spark = spark[duck.columns].sort_values(order, key=as_text, ignore_index=True)
+    for column in duck.columns:
+        left, right = duck[column], spark[column]
+        if pd.api.types.is_float_dtype(left) or pd.api.types.is_float_dtype(right):
+            assert np.allclose(
+                left.astype(float), right.astype(float), rtol=1e-9, atol=1e-9, equal_nan=True
+            ), column
+        else:
+            assert [normal(value) for value in left] == [normal(value) for value in right], column
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """A column's values as comparable text, for sorting (doubles rounded to the tolerance)."""
+    if pd.api.types.is_float_dtype(column):
+        return column.round(6).astype(str)
+    return column.map(normal).astype(str)
+
+
+def canonical_json(text: str | None) -> str | None:
+    """A JSON object as text with its keys sorted (the engines write them in their order)."""
+    return None if text is None else json.dumps(json.loads(text), sort_keys=True)
+
+
+def normal(value):
+    """One form for a value both engines hold: a number as its exact decimal, a date or
+    timestamp as its text, a missing value as None."""
+    if value is None or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer, Decimal)):
+        return Decimal(int(value)) if not isinstance(value, Decimal) else value.normalize()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+@pytest.mark.parametrize("table", ["customer_indicators", "raw_data_reconciliation"])
+def test_the_table_is_the_same_on_both_engines(engines, table):
+    duckdb_path, spark = engines
+    assert_same_table(on_duckdb(duckdb_path, table), on_spark(spark, table), KEYS[table])
+
+
+def test_the_same_rows_are_quarantined_for_the_same_reasons(engines):
+    duckdb_path, spark = engines
+    duck, spark_rows = (
+        frame.assign(
+            # the raw record as JSON text: the same fields and values, in either engine's form
+            raw_record=frame["raw_record"].map(canonical_json),
+            # the file as the engine names it (a path, or a file: URI)
+            source_file=frame["source_file"].map(lambda text: Path(text.split(":", 1)[-1]).name),
+        )
+        for frame in (
+            on_duckdb(duckdb_path, "quarantined_rows"),
+            on_spark(spark, "quarantined_rows"),
+        )
+    )
+    assert len(duck) > 0
+    assert_same_table(duck, spark_rows, KEYS["quarantined_rows"])
+
+
+def test_every_customer_gets_the_same_segment(engines):
+    duckdb_path, spark = engines
+    keys = KEYS["customer_segments"]
+    columns = [*keys, "segment_code", "assignment_method"]
+    duck = on_duckdb(duckdb_path, "customer_segments")[columns]
+    spark_segments = on_spark(spark, "customer_segments")[columns]
+    assert set(duck["scheme"]) == {"A", "B"}
+    assert_same_table(duck, spark_segments, keys)
