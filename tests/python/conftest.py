@@ -206,3 +206,24 @@ def warehouse_copy(clean_build, tmp_path) -> Path:
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(clean_build.duckdb_path, path)
     return path
+
+
+# The slowest files first. With --dist loadfile each worker takes the next file when it is
+# done, so a long file taken last (the Spark parity test builds on both engines, ~7 minutes)
+# would leave the other worker idle at the end.
+SLOW_FILES_FIRST = (
+    "test_spark_parity.py",
+    "test_hostile_exports.py",
+    "test_hostile_settings.py",
+    "test_orchestration.py",
+    "test_window_incremental.py",
+    "test_selections.py",
+    "test_daily_operation.py",
+    "test_raw_data_quality.py",
+    "test_segmentation_new_customers.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES_FIRST)))
