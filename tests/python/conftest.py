@@ -54,13 +54,15 @@ class Build:
         return json.loads((self.raw_dir / "_generator" / "summary.json").read_text())
 
 
-# dbt parses the project on every call (~10 s). With partial parsing it reuses the manifest it
-# saved in the target folder when the --vars and the profile are the same and re-reads only
-# changed files (the sources' file, when BROKER_RAW_DIR differs). Every call here has its own
-# target folder, so the saved manifests are kept for the whole run (in the pytest folder the
-# xdist workers share), one per --vars and warehouse file name; the warehouse is given
-# relative to its folder (dbt runs there) so that its path, part of the profile, is the same
-# for every test.
+# dbt parses the project on every call (~15 s here). With partial parsing it reuses the
+# manifest it saved in the target folder when the --vars and the profile are the same and
+# re-reads only changed files; the sources' file names the raw folder (BROKER_RAW_DIR), and
+# re-reading it re-parses most of the project (~10 s). Every call here has its own target
+# folder, so the saved manifests are kept for the whole run (in the pytest folder the xdist
+# workers share), one per --vars, warehouse file name and raw folder; a call with a new raw
+# folder starts from one of another raw folder. The warehouse is given relative to its folder
+# (dbt runs there) so that its path, part of the profile, is the same for every test; tests
+# that each break an export of their own write it at one path (worker_export_dir).
 PARSE_CACHE: list[Path] = []
 
 
@@ -73,9 +75,26 @@ def parse_cache(tmp_path_factory, worker_id) -> Path:
     return folder
 
 
-def _parse_cache_file(duckdb_path: Path, dbt_vars: dict | None) -> Path:
-    key = json.dumps([duckdb_path.name, dbt_vars or {}], sort_keys=True, default=str)
-    return PARSE_CACHE[0] / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
+def _digest(value) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _parse_cache_files(duckdb_path: Path, raw_dir: Path, dbt_vars: dict | None) -> list[Path]:
+    """The saved manifests to start from, the one of this raw folder first."""
+    prefix = _digest([duckdb_path.name, dbt_vars or {}])
+    exact = PARSE_CACHE[0] / f"{prefix}-{_digest(str(raw_dir))}.msgpack"
+    return [exact, *sorted(PARSE_CACHE[0].glob(f"{prefix}-*.msgpack"))]
+
+
+def worker_export_dir(tmp_path_factory) -> Path:
+    """One raw folder per xdist worker for the tests that each write an export of their own
+    (emptied here): dbt then finds the manifest it parsed for the previous test."""
+    folder = tmp_path_factory.getbasetemp() / "export" / "raw"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.parent.mkdir(exist_ok=True)
+    return folder
 
 
 def run_dbt(
@@ -96,11 +115,12 @@ def run_dbt(
     build's time is its ~400 data tests).
     """
     duckdb_path = Path(duckdb_path).absolute()
+    raw_dir = Path(raw_dir).absolute()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     work_dir = Path(work_dir).absolute()
     env = {
         **os.environ,
-        "BROKER_RAW_DIR": str(Path(raw_dir).absolute()),
+        "BROKER_RAW_DIR": str(raw_dir),
         "BROKER_DUCKDB_PATH": duckdb_path.name,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -124,18 +144,19 @@ def run_dbt(
         command += ["--exclude-resource-type", *excluded]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    cached = _parse_cache_file(duckdb_path, dbt_vars) if PARSE_CACHE else None
+    cached = _parse_cache_files(duckdb_path, raw_dir, dbt_vars) if PARSE_CACHE else []
     saved = target / "partial_parse.msgpack"
-    if cached and cached.exists() and not saved.exists():
+    start = next((file for file in cached if file.exists()), None)
+    if start and not saved.exists():
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(cached, saved)
+        shutil.copy(start, saved)
     result = subprocess.run(
         command, cwd=duckdb_path.parent, env=env, capture_output=True, text=True, check=False
     )
-    if cached and saved.exists() and not cached.exists():
-        partial = cached.with_suffix(f".{os.getpid()}")
+    if cached and saved.exists() and not cached[0].exists():
+        partial = cached[0].with_suffix(f".{os.getpid()}")
         shutil.copy(saved, partial)
-        partial.replace(cached)
+        partial.replace(cached[0])
     return result
 
 

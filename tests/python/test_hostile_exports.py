@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import assert_dbt_ok, run_dbt
+from conftest import assert_dbt_ok, run_dbt, worker_export_dir
 
 from broker_segments.datagen import generate
 
@@ -96,10 +96,18 @@ class Export:
         return reconciliation
 
 
-@pytest.fixture()
-def export(tmp_path) -> Export:
-    raw_dir = tmp_path / "raw"
+@pytest.fixture(scope="module")
+def generated_export(tmp_path_factory) -> Path:
+    raw_dir = tmp_path_factory.mktemp("generated") / "raw"
     generate(raw_dir, customers=CUSTOMERS, seed=3, defects=False)
+    return raw_dir
+
+
+@pytest.fixture()
+def export(generated_export, tmp_path_factory, tmp_path) -> Export:
+    """A fresh copy of the generated export, for the test to break."""
+    raw_dir = worker_export_dir(tmp_path_factory)
+    shutil.copytree(generated_export, raw_dir)
     return Export(raw_dir, tmp_path)
 
 
@@ -464,9 +472,9 @@ def batch_count(stdout: str, model: str) -> int:
     return int(counts[-1][1])
 
 
-def test_date_batches_validate_exactly_as_one_batch(tmp_path):
+def test_date_batches_validate_exactly_as_one_batch(tmp_path_factory, tmp_path):
     """Many date batches give the rows, verdicts, copies and lineage of a single batch."""
-    raw_dir = tmp_path / "raw"
+    raw_dir = worker_export_dir(tmp_path_factory)
     generate(raw_dir, customers=CUSTOMERS, seed=5, defects=True)
     one, many = Export(raw_dir, tmp_path / "one"), Export(raw_dir, tmp_path / "many")
     result = one.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": 10**9})
