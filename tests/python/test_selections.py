@@ -37,7 +37,10 @@ def small_raw_dir(tmp_path_factory):
 
 
 # A selector that runs after another one (the spark target's second step) is built after it.
-BUILT_AFTER = {"spark_after_fit": "spark_before_fit"}
+BUILT_AFTER = {
+    "spark_after_fit": "spark_before_fit",
+    "spark_scoring_after_fit": "spark_before_fit",
+}
 
 
 def build_on_empty_warehouse(args, raw_dir, tmp_path):

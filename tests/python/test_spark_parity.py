@@ -34,6 +34,17 @@ KEYS = {
 }
 
 
+# The published tables and what they read: on Spark the parity build runs the steps of
+# `make build TARGET=spark` (test_make_build_runs_the_spark_steps_in_order) with the
+# after-fit selector narrowed to them, and the models alone (the data tests run on DuckDB).
+PUBLISHED = ["--select", "+customer_segments", "+quarantined_rows", "+raw_data_reconciliation"]
+SPARK_STEPS = [
+    ["dbt", "build", "--selector", "spark_before_fit"],
+    ["python", "-m", "broker_segments.spark_fit"],
+    ["dbt", "build", "--selector", "spark_scoring_after_fit"],
+]
+
+
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory) -> tuple[Path, Path]:
     """(the DuckDB warehouse file, the Spark warehouse folder), built from one export."""
@@ -42,36 +53,57 @@ def engines(tmp_path_factory) -> tuple[Path, Path]:
     generate(raw, customers=CUSTOMERS, seed=5, defects=True)
 
     duckdb_path = root / "duckdb" / "warehouse.duckdb"
-    assert_dbt_ok(run_dbt(["build"], raw, duckdb_path, root / "duckdb", DBT_VARS, data_tests=False))
+    built = run_dbt(
+        ["build", *PUBLISHED], raw, duckdb_path, root / "duckdb", DBT_VARS, data_tests=False
+    )
+    assert_dbt_ok(built)
 
     spark_warehouse = root / "spark-warehouse"
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "build",
-            "TARGET=spark",
-            f"VENV={Path(sys.executable).parents[1]}",
-            f"DBT_VARS={json.dumps(DBT_VARS)}",
-            # the models alone: their output is compared (the data tests run on DuckDB)
-            "SPARK_BUILD_ARGS=--exclude-resource-type test",
-        ],
+    env = {
+        **os.environ,
+        "BROKER_RAW_DIR": str(raw),
+        "BROKER_SPARK_WAREHOUSE": str(spark_warehouse),
+        "BROKER_SPARK_DRIVER_MEMORY": "2g",
+        "DBT_TARGET_PATH": str(root / "spark-target"),
+        "DBT_LOG_PATH": str(root / "spark-logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    bin_dir = Path(sys.executable).parent
+    for program, *args in SPARK_STEPS:
+        command = [str(bin_dir / program), *args, "--target", "spark"]
+        if program == "dbt":
+            command += ["--exclude-resource-type", "test", "unit_test"]
+            command += ["--vars", json.dumps(DBT_VARS)]
+        result = subprocess.run(
+            command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, (
+            f"{command}\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+        )
+    return duckdb_path, spark_warehouse / "broker_segments.db"
+
+
+def test_make_build_runs_the_spark_steps_in_order():
+    """`make build TARGET=spark` (here as make prints it, not run): freshness, then the steps
+    the parity build runs, with the full after-fit selection."""
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-n", "build", "TARGET=spark", "DBT_VARS={a: 1}"],
         cwd=PROJECT_DIR,
-        env={
-            **os.environ,
-            "BROKER_RAW_DIR": str(raw),
-            "BROKER_SPARK_WAREHOUSE": str(spark_warehouse),
-            "BROKER_SPARK_DRIVER_MEMORY": "2g",
-            "DBT_TARGET_PATH": str(root / "spark-target"),
-            "DBT_LOG_PATH": str(root / "spark-logs"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        },
         capture_output=True,
         text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
-    return duckdb_path, spark_warehouse / "broker_segments.db"
+        check=True,
+    ).stdout
+    steps = [line for line in printed.splitlines() if "dbt " in line or "spark_fit" in line]
+    expected = [
+        "source freshness",
+        "spark_before_fit",
+        "broker_segments.spark_fit",
+        "spark_after_fit",
+    ]
+    assert len(steps) == len(expected), printed
+    for line, step in zip(steps, expected, strict=True):
+        assert step in line and "--target spark" in line, printed
+    assert all("--vars '{a: 1}'" in line for line in steps if "dbt " in line), printed
 
 
 def on_duckdb(path: Path, table: str) -> pd.DataFrame:
