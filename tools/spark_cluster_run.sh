@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The distributed Spark run of docs/benchmarks.md: a Spark standalone master and two workers on
+# this machine (loopback only, from the pyspark package), the spark target pointed at them, and
+# the pipeline of `make build TARGET=spark` on SIZE generated customers, each step timed.
+#
+#   tools/spark_cluster_run.sh [SIZE]      # default 1000000; run from the project root
+#
+# Data, warehouse, logs and the per-step times go to data/bench/spark-SIZE/ (times.tsv,
+# <step>.out, and each dbt step's run_results.json). Development tooling: not installed.
+set -euo pipefail
+
+SIZE=${1:-1000000}
+WORKERS=${SPARK_BENCH_WORKERS:-2}
+WORKER_CORES=${SPARK_BENCH_WORKER_CORES:-1}
+EXECUTOR_MEMORY=${SPARK_BENCH_EXECUTOR_MEMORY:-5g}
+ROOT=$(pwd)
+BIN=$ROOT/.venv/bin
+OUT=$ROOT/data/bench/spark-$SIZE
+RAW=$ROOT/data/bench/data/customers-$SIZE-seed-42  # the same data as make bench SIZE=$SIZE
+SPARK_HOME=$("$BIN/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
+export SPARK_HOME
+export SPARK_CONF_DIR=$OUT/conf SPARK_LOG_DIR=$OUT/spark-logs SPARK_WORKER_DIR=$OUT/work
+export SPARK_LOCAL_IP=127.0.0.1 SPARK_MASTER_HOST=127.0.0.1
+mkdir -p "$SPARK_CONF_DIR" "$SPARK_LOG_DIR" "$SPARK_WORKER_DIR"
+
+# Every SparkSession started here (dbt's, the fit command's) reads these.
+cat >"$SPARK_CONF_DIR/spark-defaults.conf" <<EOF
+spark.executor.memory $EXECUTOR_MEMORY
+spark.executor.cores $WORKER_CORES
+spark.driver.host 127.0.0.1
+spark.driver.bindAddress 127.0.0.1
+spark.local.dir $OUT/tmp
+EOF
+
+pids=()
+stop_cluster() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop_cluster EXIT
+
+step() { # step NAME COMMAND...: run, time, keep the output and dbt's run_results
+    local name=$1 start end
+    shift
+    echo "$(date -u +%T) $name ..."
+    start=$(date +%s.%N)
+    "$@" >"$OUT/$name.out" 2>&1 || { echo "$name failed: $OUT/$name.out"; tail -20 "$OUT/$name.out"; exit 1; }
+    end=$(date +%s.%N)
+    printf '%s\t%.1f\n' "$name" "$(echo "$end - $start" | bc)" | tee -a "$OUT/times.tsv"
+    if [ -f "$OUT/target/run_results.json" ]; then cp "$OUT/target/run_results.json" "$OUT/$name.run_results.json"; fi
+}
+
+: >"$OUT/times.tsv"
+if [ ! -f "$RAW/_generator/summary.json" ]; then
+    step datagen "$BIN/python" -m broker_segments.datagen --customers "$SIZE" --seed 42 --jobs 2 --out "$RAW"
+fi
+
+"$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master \
+    --host 127.0.0.1 --port 7077 --webui-port 8080 >"$SPARK_LOG_DIR/master.log" 2>&1 &
+pids+=($!)
+sleep 5
+for i in $(seq 1 "$WORKERS"); do
+    "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker \
+        --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$EXECUTOR_MEMORY" \
+        --webui-port $((8080 + i)) spark://127.0.0.1:7077 >"$SPARK_LOG_DIR/worker-$i.log" 2>&1 &
+    pids+=($!)
+done
+sleep 5
+
+export BROKER_RAW_DIR=$RAW BROKER_SPARK_WAREHOUSE=$OUT/warehouse
+export BROKER_SPARK_MASTER=spark://127.0.0.1:7077 DBT_SEND_ANONYMOUS_USAGE_STATS=false
+DBT=("$BIN/dbt" --log-path "$OUT/logs")
+TARGET=(--target spark --target-path "$OUT/target")
+BUILD=(build "${TARGET[@]}" --exclude-resource-type unit_test)
+rm -rf "$BROKER_SPARK_WAREHOUSE"
+
+step freshness "${DBT[@]}" source freshness "${TARGET[@]}"
+step before_fit "${DBT[@]}" "${BUILD[@]}" --selector spark_before_fit
+step fit "$BIN/python" -m broker_segments.spark_fit --target spark --manifest "$OUT/target/manifest.json"
+step after_fit "${DBT[@]}" "${BUILD[@]}" --selector spark_after_fit
+echo "times: $OUT/times.tsv"
