@@ -79,21 +79,53 @@ twin_days as (
 
 ),
 
+-- The days a twin can hold (the last min_open_trading_days - 1 of the window), and the
+-- balances and trade days of those days only: the joins below then read a fraction of the
+-- rows (Spark shuffles every row it joins on customer_id).
+twin_window_days as (
+
+    select trading_calendar.trading_date
+    from trading_calendar
+    cross join window_size
+    where
+        trading_calendar.trading_day_number
+        > window_size.last_trading_day_number - {{ [min_days - 1, 1] | max }}
+
+),
+
+twin_window_balances as (
+
+    select balances.*
+    from balances
+    inner join twin_window_days
+        on balances.balance_date = twin_window_days.trading_date
+
+),
+
+twin_window_trade_days as (
+
+    select trade_days.*
+    from trade_days
+    inner join twin_window_days
+        on trade_days.trade_date = twin_window_days.trading_date
+
+),
+
 -- A day without a balance row counts as zero cash and zero market value, as in the window.
 twin_balances as (
 
     select
         twin_days.customer_id,
         any_value(twin_days.twin_open_trading_days) as twin_open_trading_days,
-        sum(coalesce(cast(balances.cash_balance as double), 0))
+        sum(coalesce(cast(twin_window_balances.cash_balance as double), 0))
         / any_value(twin_days.twin_open_trading_days) as avg_daily_cash,
-        sum(coalesce(cast(balances.market_value as double), 0))
+        sum(coalesce(cast(twin_window_balances.market_value as double), 0))
         / any_value(twin_days.twin_open_trading_days) as avg_daily_market_value
     from twin_days
-    left join balances
+    left join twin_window_balances
         on
-            twin_days.customer_id = balances.customer_id
-            and twin_days.trading_date = balances.balance_date
+            twin_days.customer_id = twin_window_balances.customer_id
+            and twin_days.trading_date = twin_window_balances.balance_date
     group by twin_days.customer_id
 
 ),
@@ -102,17 +134,18 @@ twin_trades as (
 
     select
         twin_days.customer_id,
-        sum(cast(trade_days.commission as double)) as annual_commission,
-        sum(cast(trade_days.trade_amount as double)) as annual_trade_volume,
-        sum(trade_days.trade_count) as trade_count,
-        count(distinct trade_days.trade_date) as active_trading_days,
-        count(distinct {{ dbt.date_trunc('month', 'trade_days.trade_date') }}) as active_months,
-        count(distinct trade_days.product_type) as product_breadth
+        sum(cast(twin_window_trade_days.commission as double)) as annual_commission,
+        sum(cast(twin_window_trade_days.trade_amount as double)) as annual_trade_volume,
+        sum(twin_window_trade_days.trade_count) as trade_count,
+        count(distinct twin_window_trade_days.trade_date) as active_trading_days,
+        count(distinct {{ dbt.date_trunc('month', 'twin_window_trade_days.trade_date') }})
+            as active_months,
+        count(distinct twin_window_trade_days.product_type) as product_breadth
     from twin_days
-    inner join trade_days
+    inner join twin_window_trade_days
         on
-            twin_days.customer_id = trade_days.customer_id
-            and twin_days.trading_date = trade_days.trade_date
+            twin_days.customer_id = twin_window_trade_days.customer_id
+            and twin_days.trading_date = twin_window_trade_days.trade_date
     group by twin_days.customer_id
 
 ),
