@@ -123,10 +123,16 @@
     file_row_number from 0). Checked: the time zone, the folder (Spark names a missing one),
     and every contract column in the table's merged schema (per table: Spark merges the files'
     schemas, so a file without a column reads as nulls there and is not named).
+    A relative BROKER_RAW_DIR (the default data/raw) is taken from the working directory, as
+    DuckDB reads it: Spark would resolve a table's relative location against the schema's
+    folder in the warehouse. A path with a scheme (s3a:, hdfs:, file:) is kept as it is.
 #}
 {% macro spark__check_raw_sources(source_name) %}
     {% if execute %}
         {% do max_plausible_amount_cny() %}
+        {% set working_dir = run_query(
+            "select reflect('java.lang.System', 'getProperty', 'user.dir')"
+        ).columns[0].values()[0] %}
         {# Spark stops with INVALID_TIMEZONE, naming the value, on a name it does not know. #}
         {% do run_query(
             "select from_utc_timestamp(timestamp'2000-01-01 00:00:00', "
@@ -135,7 +141,11 @@
         {% do run_query('create schema if not exists ' ~ source_name) %}
         {% for node in graph.sources.values()
             if node.source_name == source_name and node.package_name == project_name %}
-            {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
+            {% set raw_dir = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) %}
+            {% if not (raw_dir.startswith('/') or modules.re.match('^[A-Za-z][A-Za-z0-9+.-]*:', raw_dir)) %}
+                {% set raw_dir = working_dir ~ '/' ~ raw_dir %}
+            {% endif %}
+            {% set folder = raw_dir ~ '/' ~ node.name %}
             {% set files = source_name ~ '.' ~ node.name ~ '__files' %}
             {% do run_query('drop table if exists ' ~ files) %}
             {% do run_query(

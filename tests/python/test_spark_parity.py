@@ -61,7 +61,9 @@ def engines(tmp_path_factory) -> tuple[Path, Path]:
     spark_warehouse = root / "spark-warehouse"
     env = {
         **os.environ,
-        "BROKER_RAW_DIR": str(raw),
+        # relative to the working directory, as make's default data/raw is: Spark would
+        # resolve a relative table location against the warehouse's schema folder instead
+        "BROKER_RAW_DIR": os.path.relpath(raw, PROJECT_DIR),
         "BROKER_SPARK_WAREHOUSE": str(spark_warehouse),
         "BROKER_SPARK_DRIVER_MEMORY": "2g",
         "DBT_TARGET_PATH": str(root / "spark-target"),
