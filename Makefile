@@ -153,7 +153,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 pytest: install-dev
-	$(BIN)/python -u -m pytest -n 2 --dist loadfile
+	$(BIN)/python -u -m pytest -n 2 --dist loadfile --durations=15
 
 # Benchmark at scale: SIZE customers (default 100,000), data and warehouses in data/bench;
 # writes the SIZE section of docs/benchmarks.md. The harness is development code in tools/
