@@ -10,6 +10,8 @@
 {%- set twin_inputs = var('new_customer_twin_inputs') %}
 {%- set annualise = var('new_customer_annualise') %}
 {%- set min_days = var('min_open_trading_days') | int %}
+{#- a twin holds 1 .. min_open_trading_days - 1 days #}
+{%- set max_twin_days = [min_days - 1, 1] | max %}
 {%- set comparable = comparable_inputs(
     'twin_totals', 'twin_totals.annualisation_factor', 'twin_totals.window_months'
 ) %}
@@ -56,7 +58,7 @@ twins as (
         customer_id,
         1 + {{ hex_to_bigint(
             "substr(md5(customer_id || ':' || '" ~ var("segmentation_seed") ~ "'), 1, 8)"
-        ) }} % {{ [min_days - 1, 1] | max }} as twin_open_trading_days
+        ) }} % {{ max_twin_days }} as twin_open_trading_days
     from indicators
     where is_in_fitting_sample and {{ min_days }} > 1
 
@@ -89,7 +91,7 @@ twin_window_days as (
     cross join window_size
     where
         trading_calendar.trading_day_number
-        > window_size.last_trading_day_number - {{ [min_days - 1, 1] | max }}
+        > window_size.last_trading_day_number - {{ max_twin_days }}
 
 ),
 
