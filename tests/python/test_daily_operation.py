@@ -162,3 +162,64 @@ def test_history_and_migrations(operation):
     # The refit moves some of scheme A's customers (about 9% on this data): the migrations are
     # not a copy of one date's groups.
     assert migrations[0][4] < migrations[0][3]
+
+
+def records(path) -> dict:
+    """The segment records a --full-refresh must keep, and the groups they give."""
+    return {
+        "models": query(path, "select model_id from segment_model_runs order by 1"),
+        "artifact_rows": query(path, "select count(*) from segment_model_artifacts"),
+        "runs": query(
+            path, "select * exclude (built_at, invocation_id) from segment_runs order by all"
+        ),
+        "history": query(
+            path,
+            "select customer_id, scheme, as_of_date, segment_code, dbt_valid_to is null "
+            "from customer_segments_snapshot order by all",
+        ),
+        "groups": query(
+            path, "select customer_id, scheme, segment_code from customer_segments order by all"
+        ),
+    }
+
+
+def test_full_refresh_keeps_the_segment_records_and_the_reset_drops_them(operation, tmp_path):
+    warehouse, runs = operation
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    raw = warehouse.parent / "raw"
+    before = records(copy)
+    assert len(before["models"]) == 4 and len({r[0] for r in before["runs"]}) == 3
+
+    refreshed = run_dbt(
+        ["build", "--full-refresh"], raw, copy, tmp_path / "refresh", data_tests=False
+    )
+    assert_dbt_ok(refreshed)
+    assert records(copy) == before
+
+    # Without confirm the reset only lists what it would drop.
+    listed = run_dbt(["run-operation", "reset_segment_records"], raw, copy, tmp_path / "list")
+    assert_dbt_ok(listed)
+    assert "would be dropped" in listed.stdout and "segment_model_artifacts" in listed.stdout
+    assert records(copy) == before
+
+    reset = run_dbt(
+        ["run-operation", "reset_segment_records", "--args", "{confirm: true}"],
+        raw,
+        copy,
+        tmp_path / "reset",
+    )
+    assert_dbt_ok(reset)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        tables = {
+            row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
+        }
+    dropped = {
+        "segmentation_fit_scheme_a",
+        "segmentation_fit_scheme_b",
+        "segment_model_artifacts",
+        "segment_runs",
+        "customer_segments_snapshot",
+    }
+    assert not dropped & tables
+    assert "customer_indicators" in tables

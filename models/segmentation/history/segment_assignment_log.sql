@@ -4,6 +4,7 @@
         enabled=target.type == 'spark',
         incremental_strategy='insert_overwrite',
         partition_by=['as_of_date'],
+        full_refresh=false,
     )
 }}
 -- The segment history on Spark, which has no dbt snapshot of Parquet tables: every build's

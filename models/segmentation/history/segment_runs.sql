@@ -6,12 +6,14 @@
         ),
         unique_key=['as_of_date', 'scheme'],
         partition_by=['as_of_date'],
+        full_refresh=false,
     )
 }}
 -- A build replaces the rows of its as-of date: DuckDB deletes them by the unique key,
 -- Spark's Parquet tables overwrite the date's partition (partition_by; DuckDB ignores it).
 -- One row per as-of date and scheme that was built: which model scored it and when. The
--- dates segment history and migrations are read at.
+-- dates segment history and migrations are read at. History: a --full-refresh keeps it
+-- (full_refresh=false); run-operation reset_segment_records resets it.
 with
 
 indicators as (

@@ -3,13 +3,15 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
+        full_refresh=false,
     )
 }}
 -- Every parameter and diagnostic of every fitted segment model, both schemes, in one typed
 -- long table: what scoring in SQL and the diagnostics tables read. Incremental by model_id:
 -- a stored model's artifacts never change (the fits only append new models), so a run adds
 -- the models it has not stored yet and a daily run without a refit copies nothing (not the
--- per-customer fitted assignments of every model again).
+-- per-customer fitted assignments of every model again). A record, not a derived table: a
+-- --full-refresh keeps it (full_refresh=false); run-operation reset_segment_records resets it.
 with
 
 scheme_a as (
