@@ -14,7 +14,7 @@
         'max_quarantine_share', 'freshness_warn_after_days', 'freshness_error_after_days',
         'freshness_run_date', 'exchange_timezone', 'max_plausible_amount_cny',
         'reprocess_from_date', 'reprocess_to_date', 'raw_batch_rows', 'test_full_history',
-        'as_of_date',
+        'min_trading_day_coverage', 'as_of_date',
         'lookback_days', 'interest_margin_rate', 'min_open_trading_days',
         'outlier_min_avg_daily_assets', 'outlier_min_annual_trade_volume',
         'outlier_max_customer_contribution', 'segmentation_refit', 'migration_from_date',
@@ -106,6 +106,7 @@
         {% endfor %}
         {% do errors.append(broker_segments._check_number('raw_batch_rows', 1, integer=true)) %}
         {% do errors.append(broker_segments._check_choice('test_full_history', ['true', 'false'])) %}
+        {% do errors.append(broker_segments._check_number('min_trading_day_coverage', 0, 1)) %}
         {% do errors.append(broker_segments._check_number('lookback_days', 1, integer=true)) %}
         {% do errors.append(broker_segments._check_number('interest_margin_rate', 0, 1)) %}
         {% do errors.append(broker_segments._check_number('min_open_trading_days', 0, integer=true)) %}

@@ -566,3 +566,68 @@ def test_the_quality_gates_failing_rows_are_stored_for_the_operator(export):
     warned = export.query(f"select table_name from {failures}.raw_rows_quarantined_none")
     assert list(warned.table_name) == ["trades"]
     assert export.query(f"select count(*) as n from {failures}.raw_rows_reconcile").n[0] == 0
+
+
+# ---------- the trading calendar
+
+
+def test_one_balance_row_on_a_sunday_does_not_move_the_calendar(export):
+    """A stray row dated on a Sunday is no trading day: quarantined with its file and row, the
+    build warns naming the day, and no customer's calendar gains a day."""
+    sunday = export.add_file(
+        "daily_balances",
+        "select * replace (balance_date + 2 as balance_date) from raw "
+        "where isodow(balance_date) = 5 "
+        "order by balance_date, customer_id limit 1",
+        "stray.parquet",
+    )
+    row = duckdb.sql(f"select customer_id, balance_date from '{sunday}'").fetchall()[0]
+    result = export.dbt([*RAW_LAYER, "+int_trading_days"], {"max_quarantine_share": 0.5})
+    assert_dbt_ok(result)
+    assert f"{row[1]} is not a trading day: only 1 of" in result.stdout, result.stdout[-3000:]
+    assert_quarantined(export, "daily_balances", f"{row[0]}|{row[1]}", "non_trading_day", sunday, 1)
+    export.assert_reconciles()
+    weekdays = export.query("select distinct isodow(trading_date) as d from int_trading_days").d
+    assert sorted(weekdays) == [1, 2, 3, 4, 5]
+    kept = export.query(
+        f"select count(*) as n from int_daily_balances_cleaned where balance_date = '{row[1]}'"
+    )
+    assert kept.n[0] == 0
+
+
+def test_a_balance_quarantined_on_the_as_of_day_carries_the_last_good_day_forward(export):
+    """A row the export sent but that is quarantined is no zero balance: the customer's end
+    assets are the last kept day's, not 0 (which made asset_growth an outlier of its own)."""
+    balances = export.read("daily_balances")
+    days = sorted(balances.balance_date.unique())
+    last_day, previous_day = days[-1], days[-2]
+    on_last_day = balances[(balances.balance_date == last_day) & (balances.market_value > 0)]
+    customer = on_last_day.customer_id.min()
+    last_day = pd.Timestamp(last_day).date()
+    export.rewrite(
+        "daily_balances",
+        f"""select * replace (
+            case when customer_id = '{customer}' and balance_date = '{last_day}'
+                then -1 else cash_balance end as cash_balance)
+        from raw order by balance_date, customer_id""",
+    )
+    result = export.dbt([*RAW_LAYER, "+customer_indicators"], {"max_quarantine_share": 0.5})
+    assert_dbt_ok(result)
+    export.assert_reconciles()
+    quarantined = export.quarantined("daily_balances")
+    assert quarantined.quarantine_reason.tolist() == ["negative_balance"]
+    stand_in = export.query(
+        f"""select cleaned.*, previous.cash_balance + previous.market_value as previous_assets
+        from int_daily_balances_cleaned as cleaned
+        inner join int_daily_balances_cleaned as previous
+            on previous.customer_id = cleaned.customer_id
+            and previous.balance_date = cleaned.carried_forward_from_date
+        where cleaned.customer_id = '{customer}' and cleaned.balance_date = '{last_day}'"""
+    )
+    assert len(stand_in) == 1
+    assert stand_in.carried_forward_from_date[0] == pd.Timestamp(previous_day)
+    end_assets = export.query(
+        f"select end_assets from customer_indicators where customer_id = '{customer}'"
+    ).end_assets[0]
+    assert float(end_assets) == pytest.approx(float(stand_in.previous_assets[0]))
+    assert float(end_assets) > 0

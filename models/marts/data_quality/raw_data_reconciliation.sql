@@ -1,9 +1,17 @@
 -- Every raw row is accounted for: read = kept + quarantined + exact duplicates collapsed.
--- rows_read is counted on the staging view (the Parquet files themselves), the other three
--- on the validated models, so a join or filter that loses or multiplies rows shows here.
+-- rows_read is counted on the staging view (the Parquet files themselves), rows kept on the
+-- cleaned models every later layer reads, rows quarantined on quarantined_rows and the
+-- collapsed copies on the validated models, so a join or filter that loses or multiplies rows
+-- shows here.
 {% set raw_tables = ['customers', 'trades', 'daily_balances', 'fund_transfers'] %}
 
 with
+
+quarantined as (
+
+    select * from {{ ref('quarantined_rows') }}
+
+),
 
 {% for table_name in raw_tables %}
     {{ table_name }}_read as (
@@ -19,10 +27,27 @@ with
 
         select
             '{{ table_name }}' as table_name,
-            count(*) filter (where quarantine_reason is null) as rows_kept,
-            count(*) filter (where quarantine_reason is not null) as rows_quarantined,
             cast(coalesce(sum(row_copies - 1), 0) as bigint) as duplicates_collapsed
         from {{ ref('int_' ~ table_name ~ '_validated') }}
+
+    ),
+
+    {{ table_name }}_kept as (
+
+        select count(*) as rows_kept
+        from {{ ref('int_' ~ table_name ~ '_cleaned') }}
+        {%- if table_name == 'daily_balances' %}
+            -- a stand-in for a quarantined row is no row read
+            where carried_forward_from_date is null
+        {%- endif %}
+
+    ),
+
+    {{ table_name }}_quarantined as (
+
+        select count(*) as rows_quarantined
+        from quarantined
+        where table_name = '{{ table_name }}'
 
     ),
 
@@ -34,11 +59,13 @@ unioned as (
         select
             {{ table_name }}_read.table_name,
             {{ table_name }}_read.rows_read,
-            {{ table_name }}_validated.rows_kept,
-            {{ table_name }}_validated.rows_quarantined,
+            {{ table_name }}_kept.rows_kept,
+            {{ table_name }}_quarantined.rows_quarantined,
             {{ table_name }}_validated.duplicates_collapsed
         from {{ table_name }}_read
         cross join {{ table_name }}_validated
+        cross join {{ table_name }}_kept
+        cross join {{ table_name }}_quarantined
         {{ "union all" if not loop.last }}
     {% endfor %}
 
