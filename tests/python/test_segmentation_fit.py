@@ -17,6 +17,7 @@ from broker_segments.segmentation import (
     DroppedInputWarning,
     LowAdequacyWarning,
     SegmentationInputError,
+    SmallClusterWarning,
     classify,
     fit_scheme,
 )
@@ -825,3 +826,76 @@ def test_fit_carries_the_spss_discriminant_tables(fit_a, fit_b):
         np.testing.assert_allclose(weights @ centroids / weights.sum(), 0, atol=1e-8)
         np.testing.assert_allclose(fit.discrimination.group_priors["prior"], 1 / fit.config.k)
         np.testing.assert_array_equal(fit.discrimination.group_priors["n"], sizes.loc[codes])
+
+
+# ---------------------------------------------------------------- clusters of outliers
+
+
+def _one_extreme_customer() -> pd.DataFrame:
+    """The reported case: one customer's asset_growth of -13.06 among -0.8..1.1."""
+    customers = make_customers(3000, seed=3, noise=0.1)
+    customers.loc[17, "asset_growth"] = -13.06
+    return customers
+
+
+def test_a_cluster_below_the_minimum_share_is_left_out_and_fitted_again():
+    customers = _one_extreme_customer()
+    extreme = customers.loc[17, "customer_id"]
+    with pytest.warns(SmallClusterWarning, match="1 customer"):
+        result = fit_scheme(customers, A, "outlier")
+    sizes = result.clustering.sizes
+    assert (sizes["n"] >= A.min_cluster_share * len(customers)).all(), sizes
+    assert result.run.n_fit == len(customers) - 1
+    assignments = result.assignments.set_index("customer_id")
+    # left out of the fit, still assigned (to its nearest centre, as SQL scores it)
+    assert not assignments.loc[extreme, "in_fit_sample"]
+    assert assignments["in_fit_sample"].sum() == len(customers) - 1
+    assert assignments.loc[extreme, "segment_code"] in result.segment_codes
+    centres = result.centres.to_numpy()
+    x = assignments.loc[extreme, result.model_variables].to_numpy(dtype=float)
+    nearest = result.segment_codes[int(((centres - x) ** 2).sum(axis=1).argmin())]
+    assert assignments.loc[extreme, "segment_code"] == nearest
+    assert any("left out of the fit as outliers" in w for w in result.run.warnings)
+    run = result.to_artifacts(include_assignments=False).query("artifact == 'model_run'")
+    run = run.set_index("column_key")
+    assert run.loc["n_fit_sample", "value"] == len(customers) - 1
+    assert "segmentation_min_cluster_share" in run.loc["warnings", "text_value"]
+    # every group has a leave-one-out hit rate now
+    assert result.discrimination.hit_rates.notna().all().all()
+
+
+def test_a_share_of_zero_keeps_a_cluster_of_one():
+    """Without the rule K-means gives the extreme customer a cluster of its own (the case the
+    rule is for), and the fit is as before: nobody left out."""
+    customers = _one_extreme_customer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallClusterWarning)
+        result = fit_scheme(customers, dataclasses.replace(A, min_cluster_share=0.0), "old")
+    assert result.clustering.sizes["n"].min() == 1
+    assert result.run.n_fit == len(customers)
+    assert result.assignments["in_fit_sample"].all()
+    assert not any("left out" in w for w in result.run.warnings)
+
+
+def test_clusters_that_stay_too_small_stop_the_fit():
+    # vip holds about 5% of the customers: six clusters of at least 16% each cannot be had
+    with pytest.raises(SegmentationInputError) as raised:
+        fit_scheme(
+            make_customers(3000, seed=3, noise=0.1),
+            dataclasses.replace(A, min_cluster_share=0.16),
+            "nothing",
+        )
+    message = str(raised.value)
+    assert message.startswith("scheme A: ")
+    assert "var segmentation_min_cluster_share (0.16)" in message
+    assert "lower var scheme_a_k" in message and "Nothing was fitted or stored" in message
+
+
+def test_min_cluster_share_must_leave_room_for_k_clusters():
+    from broker_segments.segmentation import SegmentationConfigError, config_from_vars
+
+    assert config_from_vars("B", {"min_cluster_share": "0"}).min_cluster_share == 0.0
+    assert config_from_vars("A", {"min_cluster_share": 0.05}).min_cluster_share == 0.05
+    for bad in (-0.01, 1 / 6, 0.5):
+        with pytest.raises(SegmentationConfigError, match="min_cluster_share"):
+            config_from_vars("A", {"min_cluster_share": bad})
