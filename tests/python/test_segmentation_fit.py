@@ -408,9 +408,46 @@ def test_leave_one_out_needs_two_rows_per_group():
     assert np.isfinite(loo["overall"])
     groups[-3:-1] = 1  # group 2 now has one row
     *_, resub, loo = fit_and_validate(x, groups, 3)
-    assert np.isnan(loo["overall"])
-    assert loo["counts"] is None and resub["counts"].sum() == len(groups)
-    assert resub["overall"] > 0.9
+    assert np.isnan(loo["overall"]) and "one-member group" in loo["overall_reason"]
+    assert resub["counts"].sum() == len(groups) and resub["overall"] > 0.9
+
+
+def test_a_one_member_groups_leave_one_out_rate_is_undefined_with_its_reason():
+    """Leaving the only row of a group out leaves no case of it to fit: that group's rate
+    (and the overall one) is NaN with the reason, never a number outside [0, 1]; the other
+    groups' rates are the ones their rows give, and their counts are there."""
+    from broker_segments.segmentation.discriminant import ONE_MEMBER_GROUP, fit_and_validate
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 3))
+    groups = np.array([0] * 30 + [1] * 19 + [2])
+    x[groups == 1] += 4
+    x[groups == 2] -= 4
+    *_, resub, loo = fit_and_validate(x, groups, 3)
+    assert np.isnan(loo["per_group"][2]) and loo["reasons"][2] == ONE_MEMBER_GROUP
+    assert np.isnan(loo["overall"]) and loo["overall_reason"]
+    assert loo["reasons"][:2] == [None, None]
+    assert ((loo["per_group"][:2] >= 0) & (loo["per_group"][:2] <= 1)).all()
+    assert loo["counts"][2].sum() == 0  # its customer is not classified
+    np.testing.assert_array_equal(loo["counts"].sum(axis=1)[:2], [30, 19])
+    np.testing.assert_allclose(loo["per_group"][:2], np.diag(loo["counts"])[:2] / [30, 19])
+    assert resub["reasons"] == [None] * 3 and np.isfinite(resub["per_group"]).all()
+
+
+def test_the_fit_stores_an_undefined_hit_rate_as_null_with_its_reason():
+    customers = _one_extreme_customer()
+    result = fit_scheme(customers, dataclasses.replace(A, min_cluster_share=0.0), "alone")
+    alone = result.clustering.sizes.index[result.clustering.sizes["n"] == 1][0]
+    cells = result.to_artifacts(include_assignments=False).query("artifact == 'hit_rate'")
+    cells = cells.set_index(["row_key", "column_key"])
+    assert np.isnan(cells.loc[("leave_one_out", alone), "value"])
+    assert "one-member group" in cells.loc[("leave_one_out", alone), "text_value"]
+    assert np.isnan(cells.loc[("leave_one_out", "overall"), "value"])
+    defined = cells[cells["value"].notna()]
+    assert defined["value"].between(0, 1).all() and defined["text_value"].isna().all()
+    assert len(defined) == len(cells) - 2
+    loo = result.discrimination.classification_results.loc["leave_one_out"]
+    assert alone not in loo.index and len(loo) == len(result.segment_codes) - 1
 
 
 @pytest.mark.parametrize("priors", ["equal", "size"])

@@ -192,6 +192,9 @@ class Discrimination:
     # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
     assignment_functions: pd.DataFrame
     hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
+    # the same cells: why a rate is undefined (NaN), e.g. a one-member group's leave-one-out
+    # rate; None where it is defined
+    hit_rate_reasons: pd.DataFrame
     # Fisher's functions' confusion counts: index (validation_method, actual segment_code),
     # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
     # possible, leave_one_out (SPSS "Cross-validated")
@@ -797,21 +800,33 @@ def discriminate(
         codes,
         list(clustering.model_variables),
     )
+    methods = pd.Index(["resubstitution", "leave_one_out"], name="method")
     hit_rates = pd.DataFrame(
         [
             [resub["overall"], *resub["per_group"]],
             [loo["overall"], *loo["per_group"]],
         ],
-        index=pd.Index(["resubstitution", "leave_one_out"], name="method"),
+        index=methods,
         columns=["overall", *codes],
     )
+    hit_rate_reasons = pd.DataFrame(
+        [
+            [resub["overall_reason"], *resub["reasons"]],
+            [loo["overall_reason"], *loo["reasons"]],
+        ],
+        index=methods,
+        columns=["overall", *codes],
+        dtype=object,
+    )
+    # a group without a rate has no row: its customers were not classified (diagonal / row
+    # total is the rate, of the groups that have one)
     classification_results = pd.concat(
         {
             method: pd.DataFrame(
                 rates["counts"].astype(np.float64),
                 index=pd.Index(codes, name="actual_segment_code"),
                 columns=codes,
-            )
+            )[~np.isnan(np.asarray(rates["per_group"], dtype=float))]
             for method, rates in (("resubstitution", resub), ("leave_one_out", loo))
             if rates["counts"] is not None
         },
@@ -821,6 +836,7 @@ def discriminate(
         classification_functions=functions,
         assignment_functions=assignment_functions,
         hit_rates=hit_rates,
+        hit_rate_reasons=hit_rate_reasons,
         classification_results=classification_results,
         discriminant_functions=discriminant.canonical_functions(z_all, segment, k),
         **discriminant_tables(z_all, segment, k, codes, inputs, config),
