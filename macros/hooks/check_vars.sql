@@ -21,6 +21,7 @@
         'migration_to_date', 'scheme_a_n_factors', 'scheme_a_k', 'scheme_b_k',
         'segmentation_n_init', 'segmentation_seed', 'segmentation_k_range',
         'segmentation_fit_sample_size', 'segmentation_stability_resamples',
+        'segmentation_min_cluster_share',
         'new_customer_annualise', 'new_customer_unmeasured_inputs', 'new_customer_placement',
         'new_customer_twin_inputs', 'new_customer_twin_priors', 'segmentation_priors',
         'drift_psi_warn', 'drift_psi_refit', 'drift_psi_min_share', 'points_scheme'
@@ -125,6 +126,18 @@
         {% endif %}
         {% do errors.append(broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true)) %}
         {% do errors.append(broker_segments._check_number('segmentation_stability_resamples', 0, integer=true)) %}
+        {# below 1/k of the larger k: at 1/k only an exactly even split has no smaller cluster #}
+        {% set min_share = broker_segments._as_number(var('segmentation_min_cluster_share')) %}
+        {% set ks = [2] %}
+        {% for name in ['scheme_a_k', 'scheme_b_k'] %}
+            {% set k = broker_segments._as_number(var(name)) %}
+            {% if k is not none and k >= 2 %}{% do ks.append(k) %}{% endif %}
+        {% endfor %}
+        {% set largest_k = ks | max %}
+        {% if min_share is none or not (0 <= min_share < 1 / largest_k) %}
+            {% do errors.append(broker_segments._bad_var('segmentation_min_cluster_share', var('segmentation_min_cluster_share'),
+                'must be a number >= 0 and below 1/k of the larger of scheme_a_k and scheme_b_k (1/' ~ largest_k ~ ')')) %}
+        {% endif %}
         {% do errors.append(broker_segments._check_choice('new_customer_annualise', ['true', 'false'])) %}
         {% set unmeasured = var('new_customer_unmeasured_inputs') %}
         {% if unmeasured is string or unmeasured is not iterable or unmeasured is mapping

@@ -220,6 +220,10 @@ BAD_VARS = [
         "var drift_psi_warn is 0.3: must be above 0 and below drift_psi_refit (0.25)",
     ),
     ({"drift_psi_min_share": 0}, "var drift_psi_min_share is 0: must be a number above 0"),
+    (
+        {"segmentation_min_cluster_share": 0.3},
+        "var segmentation_min_cluster_share is 0.3: must be a number >= 0 and below 1/k",
+    ),
 ]
 
 

@@ -84,10 +84,12 @@ def test_the_packages_scheme_defaults_are_the_project_vars():
             scheme.k_range,
             scheme.stability_resamples,
             scheme.priors,
+            scheme.min_cluster_share,
         ) == (
             values["segmentation_n_init"],
             values["segmentation_seed"],
             tuple(range(low, high + 1)),
             values["segmentation_stability_resamples"],
             values["segmentation_priors"],
+            values["segmentation_min_cluster_share"],
         )

@@ -17,6 +17,7 @@ from broker_segments.segmentation import (
     DroppedInputWarning,
     LowAdequacyWarning,
     SegmentationInputError,
+    SmallClusterWarning,
     classify,
     fit_scheme,
 )
@@ -407,9 +408,46 @@ def test_leave_one_out_needs_two_rows_per_group():
     assert np.isfinite(loo["overall"])
     groups[-3:-1] = 1  # group 2 now has one row
     *_, resub, loo = fit_and_validate(x, groups, 3)
-    assert np.isnan(loo["overall"])
-    assert loo["counts"] is None and resub["counts"].sum() == len(groups)
-    assert resub["overall"] > 0.9
+    assert np.isnan(loo["overall"]) and "one-member group" in loo["overall_reason"]
+    assert resub["counts"].sum() == len(groups) and resub["overall"] > 0.9
+
+
+def test_a_one_member_groups_leave_one_out_rate_is_undefined_with_its_reason():
+    """Leaving the only row of a group out leaves no case of it to fit: that group's rate
+    (and the overall one) is NaN with the reason, never a number outside [0, 1]; the other
+    groups' rates are the ones their rows give, and their counts are there."""
+    from broker_segments.segmentation.discriminant import ONE_MEMBER_GROUP, fit_and_validate
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 3))
+    groups = np.array([0] * 30 + [1] * 19 + [2])
+    x[groups == 1] += 4
+    x[groups == 2] -= 4
+    *_, resub, loo = fit_and_validate(x, groups, 3)
+    assert np.isnan(loo["per_group"][2]) and loo["reasons"][2] == ONE_MEMBER_GROUP
+    assert np.isnan(loo["overall"]) and loo["overall_reason"]
+    assert loo["reasons"][:2] == [None, None]
+    assert ((loo["per_group"][:2] >= 0) & (loo["per_group"][:2] <= 1)).all()
+    assert loo["counts"][2].sum() == 0  # its customer is not classified
+    np.testing.assert_array_equal(loo["counts"].sum(axis=1)[:2], [30, 19])
+    np.testing.assert_allclose(loo["per_group"][:2], np.diag(loo["counts"])[:2] / [30, 19])
+    assert resub["reasons"] == [None] * 3 and np.isfinite(resub["per_group"]).all()
+
+
+def test_the_fit_stores_an_undefined_hit_rate_as_null_with_its_reason():
+    customers = _one_extreme_customer()
+    result = fit_scheme(customers, dataclasses.replace(A, min_cluster_share=0.0), "alone")
+    alone = result.clustering.sizes.index[result.clustering.sizes["n"] == 1][0]
+    cells = result.to_artifacts(include_assignments=False).query("artifact == 'hit_rate'")
+    cells = cells.set_index(["row_key", "column_key"])
+    assert np.isnan(cells.loc[("leave_one_out", alone), "value"])
+    assert "one-member group" in cells.loc[("leave_one_out", alone), "text_value"]
+    assert np.isnan(cells.loc[("leave_one_out", "overall"), "value"])
+    defined = cells[cells["value"].notna()]
+    assert defined["value"].between(0, 1).all() and defined["text_value"].isna().all()
+    assert len(defined) == len(cells) - 2
+    loo = result.discrimination.classification_results.loc["leave_one_out"]
+    assert alone not in loo.index and len(loo) == len(result.segment_codes) - 1
 
 
 @pytest.mark.parametrize("priors", ["equal", "size"])
@@ -825,3 +863,76 @@ def test_fit_carries_the_spss_discriminant_tables(fit_a, fit_b):
         np.testing.assert_allclose(weights @ centroids / weights.sum(), 0, atol=1e-8)
         np.testing.assert_allclose(fit.discrimination.group_priors["prior"], 1 / fit.config.k)
         np.testing.assert_array_equal(fit.discrimination.group_priors["n"], sizes.loc[codes])
+
+
+# ---------------------------------------------------------------- clusters of outliers
+
+
+def _one_extreme_customer() -> pd.DataFrame:
+    """The reported case: one customer's asset_growth of -13.06 among -0.8..1.1."""
+    customers = make_customers(3000, seed=3, noise=0.1)
+    customers.loc[17, "asset_growth"] = -13.06
+    return customers
+
+
+def test_a_cluster_below_the_minimum_share_is_left_out_and_fitted_again():
+    customers = _one_extreme_customer()
+    extreme = customers.loc[17, "customer_id"]
+    with pytest.warns(SmallClusterWarning, match="1 customer"):
+        result = fit_scheme(customers, A, "outlier")
+    sizes = result.clustering.sizes
+    assert (sizes["n"] >= A.min_cluster_share * len(customers)).all(), sizes
+    assert result.run.n_fit == len(customers) - 1
+    assignments = result.assignments.set_index("customer_id")
+    # left out of the fit, still assigned (to its nearest centre, as SQL scores it)
+    assert not assignments.loc[extreme, "in_fit_sample"]
+    assert assignments["in_fit_sample"].sum() == len(customers) - 1
+    assert assignments.loc[extreme, "segment_code"] in result.segment_codes
+    centres = result.centres.to_numpy()
+    x = assignments.loc[extreme, result.model_variables].to_numpy(dtype=float)
+    nearest = result.segment_codes[int(((centres - x) ** 2).sum(axis=1).argmin())]
+    assert assignments.loc[extreme, "segment_code"] == nearest
+    assert any("left out of the fit as outliers" in w for w in result.run.warnings)
+    run = result.to_artifacts(include_assignments=False).query("artifact == 'model_run'")
+    run = run.set_index("column_key")
+    assert run.loc["n_fit_sample", "value"] == len(customers) - 1
+    assert "segmentation_min_cluster_share" in run.loc["warnings", "text_value"]
+    # every group has a leave-one-out hit rate now
+    assert result.discrimination.hit_rates.notna().all().all()
+
+
+def test_a_share_of_zero_keeps_a_cluster_of_one():
+    """Without the rule K-means gives the extreme customer a cluster of its own (the case the
+    rule is for), and the fit is as before: nobody left out."""
+    customers = _one_extreme_customer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallClusterWarning)
+        result = fit_scheme(customers, dataclasses.replace(A, min_cluster_share=0.0), "old")
+    assert result.clustering.sizes["n"].min() == 1
+    assert result.run.n_fit == len(customers)
+    assert result.assignments["in_fit_sample"].all()
+    assert not any("left out" in w for w in result.run.warnings)
+
+
+def test_clusters_that_stay_too_small_stop_the_fit():
+    # vip holds about 5% of the customers: six clusters of at least 16% each cannot be had
+    with pytest.raises(SegmentationInputError) as raised:
+        fit_scheme(
+            make_customers(3000, seed=3, noise=0.1),
+            dataclasses.replace(A, min_cluster_share=0.16),
+            "nothing",
+        )
+    message = str(raised.value)
+    assert message.startswith("scheme A: ")
+    assert "var segmentation_min_cluster_share (0.16)" in message
+    assert "lower var scheme_a_k" in message and "Nothing was fitted or stored" in message
+
+
+def test_min_cluster_share_must_leave_room_for_k_clusters():
+    from broker_segments.segmentation import SegmentationConfigError, config_from_vars
+
+    assert config_from_vars("B", {"min_cluster_share": "0"}).min_cluster_share == 0.0
+    assert config_from_vars("A", {"min_cluster_share": 0.05}).min_cluster_share == 0.05
+    for bad in (-0.01, 1 / 6, 0.5):
+        with pytest.raises(SegmentationConfigError, match="min_cluster_share"):
+            config_from_vars("A", {"min_cluster_share": bad})

@@ -9,7 +9,8 @@ Public API::
     FitResult.to_artifacts() -> long DataFrame (catalogue: ``artifacts`` module docstring)
     score(frame, model, model_id=None), classify(frame, model, model_id=None)
     segment_catalogue(configs=None), name_clusters(profile, naming_rule)
-    SegmentationConfigError, SegmentationInputError, LowAdequacyWarning, DroppedInputWarning
+    SegmentationConfigError, SegmentationInputError, LowAdequacyWarning, DroppedInputWarning,
+    SmallClusterWarning
 """
 
 from .artifacts import ARTIFACT_COLUMNS, ARTIFACTS
@@ -28,6 +29,7 @@ from .errors import (
     SegmentationConfigError,
     SegmentationError,
     SegmentationInputError,
+    SmallClusterWarning,
 )
 from .fit import FitResult, fit_scheme
 from .naming import SEGMENT_NAMES, name_clusters, segment_catalogue
@@ -49,6 +51,7 @@ __all__ = [
     "SegmentationConfigError",
     "SegmentationError",
     "SegmentationInputError",
+    "SmallClusterWarning",
     "classify",
     "config_from_vars",
     "fit_scheme",

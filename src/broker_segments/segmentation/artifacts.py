@@ -153,14 +153,15 @@ hit_rate                  ``resubstitution`` or   ``overall`` (share correct, 0.
                           ``leave_one_out``       segment_code (share correct within that
                                                   true segment); Fisher's functions; leave-
                                                   one-out is exact (SPSS's cross-validated),
-                                                  NaN when a group has one row
+                                                  NaN for a group of one row, and overall
+                                                  then: the reason in text_value (else null)
 classification_result     ``<method>:<segment>``  Fisher's functions' classification results
                           (method                 (SPSS's table, confusion counts): predicted
                           ``resubstitution``, or  segment_code -> customers of the true
                           ``leave_one_out``;      segment (after the colon) the method puts in
                           segment: the true       it; resubstitution is SPSS's "Original";
-                          segment_code)           no leave_one_out rows when a group has one
-                                                  row; diagonal / row total = hit_rate
+                          segment_code)           no leave_one_out rows of a group of one row
+                                                  (no rate); diagonal / row total = hit_rate
 discriminant_function     canonical function      SPSS's "Eigenvalues" and "Wilks' Lambda"
                           ``1``..``m``            (m = min(inputs, k - 1)), on the inputs'
                                                   z-scores: ``eigenvalue``, ``pct_variance``,
@@ -594,7 +595,16 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     blocks.add_frame("anova", result.clustering.anova)
     blocks.add_frame("classification_function", result.discrimination.classification_functions)
     blocks.add_frame("assignment_function", result.discrimination.assignment_functions)
-    blocks.add_frame("hit_rate", result.discrimination.hit_rates)
+    # an undefined rate (NaN, a null in SQL) carries its reason in the cell's text_value
+    hit_rates = result.discrimination.hit_rates
+    reasons = result.discrimination.hit_rate_reasons.reindex_like(hit_rates)
+    blocks.add(
+        "hit_rate",
+        np.repeat(hit_rates.index.astype(str), hit_rates.shape[1]),
+        np.tile(hit_rates.columns.astype(str), len(hit_rates)),
+        hit_rates.to_numpy(dtype=np.float64).ravel(),
+        texts=[None if pd.isna(r) else str(r) for r in reasons.to_numpy().ravel()],
+    )
     confusion = result.discrimination.classification_results
     if confusion is not None and len(confusion):
         keyed = confusion.copy()

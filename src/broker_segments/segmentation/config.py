@@ -44,6 +44,9 @@ var                        meaning
 ``stability_resamples``    bootstrap resamples per k of the k-selection table's stability
                            (ARI of refits against the k's clustering); 0 = none (>= 0)
 ``fit_sample_size``        rows the model is fitted on; ``none``/``all``/empty = all rows
+``min_cluster_share``      smallest share of the fit sample a K-means cluster may hold; the
+                           customers of a smaller one are left out of the fit as outliers and
+                           it is fitted again (``fit``); 0 = no minimum; 0 <= share < 1/k
 ``cv_folds``               unused: the hit rate is exact leave-one-out (kept so older
                            settings still parse; >= 2)
 ``priors``                 prior of Fisher's classification functions: ``equal`` (SPSS's
@@ -99,6 +102,9 @@ class SchemeConfig:
     silhouette_sample_size: int = 3_000
     stability_resamples: int = 10
     fit_sample_size: int | None = None
+    # K-means clusters below this share of the fit sample are outliers' clusters (``fit``):
+    # a group of 1 customer in 3,000 has no profile, no stable code and no leave-one-out rate
+    min_cluster_share: float = 0.01
     cv_folds: int = 5
     priors: str = "equal"
     kmo_warning_threshold: float = 0.5
@@ -158,6 +164,9 @@ def _validate(c: SchemeConfig) -> None:
         fail("stability_resamples", f"is {c.stability_resamples}; must be >= 0")
     if c.fit_sample_size is not None and c.fit_sample_size < 2:
         fail("fit_sample_size", f"is {c.fit_sample_size}; must be >= 2 or None (all rows)")
+    # At 1/k or more no partition into k clusters but an exactly even one could pass.
+    if not 0.0 <= c.min_cluster_share < 1.0 / c.k:
+        fail("min_cluster_share", f"is {c.min_cluster_share}; must be >= 0 and below 1/k (k={c.k})")
     if c.cv_folds < 2:
         fail("cv_folds", f"is {c.cv_folds}; must be >= 2")
     if c.priors not in ("equal", "size"):
@@ -312,9 +321,20 @@ _INT_VARS = (
     "cv_folds",
 )
 _OPTIONAL_INT_VARS = ("n_factors", "fit_sample_size", "restart_sample_size")
-_FLOAT_VARS = ("kmo_warning_threshold", "naming_ambiguity_margin")
+_FLOAT_VARS = ("kmo_warning_threshold", "naming_ambiguity_margin", "min_cluster_share")
 _RANGE_VARS = ("k_range", "k_range_min", "k_range_max")
 _CHOICE_VARS = {"priors": ("equal", "size")}
+# The dbt var behind each configuration field a var sets (dbt_project.yml), for the messages
+# that tell an operator which var to change; the k of each scheme has its own var.
+K_VAR = {"A": "scheme_a_k", "B": "scheme_b_k"}
+FIELD_VARS = {
+    "n_factors": "scheme_a_n_factors",
+    "n_init": "segmentation_n_init",
+    "random_seed": "segmentation_seed",
+    "k_range": "segmentation_k_range",
+    "fit_sample_size": "segmentation_fit_sample_size",
+    "min_cluster_share": "segmentation_min_cluster_share",
+}
 ACCEPTED_VARS = tuple(
     sorted(_INT_VARS + _OPTIONAL_INT_VARS + _FLOAT_VARS + _RANGE_VARS + tuple(_CHOICE_VARS))
 )

@@ -119,13 +119,13 @@ def leave_one_out_scores(
     ``k u``), the within-group SSCP ``A`` to ``B = A - k u u'`` and the degrees of freedom to
     ``n - 1 - G``. With ``score_h(x) = -0.5 (x - m_h)' S^-1 (x - m_h) + 0.5 x' S^-1 x + ln p_h``
     and Sherman-Morrison, ``v' B^-1 w = v' A^-1 w + k (u' A^-1 v)(u' A^-1 w) / (1 - k u' A^-1 u)``.
-    Size priors become ``(n_h - [h = g]) / (n - 1)``. Needs every group to have two rows.
+    Size priors become ``(n_h - [h = g]) / (n - 1)``. A row alone in its group leaves no case
+    of it to fit: its scores are NaN (the other rows are scored as usual).
     """
     counts, sums, cross = group_statistics(x, groups, n_groups)
-    if (counts < 2).any():
+    if (counts == 0).any():
         raise SegmentationInputError(
-            "leave-one-out needs two rows in every group; group(s) "
-            f"{np.flatnonzero(counts < 2).tolist()} have fewer"
+            f"leave-one-out: group(s) {np.flatnonzero(counts == 0).tolist()} are empty"
         )
     n = counts.sum()
     df = n - 1 - n_groups
@@ -143,6 +143,9 @@ def leave_one_out_scores(
             "the pooled within-group covariance matrix is singular: some inputs are constant "
             "within every cluster or linearly dependent"
         ) from None
+    alone = counts[groups] < 2
+    out = np.full((len(groups), n_groups), np.nan)
+    x, groups = x[~alone], groups[~alone]
     rows = np.arange(len(groups))
     u = x - means[groups]
     a_inv_u = u @ a_inv
@@ -167,7 +170,8 @@ def leave_one_out_scores(
         scores += np.log(left / (n - 1.0))
     else:
         scores += log_priors(counts, priors)
-    return scores
+    out[~alone] = scores
+    return out
 
 
 def fit_and_validate(
@@ -179,22 +183,45 @@ def fit_and_validate(
     is ``{'overall': share correct, 'per_group': share correct within each true group,
     'counts': (G, G) confusion counts, true group x predicted group}`` (SPSS's
     "Classification Results": resubstitution is its "Original"), the second by exact
-    leave-one-out (SPSS's "cross-validated"; see :func:`leave_one_out_scores`). With a group
-    of one row leave-one-out is impossible: its rates are NaN and its counts None.
+    leave-one-out (SPSS's "cross-validated"; see :func:`leave_one_out_scores`). Each dict also
+    has ``overall_reason`` and ``reasons`` (per group): None, or why the rate is undefined
+    (NaN). A group of one row has no leave-one-out rate (leaving its row out leaves no case of
+    the group to fit), and then neither has the overall rate (that row cannot be classified);
+    the other groups' rates and counts are computed (the one-row group's counts row is 0).
+    With no more rows than groups + 1 leave-one-out is impossible: every rate NaN, counts None.
     """
     counts, sums, cross = group_statistics(x, groups, n_groups)
     coefficients, constants = functions_from_statistics(counts, sums, cross, priors)
     predicted = classify(x, coefficients, constants)[0]
     resubstitution = _rates(groups, predicted, n_groups)
-    if counts.min() < 2 or counts.sum() - 1 - n_groups < 1:
+    if counts.sum() - 1 - n_groups < 1:
+        reason = (
+            f"too few cases: leave-one-out needs more customers ({int(counts.sum())}) than "
+            f"groups + 1 ({n_groups + 1})"
+        )
         impossible = {
             "overall": np.nan,
             "per_group": np.full(n_groups, np.nan),
             "counts": None,
+            "overall_reason": reason,
+            "reasons": [reason] * n_groups,
         }
         return coefficients, constants, resubstitution, impossible
-    predicted_loo = leave_one_out_scores(x, groups, n_groups, priors).argmax(axis=1)
-    return coefficients, constants, resubstitution, _rates(groups, predicted_loo, n_groups)
+    scores = leave_one_out_scores(x, groups, n_groups, priors)
+    classified = ~np.isnan(scores).any(axis=1)
+    loo = _rates(groups[classified], scores[classified].argmax(axis=1), n_groups)
+    alone = counts == 1
+    loo["per_group"] = np.where(alone, np.nan, loo["per_group"])
+    loo["reasons"] = [ONE_MEMBER_GROUP if a else None for a in alone]
+    loo["overall_reason"] = None
+    if alone.any():
+        loo["overall"] = np.nan
+        loo["overall_reason"] = "a one-member group: leave-one-out cannot classify its customer"
+    return coefficients, constants, resubstitution, loo
+
+
+# Why a one-member group has no leave-one-out (cross-validated) hit rate.
+ONE_MEMBER_GROUP = "one-member group: leave-one-out leaves no case to fit"
 
 
 def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> np.ndarray:
@@ -212,6 +239,8 @@ def _rates(truth: np.ndarray, predicted: np.ndarray, n_groups: int) -> dict:
         "overall": float(correct.mean()),
         "per_group": per_group,
         "counts": confusion_counts(truth, predicted, n_groups),
+        "overall_reason": None,
+        "reasons": [None] * n_groups,
     }
 
 

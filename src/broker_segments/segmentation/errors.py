@@ -30,3 +30,9 @@ class LowAdequacyWarning(UserWarning):
 
 class DroppedInputWarning(UserWarning):
     """An input had zero variance in the fitting sample and was left out of the model."""
+
+
+class SmallClusterWarning(UserWarning):
+    """Customers of K-means clusters below the minimum share were left out of the fit (as
+    outliers) and it was fitted again; they are still assigned. Recorded in ``model_run`` /
+    ``warnings``."""

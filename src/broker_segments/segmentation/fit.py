@@ -27,9 +27,20 @@ Degenerate input (``SegmentationInputError``, message names what to fix):
 * nulls (other than the configured fills, see ``config``) or infinite values, per column with
   counts; a negative value under ``log1p``;
 * fewer rows (in ``frame`` or in the fit sample) than k;
+* K-means clusters below ``config.min_cluster_share`` of the fit sample that leaving out
+  their customers (below) does not remove, or too few customers left for k such clusters;
 * a (nearly) singular correlation matrix, naming the variables of the near-exact linear
   combination;
 * every input constant, or fewer inputs left than ``n_factors``.
+
+Clusters of outliers. A customer far from everyone (one ``asset_growth`` of -13 among values
+of -0.8..1.1) can get a K-means cluster of its own: a group without a profile, a stable code
+or a leave-one-out hit rate. A cluster holding fewer than ``config.min_cluster_share`` of the
+fit sample is such a cluster: its customers are left out of the fit sample, as the paper's
+outlier rule leaves empty and extreme accounts out, and stages 1-3 run again without them, at
+most ``SMALL_CLUSTER_ROUNDS`` times. They stay rows of ``frame``: assigned to their nearest
+centre like every other row (``in_fit_sample`` 0), and the run's warnings say how many were
+left out and why.
 
 An input with zero variance in the fit sample is *dropped*, not an error: a constant column
 carries no information about the segments and would make R singular, and a daily scheduled run
@@ -46,6 +57,7 @@ they match, so a refit does not swap nearly tied groups' codes (``continuity``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from collections.abc import Sequence
@@ -57,8 +69,13 @@ import pandas as pd
 
 from . import cluster, continuity, discriminant
 from .artifacts import result_to_artifacts
-from .config import SchemeConfig, get_scheme
-from .errors import DroppedInputWarning, LowAdequacyWarning, SegmentationInputError
+from .config import FIELD_VARS, K_VAR, SchemeConfig, get_scheme
+from .errors import (
+    DroppedInputWarning,
+    LowAdequacyWarning,
+    SegmentationInputError,
+    SmallClusterWarning,
+)
 from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
 from .naming import MEDIAN_COLUMNS, name_clusters, naming_profile
 from .scoring import ScoringModel
@@ -175,6 +192,9 @@ class Discrimination:
     # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
     assignment_functions: pd.DataFrame
     hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
+    # the same cells: why a rate is undefined (NaN), e.g. a one-member group's leave-one-out
+    # rate; None where it is defined
+    hit_rate_reasons: pd.DataFrame
     # Fisher's functions' confusion counts: index (validation_method, actual segment_code),
     # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
     # possible, leave_one_out (SPSS "Cross-validated")
@@ -378,7 +398,10 @@ class FitSample:
     raw: pd.DataFrame  # all configured inputs, after null fill, untransformed
     transformed: np.ndarray  # (n_rows, configured inputs)
     order: np.ndarray  # canonical order (row positions)
-    n_fit: int
+    n_fit: int  # rows drawn into the fit sample (before any is left out)
+    # rows of the drawn fit sample left out of it: the customers of K-means clusters below
+    # ``min_cluster_share`` (``leave_out_small_clusters``); sorted row positions
+    left_out: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
 
     @property
     def n_rows(self) -> int:
@@ -386,8 +409,11 @@ class FitSample:
 
     @property
     def fit_rows(self) -> np.ndarray:
-        """The fit sample: a prefix of the canonical order."""
-        return self.order[: self.n_fit]
+        """The fit sample: a prefix of the canonical order, without the rows left out."""
+        drawn = self.order[: self.n_fit]
+        if not len(self.left_out):
+            return drawn
+        return drawn[~np.isin(drawn, self.left_out)]
 
 
 @dataclass(frozen=True)
@@ -534,7 +560,10 @@ def run_kmeans(
     k = config.k
     notes: list[str] = []
     x_fit = np.ascontiguousarray(space.x[sample.fit_rows])
-    warm_start = previous_group_centres(previous, sample.ids, space.x, k)
+    # the previous groups' means without the customers left out of the fit, so an outlier
+    # does not pull a start back towards itself
+    kept = np.setdiff1d(np.arange(sample.n_rows), sample.left_out)
+    warm_start = previous_group_centres(previous, sample.ids.iloc[kept], space.x[kept], k)
     if warm_start is not None:
         notes.append("K-means started from the previous model's groups (warm start)")
     kmeans = cluster.fit_kmeans(
@@ -558,6 +587,69 @@ def run_kmeans(
             "well-separated groups, lower k"
         )
     return KMeansRun(kmeans, nearest, mismatches, tuple(notes))
+
+
+# Rounds of leaving out the customers of too small clusters before the fit gives up: an
+# outlier or two leave in the first round; clusters still too small after three say that the
+# sample does not hold k groups of that size, and another round would only eat into it.
+SMALL_CLUSTER_ROUNDS = 3
+
+
+def small_clusters(sample: FitSample, kmeans: KMeansRun, config: SchemeConfig) -> np.ndarray:
+    """The K-means clusters (its numbering) whose fit-sample customers, at their nearest
+    centre, are fewer than ``min_cluster_share`` of the fit sample as drawn (a fixed bar over
+    the rounds); none with a share of 0."""
+    counts = np.bincount(kmeans.nearest[sample.fit_rows], minlength=config.k)
+    return np.flatnonzero(counts < config.min_cluster_share * sample.n_fit)
+
+
+def leave_out_small_clusters(
+    sample: FitSample, kmeans: KMeansRun, small: np.ndarray, config: SchemeConfig, rounds: int
+) -> FitSample:
+    """The fit sample without the customers of the ``small`` clusters, for another fit.
+
+    Raises ``SegmentationInputError`` (nothing is stored) when ``rounds`` rounds have already
+    left customers out, or when too few customers would be left for k clusters of the minimum
+    size: the fitting sample does not hold k groups that large."""
+    fit_rows = sample.fit_rows
+    members = fit_rows[np.isin(kmeans.nearest[fit_rows], small)]
+    minimum = config.min_cluster_share * sample.n_fit
+    sizes = sorted(np.bincount(kmeans.nearest[fit_rows], minlength=config.k)[small].tolist())
+    share_var, k_var = FIELD_VARS["min_cluster_share"], K_VAR.get(config.scheme, "k")
+    remedy = (
+        f"lower var {k_var} or var {share_var} (0 turns the rule off), or check the export "
+        f"for a group of extreme accounts. Nothing was fitted or stored"
+    )
+    if rounds >= SMALL_CLUSTER_ROUNDS:
+        raise SegmentationInputError(
+            f"scheme {config.scheme}: K-means still gives cluster(s) of {sizes} customer(s), "
+            f"fewer than var {share_var} ({config.min_cluster_share:g}) of the fitting sample "
+            f"of {sample.n_fit} ({minimum:g}), after leaving the customers of such clusters "
+            f"out of the fit {rounds} time(s) ({len(sample.left_out)} customers): the sample "
+            f"does not hold k={config.k} groups of that size; {remedy}"
+        )
+    left = len(fit_rows) - len(members)
+    if left < max(config.k, config.k * minimum):
+        raise SegmentationInputError(
+            f"scheme {config.scheme}: leaving out the {len(members)} customer(s) of cluster(s) "
+            f"of {sizes}, fewer than var {share_var} ({config.min_cluster_share:g}) of the "
+            f"fitting sample of {sample.n_fit} ({minimum:g}), leaves {left} customer(s), too "
+            f"few for k={config.k} clusters of that size; {remedy}"
+        )
+    return dataclasses.replace(sample, left_out=np.union1d(sample.left_out, members))
+
+
+def left_out_note(sample: FitSample, config: SchemeConfig, rounds: int) -> str:
+    """The run's warning for the customers left out of the fit (``leave_out_small_clusters``)."""
+    message = (
+        f"scheme {config.scheme}: {len(sample.left_out)} customer(s) of the fitting sample of "
+        f"{sample.n_fit} were left out of the fit as outliers: K-means put them in cluster(s) "
+        f"holding fewer than var {FIELD_VARS['min_cluster_share']} "
+        f"({config.min_cluster_share:g}) of the sample ({rounds} round(s)); they are assigned "
+        f"to their nearest centre like every other customer"
+    )
+    warnings.warn(message, SmallClusterWarning, stacklevel=3)
+    return message
 
 
 def name_segments(
@@ -644,9 +736,8 @@ def describe_clusters(
     kmeans_iterations.insert(0, "change", cluster.iteration_changes(history).ravel())
 
     anova = cluster.anova(space.x, segment, variables)
-    n_selection = min(sample.n_fit, config.k_selection_sample_size)
     k_selection = cluster.k_selection(
-        np.ascontiguousarray(space.x[sample.order[:n_selection]]),
+        np.ascontiguousarray(space.x[sample.fit_rows[: config.k_selection_sample_size]]),
         config.k_range,
         config.k_selection_n_init,
         config.random_seed,
@@ -709,21 +800,33 @@ def discriminate(
         codes,
         list(clustering.model_variables),
     )
+    methods = pd.Index(["resubstitution", "leave_one_out"], name="method")
     hit_rates = pd.DataFrame(
         [
             [resub["overall"], *resub["per_group"]],
             [loo["overall"], *loo["per_group"]],
         ],
-        index=pd.Index(["resubstitution", "leave_one_out"], name="method"),
+        index=methods,
         columns=["overall", *codes],
     )
+    hit_rate_reasons = pd.DataFrame(
+        [
+            [resub["overall_reason"], *resub["reasons"]],
+            [loo["overall_reason"], *loo["reasons"]],
+        ],
+        index=methods,
+        columns=["overall", *codes],
+        dtype=object,
+    )
+    # a group without a rate has no row: its customers were not classified (diagonal / row
+    # total is the rate, of the groups that have one)
     classification_results = pd.concat(
         {
             method: pd.DataFrame(
                 rates["counts"].astype(np.float64),
                 index=pd.Index(codes, name="actual_segment_code"),
                 columns=codes,
-            )
+            )[~np.isnan(np.asarray(rates["per_group"], dtype=float))]
             for method, rates in (("resubstitution", resub), ("leave_one_out", loo))
             if rates["counts"] is not None
         },
@@ -733,6 +836,7 @@ def discriminate(
         classification_functions=functions,
         assignment_functions=assignment_functions,
         hit_rates=hit_rates,
+        hit_rate_reasons=hit_rate_reasons,
         classification_results=classification_results,
         discriminant_functions=discriminant.canonical_functions(z_all, segment, k),
         **discriminant_tables(z_all, segment, k, codes, inputs, config),
@@ -770,10 +874,18 @@ def fit_scheme(
     previous = None if previous is None else continuity.as_previous_model(previous, config.scheme)
 
     sample = prepare_sample(frame, config)
-    standardisation, z_all = standardise_inputs(sample, config)
-    factor_step = fit_factor_step(z_all[sample.fit_rows], standardisation, config)
-    space = model_space(z_all, standardisation, factor_step)
-    kmeans = run_kmeans(sample, space, config, previous)
+    rounds = 0
+    while True:
+        standardisation, z_all = standardise_inputs(sample, config)
+        factor_step = fit_factor_step(z_all[sample.fit_rows], standardisation, config)
+        space = model_space(z_all, standardisation, factor_step)
+        kmeans = run_kmeans(sample, space, config, previous)
+        small = small_clusters(sample, kmeans, config)
+        if not len(small):
+            break
+        sample = leave_out_small_clusters(sample, kmeans, small, config, rounds)
+        rounds += 1
+    left_out = (left_out_note(sample, config, rounds),) if rounds else ()
     naming = name_segments(sample, kmeans, standardisation, config, previous)
     clustering = describe_clusters(sample, space, kmeans, naming, config)
     discrimination = discriminate(sample, space, standardisation, clustering, config)
@@ -786,6 +898,7 @@ def fit_scheme(
     )
 
     notes = [
+        *left_out,
         *standardisation.notes,
         *(factor_step.notes if factor_step is not None else ()),
         *clustering.notes,
@@ -796,7 +909,7 @@ def fit_scheme(
         config=config,
         run_metadata=dict(run_metadata or {}),
         n_rows=sample.n_rows,
-        n_fit=sample.n_fit,
+        n_fit=len(sample.fit_rows),
         fit_seconds=time.perf_counter() - started,
         warnings=notes,
     )

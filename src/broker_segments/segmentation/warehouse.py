@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from .artifacts import ARTIFACT_COLUMNS
-from .config import SchemeConfig, config_from_vars
+from .config import FIELD_VARS, K_VAR, SchemeConfig, config_from_vars
 from .discriminant import PRIORS
 from .errors import SegmentationConfigError, SegmentationError, SegmentationInputError
 from .fit import fit_scheme
@@ -46,8 +46,6 @@ FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
 
 
 REFIT_CHOICES = ("auto", "true", "false")
-# The dbt var that sets each scheme's k (dbt_project.yml).
-K_VAR = {"A": "scheme_a_k", "B": "scheme_b_k"}
 CATALOGUE_SEED = "seeds/segment_catalogue.csv"
 
 
@@ -241,16 +239,6 @@ def fit_model(
         ) from None
     except SegmentationError as error:
         raise error.with_traceback(None) from None
-
-
-# The dbt var behind each configuration field a var can set.
-FIELD_VARS = {
-    "n_factors": "scheme_a_n_factors",
-    "n_init": "segmentation_n_init",
-    "random_seed": "segmentation_seed",
-    "k_range": "segmentation_k_range",
-    "fit_sample_size": "segmentation_fit_sample_size",
-}
 
 
 def config_as_json(config: SchemeConfig) -> dict[str, Any]:
