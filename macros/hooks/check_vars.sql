@@ -126,17 +126,11 @@
         {% endif %}
         {% do errors.append(broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true)) %}
         {% do errors.append(broker_segments._check_number('segmentation_stability_resamples', 0, integer=true)) %}
-        {# below 1/k of the larger k: at 1/k only an exactly even split has no smaller cluster #}
+        {# below one half: two clusters can meet it (1/k or more stops the fit, naming the sizes) #}
         {% set min_share = broker_segments._as_number(var('segmentation_min_cluster_share')) %}
-        {% set ks = [2] %}
-        {% for name in ['scheme_a_k', 'scheme_b_k'] %}
-            {% set k = broker_segments._as_number(var(name)) %}
-            {% if k is not none and k >= 2 %}{% do ks.append(k) %}{% endif %}
-        {% endfor %}
-        {% set largest_k = ks | max %}
-        {% if min_share is none or not (0 <= min_share < 1 / largest_k) %}
+        {% if min_share is none or not (0 <= min_share < 0.5) %}
             {% do errors.append(broker_segments._bad_var('segmentation_min_cluster_share', var('segmentation_min_cluster_share'),
-                'must be a number >= 0 and below 1/k of the larger of scheme_a_k and scheme_b_k (1/' ~ largest_k ~ ')')) %}
+                'must be a number >= 0 and below 0.5')) %}
         {% endif %}
         {% do errors.append(broker_segments._check_choice('new_customer_annualise', ['true', 'false'])) %}
         {% set unmeasured = var('new_customer_unmeasured_inputs') %}

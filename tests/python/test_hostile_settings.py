@@ -221,8 +221,8 @@ BAD_VARS = [
     ),
     ({"drift_psi_min_share": 0}, "var drift_psi_min_share is 0: must be a number above 0"),
     (
-        {"segmentation_min_cluster_share": 0.3},
-        "var segmentation_min_cluster_share is 0.3: must be a number >= 0 and below 1/k",
+        {"segmentation_min_cluster_share": 0.5},
+        "var segmentation_min_cluster_share is 0.5: must be a number >= 0 and below 0.5",
     ),
 ]
 

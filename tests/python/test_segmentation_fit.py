@@ -928,11 +928,11 @@ def test_clusters_that_stay_too_small_stop_the_fit():
     assert "lower var scheme_a_k" in message and "Nothing was fitted or stored" in message
 
 
-def test_min_cluster_share_must_leave_room_for_k_clusters():
+def test_min_cluster_share_must_leave_room_for_two_clusters():
     from broker_segments.segmentation import SegmentationConfigError, config_from_vars
 
     assert config_from_vars("B", {"min_cluster_share": "0"}).min_cluster_share == 0.0
     assert config_from_vars("A", {"min_cluster_share": 0.05}).min_cluster_share == 0.05
-    for bad in (-0.01, 1 / 6, 0.5):
+    for bad in (-0.01, 0.5, 0.7):
         with pytest.raises(SegmentationConfigError, match="min_cluster_share"):
             config_from_vars("A", {"min_cluster_share": bad})

@@ -164,9 +164,11 @@ def _validate(c: SchemeConfig) -> None:
         fail("stability_resamples", f"is {c.stability_resamples}; must be >= 0")
     if c.fit_sample_size is not None and c.fit_sample_size < 2:
         fail("fit_sample_size", f"is {c.fit_sample_size}; must be >= 2 or None (all rows)")
-    # At 1/k or more no partition into k clusters but an exactly even one could pass.
-    if not 0.0 <= c.min_cluster_share < 1.0 / c.k:
-        fail("min_cluster_share", f"is {c.min_cluster_share}; must be >= 0 and below 1/k (k={c.k})")
+    # Below one half, so two clusters can pass; a share of 1/k or more, which only an even
+    # split into k clusters could meet, stops the fit with the sizes it found (fit.py), after
+    # a k that cannot be fitted at all has been named.
+    if not 0.0 <= c.min_cluster_share < 0.5:
+        fail("min_cluster_share", f"is {c.min_cluster_share}; must be >= 0 and below 0.5")
     if c.cv_folds < 2:
         fail("cv_folds", f"is {c.cv_folds}; must be >= 2")
     if c.priors not in ("equal", "size"):
