@@ -78,6 +78,9 @@ data: install
 # thresholds are vars): a table past the error threshold stops it before anything is built.
 DBT_VARS ?=
 SPARK_BUILD_ARGS ?=
+# The days the per-day (microbatch) models load: after the warehouse's last day through the
+# export's (--event-time-start/--event-time-end; broker_segments.load_range).
+LOAD_RANGE := $(BIN)/python -m broker_segments.load_range
 SPARK_DBT_VARS := $(if $(DBT_VARS),--vars '$(DBT_VARS)')
 ifeq ($(TARGET),spark)
 # On Spark (README "Running on Spark") dbt runs no Python model: the fits are a command of the
@@ -90,19 +93,19 @@ ifeq ($(TARGET),spark)
 SPARK_BUILD := $(BIN)/dbt build --target spark --exclude-resource-type unit_test $(SPARK_DBT_VARS) $(SPARK_BUILD_ARGS)
 build: install-spark java
 	$(BIN)/dbt source freshness --target spark $(SPARK_DBT_VARS)
-	$(SPARK_BUILD) --selector spark_before_fit
+	$(SPARK_BUILD) --selector spark_before_fit $$($(LOAD_RANGE) --target spark)
 	$(BIN)/python -m broker_segments.spark_fit --target spark
 	$(SPARK_BUILD) --selector spark_after_fit
 else
 build: install
 	@$(BIN)/python -m broker_segments.preflight
 	$(BIN)/dbt source freshness
-	$(BIN)/dbt build --selector daily
+	$(BIN)/dbt build --selector daily $$($(LOAD_RANGE))
 endif
 
 refit: install
 	@$(BIN)/python -m broker_segments.preflight
-	$(BIN)/dbt build --selector monthly_refit --vars '{segmentation_refit: true}'
+	$(BIN)/dbt build --selector monthly_refit --vars '{segmentation_refit: true}' $$($(LOAD_RANGE))
 
 summary: install
 	@$(BIN)/python -m broker_segments.summary

@@ -1,5 +1,5 @@
 {#
-    Per-day incremental models (the large ones: validated balances and trades, customer trade
+    Per-day incremental models not yet on dbt's microbatch (validated trades, customer trade
     days) load only what is new. Each row records loaded_through_date, the
     export's last day when it was loaded; the largest one is the model's watermark. A run:
     1. deletes (pre-hook: incremental_delete_by_date) the rows without a date, those dated

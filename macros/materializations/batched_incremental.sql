@@ -1,7 +1,7 @@
 {#
     batched_incremental: an incremental model built one date batch at a time, so each batch's
     deduplication and checks fit in memory and the cost is linear in the rows loaded. The
-    large per-day validated models (balances, trades) use it.
+    validated trades use it (the balances are on dbt's microbatch, macros/incremental/microbatch.sql).
 
     The model's SQL selects its rows from a per-day relation through date_batch() (below),
     which renders the model's incremental condition (macros/incremental/incremental_by_date.sql)

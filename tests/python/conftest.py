@@ -22,6 +22,7 @@ import yaml
 from filelock import FileLock
 
 from broker_segments.datagen import generate
+from broker_segments.load_range import build_args
 from broker_segments.project import INDICATOR_NAMES
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -142,6 +143,9 @@ def run_dbt(
     excluded = [*([] if unit_tests else ["unit_test"]), *([] if data_tests else ["test"])]
     if args[0] == "build" and excluded:
         command += ["--exclude-resource-type", *excluded]
+    if args[0] in ("build", "run") and "--event-time-start" not in args:
+        # the days the per-day models load, as make build passes them
+        command += build_args(raw_dir=raw_dir, warehouse=duckdb_path, full="--full-refresh" in args)
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
     cached = _parse_cache_files(duckdb_path, raw_dir, dbt_vars) if PARSE_CACHE else []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -449,9 +450,10 @@ def test_a_customer_that_turns_invalid_takes_its_loaded_rows_to_quarantine(expor
     )
 
 
-# ---- the raw layer in date batches (macros/materializations/batched_incremental.sql)
+# ---- the raw layer in date batches (trades: macros/materializations/batched_incremental.sql;
+# balances: dbt microbatch, macros/incremental/microbatch.sql)
 
-VALIDATED_COLUMNS = "* exclude (loaded_by_invocation_id)"
+VALIDATED_COLUMNS = "* exclude (loaded_by_invocation_id, loaded_through_date)"
 
 
 def validated_rows(export: Export, table: str) -> pd.DataFrame:
@@ -472,21 +474,46 @@ def batch_count(stdout: str, model: str) -> int:
     return int(counts[-1][1])
 
 
+def microbatch_count(stdout: str, model: str) -> int:
+    """How many batches dbt ran of a microbatch model."""
+    counts = re.findall(rf"Batch \d+ of (\d+) START batch \S+ of \S*{model}\b", stdout)
+    assert counts, stdout[-3000:]
+    return int(counts[-1])
+
+
 def test_date_batches_validate_exactly_as_one_batch(tmp_path_factory, tmp_path):
-    """Many date batches give the rows, verdicts, copies and lineage of a single batch."""
+    """Many date batches give the rows, verdicts, copies and lineage of a single batch: the
+    trades in batches of raw_batch_rows, the balances (dbt microbatch, a month a batch) loaded
+    in two runs that split the export's days."""
     raw_dir = worker_export_dir(tmp_path_factory)
     generate(raw_dir, customers=CUSTOMERS, seed=5, defects=True)
     one, many = Export(raw_dir, tmp_path / "one"), Export(raw_dir, tmp_path / "many")
     result = one.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": 10**9})
     assert_dbt_ok(result)
-    # One batch of every dated row, and one of the rows without a date (the defects have some).
-    single = batch_count(result.stdout, "int_daily_balances_validated")
-    assert single == 2
-    result = many.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": SMALL_BATCH_ROWS})
+    # One batch of every dated trade, and one of the rows without a date (the defects have some).
+    assert batch_count(result.stdout, "int_trades_validated") == 2
+    months = one.query(
+        "select count(distinct date_trunc('month', balance_date)) as n "
+        "from int_daily_balances_validated"
+    ).n[0]
+    assert microbatch_count(result.stdout, "int_daily_balances_validated") >= months > 10
+    first, last = one.query(
+        "select min(balance_date) as a, max(balance_date) as b from int_daily_balances_validated"
+    ).iloc[0]
+    middle = (first + (last - first) / 2).isoformat()
+    vars_many = {"max_quarantine_share": 0.5, "raw_batch_rows": SMALL_BATCH_ROWS}
+    days = ["--event-time-start", first.isoformat()]
+    first_half = many.dbt([*RAW_LAYER, *days, "--event-time-end", middle], vars_many)
+    assert first_half.returncode != 0  # the days not loaded yet do not reconcile
+    rest = [
+        "--event-time-start",
+        middle,
+        "--event-time-end",
+        (last + timedelta(days=1)).isoformat(),
+    ]
+    result = many.dbt([*RAW_LAYER, *rest], vars_many)
     assert_dbt_ok(result)
-    days = one.query("select count(distinct balance_date) as n from int_daily_balances_validated")
-    assert 10 < batch_count(result.stdout, "int_daily_balances_validated") - 1 < days.n[0]
-    assert batch_count(result.stdout, "int_trades_validated") > 5
+    assert batch_count(first_half.stdout, "int_trades_validated") > 5
     for table in ("daily_balances", "trades"):
         pd.testing.assert_frame_equal(validated_rows(one, table), validated_rows(many, table))
     assert many.quarantined("trades").source_file.notna().all()
@@ -631,3 +658,41 @@ def test_a_balance_quarantined_on_the_as_of_day_carries_the_last_good_day_forwar
     ).end_assets[0]
     assert float(end_assets) == pytest.approx(float(stand_in.previous_assets[0]))
     assert float(end_assets) > 0
+
+
+# ---------- late files (the balances' microbatch model)
+
+
+def test_a_late_file_for_a_loaded_day_is_named_and_a_backfill_loads_it(export):
+    """A day's balances that arrive after the day was loaded: the next build fails the
+    reconciliation and names the day and the command; that backfill loads it."""
+    balances = export.read("daily_balances")
+    days = sorted(balances.balance_date.unique())
+    late_day = pd.Timestamp(days[-5]).date()
+    late_rows = export.work_dir / "late.parquet"
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(
+            f"copy (select * from read_parquet('{export.raw_dir}/daily_balances/*.parquet') "
+            f"where balance_date = '{late_day}') to '{late_rows}' (format parquet)"
+        )
+    export.rewrite("daily_balances", f"select * from raw where balance_date <> '{late_day}'")
+    build_ok(export)
+    shutil.move(late_rows, export.raw_dir / "daily_balances" / "late.parquet")
+
+    result = export.dbt(dbt_vars={"max_quarantine_share": 0.5})
+    assert result.returncode != 0
+    command = f"--event-time-start {late_day} --event-time-end {late_day + timedelta(days=1)}"
+    assert f"1 day(s) from {late_day} to {late_day}" in result.stdout, result.stdout[-3000:]
+    assert command in result.stdout
+    unloaded = export.query("select * from raw_data_day_reconciliation")
+    assert list(unloaded.event_date) == [pd.Timestamp(late_day)]
+
+    backfill = export.dbt([*RAW_LAYER, *command.split()], {"max_quarantine_share": 0.5})
+    assert_dbt_ok(backfill)
+    export.assert_reconciles()
+    assert export.query("select count(*) as n from raw_data_day_reconciliation").n[0] == 0
+    loaded = export.query(
+        f"select count(*) as n from int_daily_balances_cleaned where balance_date = '{late_day}'"
+    )
+    assert loaded.n[0] == (balances.balance_date == pd.Timestamp(late_day)).sum()

@@ -23,6 +23,7 @@ import pytest
 from conftest import PROJECT_DIR, assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import generate
+from broker_segments.load_range import build_args
 
 CUSTOMERS = 300
 DBT_VARS = {"max_quarantine_share": 0.2}
@@ -76,6 +77,7 @@ def engines(tmp_path_factory) -> tuple[Path, Path]:
         if program == "dbt":
             command += ["--exclude-resource-type", "test", "unit_test"]
             command += ["--vars", json.dumps(DBT_VARS)]
+            command += build_args("spark", raw_dir=raw, warehouse=spark_warehouse)
         result = subprocess.run(
             command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
         )

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from broker_segments.load_range import build_args
+
 from . import PROJECT_DIR
 from .artifacts import BuildResult, count_rows, source_rows, summarise_build
 from .machine import project_state
@@ -54,8 +56,10 @@ def run_build(
 ) -> BuildResult:
     log(f"{name}: dbt build ...")
     project = project_state()  # others may change the project between two builds
+    # the days the per-day models load, as make build passes them
+    days = build_args(target or "dev", raw_dir=raw, warehouse=warehouse)
     measured = run_monitored(
-        dbt_command(folder.parent / "target", folder / "logs", target, extra_args),
+        dbt_command(folder.parent / "target", folder / "logs", target, [*extra_args, *days]),
         folder / "dbt-output.log",
         env=dbt_environment(raw, warehouse),
         cwd=PROJECT_DIR,

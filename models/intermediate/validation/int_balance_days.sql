@@ -1,11 +1,11 @@
 {{ config(post_hook="{{ warn_off_calendar_days() }}") }}
--- Every balance date with a kept row, and whether it is a trading day. The calendar is not
--- decided by any one row: a day is a trading day when at least min_trading_day_coverage of
--- the accounts open that day have a kept balance row on it (the contract: one row per open
--- account per trading day). A day below that (a stray row dated on a Sunday) is no trading
--- day: int_daily_balances_cleaned leaves its rows out, quarantined_rows holds them as
--- non_trading_day, and a warning test names the day. Judged here, where the rows are read,
--- so a day that fills up in a later export becomes a trading day on the next build.
+-- Every balance date with a readable row, and whether it is a trading day. The calendar is
+-- not decided by any one row: a day is a trading day when at least min_trading_day_coverage
+-- of the accounts open that day have a row on it that keeps the row rules (the contract: one
+-- row per open account per trading day). A day below that (a stray row dated on a Sunday) is
+-- no trading day: int_daily_balances_cleaned leaves its rows out, quarantined_rows holds them
+-- as non_trading_day, and the build warns naming the day (warn_off_calendar_days). Judged
+-- on every build, so a day that fills up in a later export becomes a trading day then.
 with
 
 validated_balances as (
@@ -22,7 +22,7 @@ customers as (
 
 balance_days as (
 
-    -- a kept row's key is unique, so its rows count the accounts that reported that day
+    -- such a row's key is unique, so its rows count the accounts that reported that day
     select
         balance_date,
         count(*) as reporting_accounts

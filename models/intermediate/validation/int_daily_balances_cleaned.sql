@@ -1,6 +1,8 @@
--- A view: the filter of a table that is already built costs less than a copy of it. A kept
--- row on a day that is no trading day (int_balance_days) is left out here and quarantined
--- as non_trading_day by quarantined_rows: a verdict on the day, taken where the rows are read.
+-- A view: the filter of a table that is already built costs less than a copy of it. The rows
+-- that keep the rules of their own (int_daily_balances_validated), of a kept customer
+-- (int_customer_verdicts), on a trading day (int_balance_days): the verdicts that depend on
+-- other tables are taken here, where the rows are read, and quarantined_rows gives the others
+-- their reason (unknown_customer, customer_quarantined, non_trading_day).
 -- A customer-day whose row was quarantined for its values reads the customer's last kept
 -- balance (int_daily_balances_stand_ins, carried_forward_from_date), not zero.
 {{ config(materialized='view') }}
@@ -20,6 +22,13 @@ trading_days as (
 
 ),
 
+kept_customers as (
+
+    select customer_id from {{ ref('int_customer_verdicts') }}
+    where is_kept
+
+),
+
 stand_ins as (
 
     select * from {{ ref('int_daily_balances_stand_ins') }}
@@ -29,21 +38,17 @@ stand_ins as (
 kept as (
 
     select
-        {{ star_except([
-            'quarantine_reason',
-            'invalid_value',
-            'row_copies',
-            'key_versions',
-            'source_file',
-            'source_file_id',
-            'source_row_number',
-            'loaded_by_invocation_id'
-        ]) }},
+        customer_id,
+        balance_date,
+        cash_balance,
+        market_value,
+        loaded_through_date,
         cast(null as date) as carried_forward_from_date
     from validated
     where
         quarantine_reason is null
         and balance_date in (select trading_days.balance_date from trading_days)
+        and customer_id in (select kept_customers.customer_id from kept_customers)
 
 ),
 

@@ -1,31 +1,25 @@
 {{
     config(
-        materialized='batched_incremental',
-        full_refresh=full_refresh_on_spark(),
-        batch_source='stg_broker__daily_balances',
-        batch_date_column='balance_date',
-        batch_rejudge=true,
-        pre_hook=[
-            "{{ incremental_prepare_rejudge(rejudge_by_customer_sql(ref('int_customers_cleaned'))) }}",
-            "{{ incremental_delete_by_date('balance_date', rejudge=true) }}",
-        ],
-        post_hook="{{ incremental_drop_rejudge() }}",
+        materialized='incremental',
+        incremental_strategy='microbatch',
+        event_time='balance_date',
+        batch_size='month',
+        begin='2000-01-01',
+        partition_by=['balance_date'],
     )
 }}
--- Incremental by balance_date (macros/incremental/incremental_by_date.sql): a daily build
--- validates the new days only. The key includes the date, so duplicates are always within a
--- day's batch.
+-- dbt microbatch by balance_date (macros/incremental/microbatch.sql): a run validates the
+-- days it is given (a daily run the new ones), a month batch at a time. Only the rules a row
+-- and its day decide are applied here; the key holds the date, so a key's versions are always
+-- in one batch. Whether the row's customer is kept, and whether its day is a trading day,
+-- change with other tables: they are judged where the rows are read (int_daily_balances_cleaned,
+-- quarantined_rows), so a customer who arrives late or is mended heals on the next build.
+-- The rows without a date are int_daily_balances_undated.
 with
 
 daily_balances as (
 
     select * from {{ ref('stg_broker__daily_balances') }}
-
-),
-
-validated_customers as (
-
-    select * from {{ ref('int_customers_validated') }}
 
 ),
 
@@ -35,24 +29,10 @@ export_last_day as (
 
 ),
 
--- every customer read, kept or quarantined (one join per row instead of two): a row of a
--- quarantined customer says so, rather than unknown_customer
-customers as (
-
-    select
-        customer_id,
-        {{ dbt.bool_or('quarantine_reason is null') }} as is_kept,
-        min(case when quarantine_reason is null then open_date end) as open_date
-    from validated_customers
-    where customer_id is not null
-    group by customer_id
-
-),
-
 batch as (
 
     select * from daily_balances
-    where {{ date_batch('balance_date', rejudge=true) }}
+    where {{ loads_from_run_start('balance_date') }}
 
 ),
 
@@ -66,33 +46,10 @@ checked as (
 
     select
         deduplicated.*,
-        case
-            when deduplicated.invalid_value is not null
-                then {{ invalid_value_reason('deduplicated.invalid_value') }}
-            when
-                deduplicated.customer_id is null
-                or trim(deduplicated.customer_id) = ''
-                or deduplicated.balance_date is null
-                then 'missing_key'
-            when deduplicated.key_versions > 1 then 'duplicate_key'
-            when
-                deduplicated.cash_balance is null or deduplicated.market_value is null
-                then 'missing_value'
-            when
-                abs(deduplicated.cash_balance) > {{ max_plausible_amount_cny() }}
-                or abs(deduplicated.market_value) > {{ max_plausible_amount_cny() }}
-                then 'out_of_range'
-            when customers.customer_id is null then 'unknown_customer'
-            when not customers.is_kept then 'customer_quarantined'
-            when
-                deduplicated.cash_balance < 0 or deduplicated.market_value < 0
-                then 'negative_balance'
-        end as quarantine_reason,
+        {{ balance_row_reason('deduplicated') }} as quarantine_reason,
         export_last_day.last_balance_date as loaded_through_date,
         '{{ invocation_id }}' as loaded_by_invocation_id
     from deduplicated
-    left join customers
-        on deduplicated.customer_id = customers.customer_id
     cross join export_last_day
 
 ),

@@ -1,4 +1,9 @@
 {% set balance_columns = raw_contract_columns('daily_balances') %}
+{#- named, not *: Spark puts the validated table's partition column (balance_date) last -#}
+{% set balance_read_columns = balance_columns.key + balance_columns['values'] + [
+    'invalid_value', 'row_copies', 'source_row_number', 'source_file_id', 'source_file',
+    'quarantine_reason'
+] %}
 
 with
 
@@ -14,9 +19,15 @@ trades as (
 
 ),
 
-daily_balances as (
+daily_balances_validated as (
 
     select * from {{ ref('int_daily_balances_validated') }}
+
+),
+
+daily_balances_undated as (
+
+    select * from {{ ref('int_daily_balances_undated') }}
 
 ),
 
@@ -26,56 +37,97 @@ fund_transfers as (
 
 ),
 
+customer_verdicts as (
+
+    select * from {{ ref('int_customer_verdicts') }}
+
+),
+
+trading_days as (
+
+    select balance_date from {{ ref('int_balance_days') }}
+    where is_trading_day
+
+),
+
 raw_balances as (
 
     select * from {{ ref('stg_broker__daily_balances') }}
 
 ),
 
-off_calendar_days as (
+daily_balances_read as (
 
-    select balance_date from {{ ref('int_balance_days') }}
-    where not is_trading_day
-
-),
-
--- Kept balance rows on a day that is no trading day (int_balance_days): quarantined here, where
--- the calendar is known, as int_daily_balances_cleaned leaves them out.
-off_calendar_rows as (
-
-    select * from daily_balances
-    where
-        quarantine_reason is null
-        and balance_date in (select off_calendar_days.balance_date from off_calendar_days)
+    select {{ balance_read_columns | join(', ') }} from daily_balances_validated
+    union all
+    select {{ balance_read_columns | join(', ') }} from daily_balances_undated
 
 ),
 
--- their files' names (a kept row carries only the file's hash); the date filter reads only
--- those days' rows
-off_calendar_files as (
+-- Each balance row's reason where it is read: its own (the rules it decides), else its
+-- customer's (unknown or quarantined in the latest customers' export), else its day's (a kept
+-- row on a day that is no trading day: non_trading_day).
+daily_balances_judged as (
+
+    select
+        rows_read.*,
+        coalesce(
+            {{ reason_at_read(
+                'rows_read.quarantine_reason', 'customer_verdicts', ['negative_balance']
+            ) }},
+            case
+                when
+                    rows_read.balance_date
+                    not in (select trading_days.balance_date from trading_days)
+                    then 'non_trading_day'
+            end
+        ) as reason_at_read
+    from daily_balances_read as rows_read
+    left join customer_verdicts
+        on rows_read.customer_id = customer_verdicts.customer_id
+
+),
+
+daily_balances_quarantined as (
+
+    select * from daily_balances_judged
+    where reason_at_read is not null
+
+),
+
+-- the files of the quarantined rows that carry only the file's hash (rows judged at read
+-- time); the date filter reads only those days' rows
+unnamed_files as (
 
     select distinct
         source_file_id,
         source_file
     from raw_balances
-    where balance_date in (select off_calendar_days.balance_date from off_calendar_days)
+    where
+        balance_date in (
+            select daily_balances_quarantined.balance_date
+            from daily_balances_quarantined
+            where daily_balances_quarantined.source_file is null
+        )
 
 ),
 
-off_calendar_balances as (
+daily_balances as (
 
     select
         {% for column in balance_columns.key + balance_columns['values'] -%}
-            off_calendar_rows.{{ column }},
+            quarantined.{{ column }},
         {% endfor -%}
-        'non_trading_day' as quarantine_reason,
-        off_calendar_rows.row_copies,
-        off_calendar_files.source_file,
-        off_calendar_rows.source_row_number,
-        off_calendar_rows.invalid_value
-    from off_calendar_rows
-    left join off_calendar_files
-        on off_calendar_rows.source_file_id = off_calendar_files.source_file_id
+        quarantined.reason_at_read as quarantine_reason,
+        quarantined.row_copies,
+        coalesce(quarantined.source_file, unnamed_files.source_file) as source_file,
+        quarantined.source_row_number,
+        quarantined.invalid_value
+    from daily_balances_quarantined as quarantined
+    left join unnamed_files
+        on
+            quarantined.source_file is null
+            and quarantined.source_file_id = unnamed_files.source_file_id
 
 ),
 
@@ -86,8 +138,6 @@ unioned as (
     {{ quarantine_records('trades', 'trades') }}
     union all
     {{ quarantine_records('daily_balances', 'daily_balances') }}
-    union all
-    {{ quarantine_records('off_calendar_balances', 'daily_balances') }}
     union all
     {{ quarantine_records('fund_transfers', 'fund_transfers') }}
 

@@ -4,12 +4,27 @@
 -- collapsed copies on the validated models, so a join or filter that loses or multiplies rows
 -- shows here.
 {% set raw_tables = ['customers', 'trades', 'daily_balances', 'fund_transfers'] %}
+{#- the models that hold a table's rows as loaded (default: int_<table>_validated) -#}
+{% set loaded_models = {
+    'daily_balances': ['int_daily_balances_validated', 'int_daily_balances_undated'],
+} %}
 
 with
 
 quarantined as (
 
     select * from {{ ref('quarantined_rows') }}
+
+),
+
+-- the days of the per-day tables whose rows in the files and the warehouse differ
+unloaded_days as (
+
+    select
+        table_name,
+        count(*) as days_not_loaded
+    from {{ ref('raw_data_day_reconciliation') }}
+    group by table_name
 
 ),
 
@@ -28,7 +43,12 @@ quarantined as (
         select
             '{{ table_name }}' as table_name,
             cast(coalesce(sum(row_copies - 1), 0) as bigint) as duplicates_collapsed
-        from {{ ref('int_' ~ table_name ~ '_validated') }}
+        from (
+            {% for model in loaded_models.get(table_name, ['int_' ~ table_name ~ '_validated']) -%}
+                select row_copies from {{ ref(model) }}
+                {{ "union all" if not loop.last }}
+            {% endfor -%}
+        ) as loaded
 
     ),
 
@@ -74,16 +94,20 @@ unioned as (
 final as (
 
     select
-        table_name,
-        rows_read,
-        rows_kept,
-        rows_quarantined,
-        duplicates_collapsed,
+        unioned.table_name,
+        unioned.rows_read,
+        unioned.rows_kept,
+        unioned.rows_quarantined,
+        unioned.duplicates_collapsed,
         case
-            when rows_read > 0 then cast(rows_quarantined as double) / rows_read
+            when unioned.rows_read > 0
+                then cast(unioned.rows_quarantined as double) / unioned.rows_read
             else 0
-        end as quarantine_share
+        end as quarantine_share,
+        coalesce(unloaded_days.days_not_loaded, 0) as days_not_loaded
     from unioned
+    left join unloaded_days
+        on unioned.table_name = unloaded_days.table_name
 
 )
 

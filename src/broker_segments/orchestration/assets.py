@@ -24,6 +24,7 @@ from typing import Literal
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from broker_segments.load_range import build_args
 from broker_segments.orchestration.project import BrokerWarehouse
 from broker_segments.preflight import check_warehouse_free
 
@@ -130,6 +131,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         target_path = _run_folder(context, project)
         with _environment(environment):
             _check_freshness(dbt, project, config, target_path)
+            # the days the per-day models load, as make build passes them
+            args += build_args(project.target or "dev")
             invocation = dbt.cli(args, context=context, target_path=target_path)
         yield from invocation.stream()
 
@@ -166,6 +169,7 @@ def _spark_dbt_step(
     with _environment(warehouse.dbt_environment(project.project_dir)):
         if isinstance(config, DbtBuildConfig):
             _check_freshness(dbt, project, config, target_path)
+        args += build_args(project.target or "spark")
         invocation = dbt.cli(args, context=context, target_path=target_path)
     yield from invocation.stream()
 

@@ -1,0 +1,58 @@
+{#
+    The per-day models (int_daily_balances_validated; config in the model) are dbt microbatch
+    models: `event_time` the row's day, `batch_size` a month, so a first build or
+    --full-refresh runs a few month batches (each deduplicated and checked on its own, memory
+    bounded by a month's rows) and dbt filters each upstream ref that has an event_time to the
+    batch. dbt takes a batch's range from --event-time-start/--event-time-end, which make build,
+    Dagster and the tests pass from the data (python -m broker_segments.load_range: the days
+    after the loaded ones up to the export's last day); a plain run takes them from the wall
+    clock (the month so far and the previous one).
+
+    A run given --event-time-start D loads from the day D, not from the first day of D's month
+    (dbt truncates the start to the batch size): the model selects its rows on or after D
+    (loads_from_run_start) and the batch's delete on DuckDB starts at D too
+    (duckdb__get_incremental_microbatch_sql below); on Spark the batch overwrites the date
+    partitions it writes (insert_overwrite, dynamic), so a month's earlier days stay as they
+    are. A daily run thus validates the new days only, and a backfill the days it names.
+#}
+
+{# The day of --event-time-start ('YYYY-MM-DD'), or none for a run without it. #}
+{% macro run_event_time_start() %}
+    {%- set start = invocation_args_dict.get('event_time_start') -%}
+    {{ return((start | string)[:10] if start else none) }}
+{% endmacro %}
+
+{# The model's rows from the run's first day on (every row of the batch without the flag). #}
+{% macro loads_from_run_start(date_column) -%}
+    {%- set start = run_event_time_start() -%}
+    {%- if start -%}
+        {{ date_column }} >= cast('{{ start }}' as date)
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    dbt-duckdb's microbatch (delete + insert of the batch's range on event_time), with the
+    delete starting at the run's first day when that is inside the batch (see above).
+#}
+{% macro duckdb__get_incremental_microbatch_sql(arg_dict) -%}
+    {%- set event_time = config.require('event_time') -%}
+    {%- set batch = model.get('batch') -%}
+    {%- set run_start = run_event_time_start() -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set in_batch -%}
+        {{ event_time }} >= '{{ batch.event_time_start }}'
+        and {{ event_time }} < '{{ batch.event_time_end }}'
+        {%- if run_start %}
+        and {{ event_time }} >= cast('{{ run_start }}' as date)
+        {%- endif %}
+    {%- endset -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ in_batch }};
+
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }}
+    from {{ arg_dict['temp_relation'] }}
+    where {{ in_batch }};
+{%- endmacro %}

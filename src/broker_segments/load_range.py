@@ -1,0 +1,129 @@
+"""The days a build loads into the per-day models, as dbt's microbatch flags.
+
+    python -m broker_segments.load_range [--full] [--target dev|spark]
+
+prints ``--event-time-start YYYY-MM-DD --event-time-end YYYY-MM-DD`` for ``dbt build``: from
+the day after the last day the warehouse holds (the first day of the export on a first build,
+or with ``--full`` for ``--full-refresh``) through the export's last balance date. It prints
+nothing when the export has no balance file (the build's own check then names the problem).
+
+dbt's microbatch models take their batches up to the wall clock unless told otherwise, while
+an export is often replayed or in the past (the demo data ends in 2025): ``make build``,
+Dagster and the tests pass this range, so a run loads the export's own new days. A backfill
+names its days itself (``--event-time-start D1 --event-time-end D2``, D2 exclusive).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from broker_segments.project import DEFAULT_RAW_DIR, DEFAULT_SPARK_WAREHOUSE, duckdb_path
+
+# The per-day model whose last day is the warehouse's watermark, and its date column.
+WATERMARK_MODEL = "int_daily_balances_validated"
+WATERMARK_COLUMN = "balance_date"
+# The spark target's schema (profiles.yml): its tables are folders <schema>.db/<table>.
+SPARK_SCHEMA = "broker_segments"
+
+
+def export_days(raw_dir: Path) -> tuple[date, date] | None:
+    """The first and last balance date of the export (every Parquet file below
+    daily_balances/, as the raw sources read them), or None without one."""
+    pattern = str(raw_dir / "daily_balances" / "**" / "*.[pP][aA][rR][qQ][uU][eE][tT]")
+    with duckdb.connect() as con:
+        if not con.execute("select count(*) from glob(?)", [pattern]).fetchone()[0]:
+            return None
+        first, last = con.execute(
+            f"select min(try_cast({WATERMARK_COLUMN} as date)), "
+            f"max(try_cast({WATERMARK_COLUMN} as date)) "
+            "from read_parquet(?, union_by_name = true, hive_partitioning = false)",
+            [pattern],
+        ).fetchone()
+    return (first, last) if first is not None else None
+
+
+def loaded_through_duckdb(warehouse: Path) -> date | None:
+    """The last day the DuckDB warehouse's per-day model holds, or None (no model yet)."""
+    if str(warehouse) == ":memory:" or not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from information_schema.tables where table_name = ?",
+            [WATERMARK_MODEL],
+        ).fetchone()[0]
+        if not found:
+            return None
+        return con.execute(f"select max({WATERMARK_COLUMN}) from {WATERMARK_MODEL}").fetchone()[0]
+
+
+def loaded_through_spark(warehouse: Path) -> date | None:
+    """The last day the Spark warehouse's per-day model holds: its newest date partition."""
+    table = warehouse / f"{SPARK_SCHEMA}.db" / WATERMARK_MODEL
+    days = [
+        date.fromisoformat(folder.name.split("=", 1)[1])
+        for folder in table.glob(f"{WATERMARK_COLUMN}=*")
+        if folder.is_dir() and folder.name.split("=", 1)[1][:1].isdigit()
+    ]
+    return max(days, default=None)
+
+
+def load_range(
+    days: tuple[date, date], loaded_through: date | None, full: bool = False
+) -> tuple[date, date]:
+    """[start, end) of the days to load: after the loaded ones (or all, when full or nothing
+    is loaded) through the export's last day. The export's days are read from the raw files
+    without the exchange's time zone, so they are widened by a day each side (a day without
+    rows costs nothing); the loaded day is the warehouse's own."""
+    first, last = days
+    if full or loaded_through is None:
+        start = first - timedelta(days=1)
+    else:
+        start = loaded_through + timedelta(days=1)
+    end = last + timedelta(days=2)
+    return min(start, end), end
+
+
+def event_time_args(start: date, end: date) -> list[str]:
+    return ["--event-time-start", start.isoformat(), "--event-time-end", end.isoformat()]
+
+
+def build_args(
+    target: str = "dev",
+    full: bool = False,
+    raw_dir: Path | None = None,
+    warehouse: Path | None = None,
+) -> list[str]:
+    """The microbatch flags of a build on `target` (a DuckDB target, or spark) of the export
+    raw_dir into warehouse (the DuckDB file or the Spark warehouse folder; by default both
+    from the environment, as dbt takes them); [] when the export has no balance file."""
+    raw_dir = raw_dir or Path(os.environ.get("BROKER_RAW_DIR", DEFAULT_RAW_DIR))
+    days = export_days(raw_dir)
+    if days is None:
+        return []
+    if target.startswith("spark"):
+        folder = os.environ.get("BROKER_SPARK_WAREHOUSE", DEFAULT_SPARK_WAREHOUSE)
+        loaded = loaded_through_spark(warehouse or Path(folder))
+    else:
+        loaded = loaded_through_duckdb(warehouse or duckdb_path())
+    return event_time_args(*load_range(days, loaded, full))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default="dev", help="the dbt target (default: %(default)s)")
+    parser.add_argument(
+        "--full", action="store_true", help="every day of the export (for --full-refresh)"
+    )
+    args = parser.parse_args(argv)
+    print(" ".join(build_args(args.target, args.full)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
