@@ -30,7 +30,9 @@ def segmentation_settings(manifest: Mapping[str, Any], scheme: str) -> dict[str,
             f"segmentation_fit_scheme_{scheme.lower()}"
         ):
             settings = dict((node.get("config") or {}).get("segmentation") or {})
-            settings.pop("refit", None)
+            # run options the fit takes apart from the scheme's settings (fit_model)
+            for option in ("refit", "twin_priors"):
+                settings.pop(option, None)
             return settings_from_config(settings)
     raise RuntimeError(f"no model segmentation_fit_scheme_{scheme.lower()} in the manifest")
 
