@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import assert_dbt_ok, run_dbt
+from conftest import PROJECT_VARS, assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import append_days, generate
 from tools.bench import artifacts, builds, cli, data, machine, monitor, report, segmentation
@@ -472,3 +472,15 @@ def test_project_state_names_each_changed_file_whole(monkeypatch):
         "commit abc1234 with uncommitted changes to 3 file(s): "
         "`macros/a.sql`, `profiles.yml`, `models/new.sql`"
     )
+
+
+def test_the_sample_versus_full_fit_reads_the_fit_models_settings(tmp_path):
+    """The settings dbt passes the fit models, as the harness reads them from the manifest,
+    make a scheme configuration (the 1M run once stopped on a run option taken for one)."""
+    from broker_segments.segmentation.config import config_from_vars
+
+    assert_dbt_ok(run_dbt(["parse"], tmp_path / "raw", tmp_path / "w.duckdb", tmp_path))
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    for scheme in "AB":
+        config = config_from_vars(scheme, segmentation.segmentation_settings(manifest, scheme))
+        assert config.k == PROJECT_VARS[f"scheme_{scheme.lower()}_k"]

@@ -7,12 +7,6 @@
 -- carried_forward_from_date; a customer with no kept row before the day gets none (zero).
 with
 
-validated_balances as (
-
-    select * from {{ ref('int_daily_balances_validated') }}
-
-),
-
 trading_days as (
 
     select * from {{ ref('int_balance_days') }}
@@ -33,7 +27,9 @@ unreadable_days as (
         customer_id,
         balance_date,
         loaded_through_date
-    from validated_balances
+    -- the validated rows are read here and in kept_balances, each with its own filter: one
+    -- import CTE read twice is materialized by DuckDB, a copy of every balance row
+    from {{ ref('int_daily_balances_validated') }}
     where
         quarantine_reason in (
             'invalid_number', 'out_of_range', 'duplicate_key', 'missing_value', 'negative_balance'
@@ -50,7 +46,7 @@ kept_balances as (
         balance_date,
         cash_balance,
         market_value
-    from validated_balances
+    from {{ ref('int_daily_balances_validated') }}
     where
         quarantine_reason is null
         and customer_id in (select unreadable_days.customer_id from unreadable_days)

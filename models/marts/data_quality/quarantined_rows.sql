@@ -19,18 +19,6 @@ trades as (
 
 ),
 
-daily_balances_validated as (
-
-    select * from {{ ref('int_daily_balances_validated') }}
-
-),
-
-daily_balances_undated as (
-
-    select * from {{ ref('int_daily_balances_undated') }}
-
-),
-
 fund_transfers as (
 
     select * from {{ ref('int_fund_transfers_validated') }}
@@ -43,10 +31,10 @@ customer_verdicts as (
 
 ),
 
-trading_days as (
+off_calendar_days as (
 
     select balance_date from {{ ref('int_balance_days') }}
-    where is_trading_day
+    where not is_trading_day
 
 ),
 
@@ -56,42 +44,79 @@ raw_balances as (
 
 ),
 
-daily_balances_read as (
-
-    select {{ balance_read_columns | join(', ') }} from daily_balances_validated
-    union all
-    select {{ balance_read_columns | join(', ') }} from daily_balances_undated
-
-),
-
--- Each balance row's reason where it is read: its own (the rules it decides), else its
--- customer's (unknown or quarantined in the latest customers' export), else its day's (a kept
--- row on a day that is no trading day: non_trading_day).
-daily_balances_judged as (
+-- The balance rows quarantined where they are read, in three branches that each read the
+-- validated rows with their own filter (one import CTE read three times is materialized by
+-- DuckDB: a copy of every balance row). 1: a rule the row decides, or for one the contract
+-- checks after the customer rules (negative_balance), the customer's (reason_at_read).
+balances_own_reason as (
 
     select
-        rows_read.*,
-        coalesce(
-            {{ reason_at_read(
-                'rows_read.quarantine_reason', 'customer_verdicts', ['negative_balance']
-            ) }},
-            case
-                when
-                    rows_read.balance_date
-                    not in (select trading_days.balance_date from trading_days)
-                    then 'non_trading_day'
-            end
-        ) as reason_at_read
-    from daily_balances_read as rows_read
+        {% for column in balance_read_columns -%}
+            rows_read.{{ column }},
+        {% endfor -%}
+        {{ reason_at_read(
+            'rows_read.quarantine_reason', 'customer_verdicts', ['negative_balance']
+        ) }} as reason_at_read
+    from (
+        select {{ balance_read_columns | join(', ') }}
+        from {{ ref('int_daily_balances_validated') }}
+        where quarantine_reason is not null
+        union all
+        select {{ balance_read_columns | join(', ') }}
+        from {{ ref('int_daily_balances_undated') }}
+    ) as rows_read
     left join customer_verdicts
         on rows_read.customer_id = customer_verdicts.customer_id
 
 ),
 
+-- 2: rows that keep their own rules, of a customer the latest customers' export does not keep
+balances_customer_reason as (
+
+    select
+        {% for column in balance_read_columns -%}
+            rows_read.{{ column }},
+        {% endfor -%}
+        case
+            when customer_verdicts.customer_id is null then 'unknown_customer'
+            else 'customer_quarantined'
+        end as reason_at_read
+    from {{ ref('int_daily_balances_validated') }} as rows_read
+    left join customer_verdicts
+        on rows_read.customer_id = customer_verdicts.customer_id
+    where
+        rows_read.quarantine_reason is null
+        and (customer_verdicts.customer_id is null or not customer_verdicts.is_kept)
+
+),
+
+-- 3: rows of a kept customer on a day that is no trading day (int_balance_days)
+balances_day_reason as (
+
+    select
+        {% for column in balance_read_columns -%}
+            {{ column }},
+        {% endfor -%}
+        'non_trading_day' as reason_at_read
+    from {{ ref('int_daily_balances_validated') }}
+    where
+        quarantine_reason is null
+        and balance_date in (select off_calendar_days.balance_date from off_calendar_days)
+        and customer_id in (
+            select customer_verdicts.customer_id from customer_verdicts
+            where customer_verdicts.is_kept
+        )
+
+),
+
 daily_balances_quarantined as (
 
-    select * from daily_balances_judged
+    select * from balances_own_reason
     where reason_at_read is not null
+    union all
+    select * from balances_customer_reason
+    union all
+    select * from balances_day_reason
 
 ),
 
