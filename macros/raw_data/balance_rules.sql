@@ -46,3 +46,33 @@
         else {{ row_reason }}
     end
 {%- endmacro %}
+
+{#
+    Balance rows in the validated shape (int_daily_balances_validated for the dated rows,
+    int_daily_balances_undated for the others): exact copies collapsed, the row's own reason
+    (balance_row_reason), the load's lineage, and the file's name where the quarantine needs it.
+    rows: the CTE of the staged rows to validate; export_last_day: the CTE of int_export_last_day.
+#}
+{% macro validated_balance_rows(rows, export_last_day) -%}
+    with
+
+    deduplicated as (
+
+        {{ collapse_exact_duplicates(rows, 'daily_balances') }}
+
+    ),
+
+    checked as (
+
+        select
+            deduplicated.*,
+            {{ balance_row_reason('deduplicated') }} as quarantine_reason,
+            {{ export_last_day }}.last_balance_date as loaded_through_date,
+            '{{ invocation_id }}' as loaded_by_invocation_id
+        from deduplicated
+        cross join {{ export_last_day }}
+
+    )
+
+    {{ name_source_files('checked', rows) }}
+{%- endmacro %}

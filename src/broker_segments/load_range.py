@@ -23,13 +23,16 @@ from pathlib import Path
 
 import duckdb
 
-from broker_segments.project import DEFAULT_RAW_DIR, DEFAULT_SPARK_WAREHOUSE, duckdb_path
+from broker_segments.project import (
+    DEFAULT_RAW_DIR,
+    DEFAULT_SPARK_WAREHOUSE,
+    SPARK_SCHEMA,
+    duckdb_path,
+)
 
 # The per-day model whose last day is the warehouse's watermark, and its date column.
 WATERMARK_MODEL = "int_daily_balances_validated"
 WATERMARK_COLUMN = "balance_date"
-# The spark target's schema (profiles.yml): its tables are folders <schema>.db/<table>.
-SPARK_SCHEMA = "broker_segments"
 
 
 def export_days(raw_dir: Path) -> tuple[date, date] | None:

@@ -7,7 +7,8 @@
   agree with these.
 * ``DEFAULT_SPARK_WAREHOUSE``: the spark target's warehouse folder when
   ``BROKER_SPARK_WAREHOUSE`` is unset; ``profiles.yml`` has its copies (the ``spark`` target's
-  ``server_side_parameters``), checked by the same test.
+  ``server_side_parameters``), checked by the same test; ``SPARK_SCHEMA`` its schema, the
+  target's ``schema``.
 * ``INDICATORS``: the numeric indicators of ``customer_indicators`` in the domain's order
   (``docs/domain.md``), each with its Chinese term. The SQL side's list is the macro
   ``indicator_columns()`` (``macros/segmentation/indicator_columns.sql``); the same test
@@ -22,6 +23,9 @@ from pathlib import Path
 DEFAULT_DUCKDB_PATH = "data/broker_segments.duckdb"
 DEFAULT_RAW_DIR = "data/raw"
 DEFAULT_SPARK_WAREHOUSE = "data/spark-warehouse"
+# The spark target's schema (profiles.yml): its tables are the folders <schema>.db/<table> of
+# the warehouse.
+SPARK_SCHEMA = "broker_segments"
 
 INDICATORS: tuple[tuple[str, str], ...] = (
     ("open_trading_days", "窗口内开户交易日"),

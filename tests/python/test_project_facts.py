@@ -29,6 +29,7 @@ def test_the_default_spark_warehouse_is_the_spark_targets():
         *(_env_defaults(str(value), "BROKER_SPARK_WAREHOUSE") for value in parameters.values())
     )
     assert found == {project.DEFAULT_SPARK_WAREHOUSE}
+    assert spark["outputs"]["spark"]["schema"] == project.SPARK_SCHEMA
 
 
 def test_the_default_raw_folder_is_the_sources_and_the_demo_datas():

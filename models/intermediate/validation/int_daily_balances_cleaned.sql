@@ -54,16 +54,10 @@ kept as (
 
 final as (
 
+    -- int_daily_balances_stand_ins has kept's columns, in kept's order
     select * from kept
     union all
-    select
-        customer_id,
-        balance_date,
-        cash_balance,
-        market_value,
-        loaded_through_date,
-        carried_forward_from_date
-    from stand_ins
+    select * from stand_ins
 
 )
 

@@ -14,13 +14,15 @@ trading_days as (
 
 ),
 
-customers as (
+kept_customers as (
 
-    select * from {{ ref('int_customers_cleaned') }}
+    select customer_id from {{ ref('int_customer_verdicts') }}
+    where is_kept
 
 ),
 
--- the customer-days a value made unreadable (the key is sound and the customer is kept)
+-- the customer-days whose row a rule of its own quarantined (a value, a missing or negative
+-- balance, two versions), where the key is sound: a trading day of a kept customer
 unreadable_days as (
 
     select distinct
@@ -31,11 +33,9 @@ unreadable_days as (
     -- import CTE read twice is materialized by DuckDB, a copy of every balance row
     from {{ ref('int_daily_balances_validated') }}
     where
-        quarantine_reason in (
-            'invalid_number', 'out_of_range', 'duplicate_key', 'missing_value', 'negative_balance'
-        )
+        quarantine_reason is not null
         and balance_date in (select trading_days.balance_date from trading_days)
-        and customer_id in (select customers.customer_id from customers)
+        and customer_id in (select kept_customers.customer_id from kept_customers)
 
 ),
 

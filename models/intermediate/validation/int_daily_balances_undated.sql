@@ -22,27 +22,10 @@ undated as (
 
 ),
 
-deduplicated as (
-
-    {{ collapse_exact_duplicates('undated', 'daily_balances') }}
-
-),
-
-checked as (
-
-    select
-        deduplicated.*,
-        {{ balance_row_reason('deduplicated') }} as quarantine_reason,
-        export_last_day.last_balance_date as loaded_through_date,
-        '{{ invocation_id }}' as loaded_by_invocation_id
-    from deduplicated
-    cross join export_last_day
-
-),
-
+-- copies collapsed, the row's own rules, lineage (macros/raw_data/balance_rules.sql)
 final as (
 
-    {{ name_source_files('checked', 'undated') }}
+    {{ validated_balance_rows('undated', 'export_last_day') }}
 
 )
 

@@ -36,28 +36,10 @@ batch as (
 
 ),
 
-deduplicated as (
-
-    {{ collapse_exact_duplicates('batch', 'daily_balances') }}
-
-),
-
-checked as (
-
-    select
-        deduplicated.*,
-        {{ balance_row_reason('deduplicated') }} as quarantine_reason,
-        export_last_day.last_balance_date as loaded_through_date,
-        '{{ invocation_id }}' as loaded_by_invocation_id
-    from deduplicated
-    cross join export_last_day
-
-),
-
--- the file name, where the quarantine needs it (source_file_id identifies every row's file)
+-- copies collapsed, the row's own rules, lineage (macros/raw_data/balance_rules.sql)
 final as (
 
-    {{ name_source_files('checked', 'batch') }}
+    {{ validated_balance_rows('batch', 'export_last_day') }}
 
 )
 

@@ -28,12 +28,6 @@ trades as (
 
 ),
 
-validated_customers as (
-
-    select * from {{ ref('int_customers_validated') }}
-
-),
-
 export_last_day as (
 
     select * from {{ ref('int_export_last_day') }}
@@ -44,13 +38,7 @@ export_last_day as (
 -- quarantined customer says so, rather than unknown_customer
 customers as (
 
-    select
-        customer_id,
-        {{ dbt.bool_or('quarantine_reason is null') }} as is_kept,
-        min(case when quarantine_reason is null then open_date end) as open_date
-    from validated_customers
-    where customer_id is not null
-    group by customer_id
+    select * from {{ ref('int_customer_verdicts') }}
 
 ),
 

@@ -120,20 +120,23 @@ daily_balances_quarantined as (
 
 ),
 
--- the files of the quarantined rows that carry only the file's hash (rows judged at read
--- time); the date filter reads only those days' rows
-unnamed_files as (
+-- the raw rows of the days of the quarantined rows that carry only their file's hash (rows
+-- judged at read time): the date filter reads only those days' rows
+raw_balances_of_unnamed as (
 
-    select distinct
-        source_file_id,
-        source_file
-    from raw_balances
+    select * from raw_balances
     where
         balance_date in (
             select daily_balances_quarantined.balance_date
             from daily_balances_quarantined
             where daily_balances_quarantined.source_file is null
         )
+
+),
+
+unnamed_files as (
+
+    {{ raw_file_names('raw_balances_of_unnamed') }}
 
 ),
 
