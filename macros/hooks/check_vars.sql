@@ -13,8 +13,7 @@
     {{ return([
         'max_quarantine_share', 'freshness_warn_after_days', 'freshness_error_after_days',
         'freshness_run_date', 'exchange_timezone', 'max_plausible_amount_cny',
-        'reprocess_from_date', 'reprocess_to_date', 'raw_batch_rows', 'test_full_history',
-        'min_trading_day_coverage', 'as_of_date',
+        'test_full_history', 'min_trading_day_coverage', 'as_of_date',
         'lookback_days', 'interest_margin_rate', 'min_open_trading_days',
         'outlier_min_avg_daily_assets', 'outlier_min_annual_trade_volume',
         'outlier_max_customer_contribution', 'segmentation_refit', 'migration_from_date',
@@ -101,11 +100,10 @@
         {% do errors.append(broker_segments._check_number('max_quarantine_share', 0, 1)) %}
         {% do errors.append(broker_segments._check_number('freshness_warn_after_days', 0, integer=true)) %}
         {% do errors.append(broker_segments._check_number('freshness_error_after_days', broker_segments._as_number(var('freshness_warn_after_days')), integer=true)) %}
-        {% for name in ['freshness_run_date', 'reprocess_from_date', 'reprocess_to_date', 'as_of_date',
+        {% for name in ['freshness_run_date', 'as_of_date',
                         'migration_from_date', 'migration_to_date'] %}
             {% do errors.append(broker_segments._check_date(name)) %}
         {% endfor %}
-        {% do errors.append(broker_segments._check_number('raw_batch_rows', 1, integer=true)) %}
         {% do errors.append(broker_segments._check_choice('test_full_history', ['true', 'false'])) %}
         {% do errors.append(broker_segments._check_number('min_trading_day_coverage', 0, 1)) %}
         {% do errors.append(broker_segments._check_number('lookback_days', 1, integer=true)) %}

@@ -15,17 +15,15 @@
     - the previous state is missing, holds more than one window or none;
     - lookback_days changed, as_of_date moved back, or the window moved by lookback_days or
       more (nothing of the old window is left);
-    - reprocess_from_date is on or before the previous as_of_date (days already aggregated are
-      reloaded);
     - a validated per-day table (reloaded_tables: a list of [relation, date column]) holds a
       row loaded by this invocation (loaded_by_invocation_id), dated on or before the previous
-      as_of_date, of a customer in relevant_customers_sql (a select of customer_id): re-judged
-      customers (macros/incremental/incremental_by_date.sql) whose old days were reloaded;
+      as_of_date (a backfill), of a customer in relevant_customers_sql (a select of
+      customer_id; every customer when none);
     - with compare_customers, int_customers_cleaned differs from the state's customers
       (customer_id, open_date, close_date): open and close dates decide the open days.
     A post-hook (window_state_drop_previous) deletes the previous state once the new one is in.
 #}
-{% macro window_state_decision(reloaded_tables, relevant_customers_sql, compare_customers=false) %}
+{% macro window_state_decision(reloaded_tables, relevant_customers_sql=none, compare_customers=false) %}
     {#- resolved before any return, so that parsing records them as the model's dependencies -#}
     {%- set indicator_window = ref('int_indicator_window') -%}
     {%- set trading_calendar = ref('int_trading_calendar') -%}
@@ -36,7 +34,6 @@
     {%- if this is string or not is_incremental() -%}
         {{ return({'full_reason': 'first build or --full-refresh'}) }}
     {%- endif -%}
-    {%- set reprocess_from = var('reprocess_from_date') -%}
     {%- set decision_sql -%}
         with
 
@@ -69,11 +66,13 @@
 
         ),
 
+        {% if relevant_customers_sql %}
         relevant_customers as (
 
             {{ relevant_customers_sql }}
 
         ),
+        {% endif %}
 
         {% for relation, date_column in reloaded_tables %}
         reloaded_{{ loop.index }} as (
@@ -84,7 +83,9 @@
             where
                 loaded.loaded_by_invocation_id = '{{ invocation_id }}'
                 and loaded.{{ date_column }} <= previous_state.as_of_date
+                {% if relevant_customers_sql -%}
                 and loaded.customer_id in (select customer_id from relevant_customers)
+                {%- endif %}
 
         ),
 
@@ -133,10 +134,6 @@
                             'previous_state.as_of_date', 'indicator_window.as_of_date', 'day'
                         ) }} >= indicator_window.lookback_days
                         then 'the window moved by lookback_days or more'
-                    {% if reprocess_from is not none %}
-                    when cast('{{ reprocess_from }}' as date) <= previous_state.as_of_date
-                        then 'reprocess_from_date is inside the previous window'
-                    {% endif %}
                     {% for relation, date_column in reloaded_tables %}
                     when (select reloaded_rows from reloaded_{{ loop.index }}) > 0
                         then 'rows of {{ relation.identifier }} dated in the previous window '

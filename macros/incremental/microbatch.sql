@@ -16,6 +16,28 @@
     are. A daily run thus validates the new days only, and a backfill the days it names.
 #}
 
+{#
+    The rows of ref(model_name) a batch of a microbatch model loads (a select). An incremental
+    batch: its days (dbt filters the ref to the batch) from the run's first day on. The first
+    batch of a first build or --full-refresh (dbt runs it with is_incremental() false): every
+    row dated before the batch's end, from the whole relation (ref(...).render(), which dbt
+    does not filter), so history older than the run's first day (trades since 2005 where the
+    balances start in 2024) is loaded once, with that batch, instead of one empty month batch
+    per month since `begin`.
+#}
+{% macro batch_rows(model_name, date_column) -%}
+    {%- if is_incremental() -%}
+        select * from {{ ref(model_name) }}
+        where {{ loads_from_run_start(date_column) }}
+    {%- else -%}
+        {%- set batch = model.get('batch') if model is mapping else none -%}
+        select * from {{ ref(model_name).render() }}
+        {%- if batch and batch.get('event_time_end') %}
+        where {{ date_column }} < cast('{{ (batch.event_time_end | string)[:10] }}' as date)
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
 {# The day of --event-time-start ('YYYY-MM-DD'), or none for a run without it. #}
 {% macro run_event_time_start() %}
     {%- set start = invocation_args_dict.get('event_time_start') -%}

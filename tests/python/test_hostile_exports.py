@@ -425,8 +425,8 @@ def test_a_customer_that_turns_invalid_takes_its_loaded_rows_to_quarantine(expor
         f" where customer_id = '{customer}'",
         "conflict.parquet",
     )
-    result = build_ok(export)
-    assert "customer_is_kept" in result.stdout
+    with_indicators = [*RAW_LAYER, "+int_customer_trades_aggregated"]
+    assert_dbt_ok(export.dbt(with_indicators, {"max_quarantine_share": 0.5}))
     export.assert_reconciles()
     versions = export.quarantined("customers")
     assert set(versions.quarantine_reason) == {"duplicate_key"} and len(versions) == 2
@@ -442,16 +442,17 @@ def test_a_customer_that_turns_invalid_takes_its_loaded_rows_to_quarantine(expor
     )
     balances = export.quarantined("daily_balances")
     assert set(balances.quarantine_reason) == {"customer_quarantined"}
+    # its trade days stay loaded (a mended customer needs no reload); no indicator reads them
     assert (
         export.query(
-            f"select count(*) as n from int_customer_trade_days where customer_id = '{customer}'"
+            "select count(*) as n from int_customer_trades_aggregated"
+            f" where customer_id = '{customer}'"
         ).n[0]
         == 0
     )
 
 
-# ---- the raw layer in date batches (trades: macros/materializations/batched_incremental.sql;
-# balances: dbt microbatch, macros/incremental/microbatch.sql)
+# ---- the raw layer in dbt's microbatches (macros/incremental/microbatch.sql)
 
 VALIDATED_COLUMNS = "* exclude (loaded_by_invocation_id, loaded_through_date)"
 
@@ -463,17 +464,6 @@ def validated_rows(export: Export, table: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-# Batches of a few days of balances and about a month of trades (CUSTOMERS customers): many
-# batches per table, far fewer statements than a batch per day.
-SMALL_BATCH_ROWS = 1000
-
-
-def batch_count(stdout: str, model: str) -> int:
-    counts = re.findall(rf"{model}: batch (\d+)/(\d+)", stdout)
-    assert counts, stdout[-3000:]
-    return int(counts[-1][1])
-
-
 def microbatch_count(stdout: str, model: str) -> int:
     """How many batches dbt ran of a microbatch model."""
     counts = re.findall(rf"Batch \d+ of (\d+) START batch \S+ of \S*{model}\b", stdout)
@@ -482,26 +472,27 @@ def microbatch_count(stdout: str, model: str) -> int:
 
 
 def test_date_batches_validate_exactly_as_one_batch(tmp_path_factory, tmp_path):
-    """Many date batches give the rows, verdicts, copies and lineage of a single batch: the
-    trades in batches of raw_batch_rows, the balances (dbt microbatch, a month a batch) loaded
-    in two runs that split the export's days."""
+    """The per-day models loaded in two runs that split the export's days hold the rows,
+    verdicts, copies and lineage of one run over every day: dbt microbatch, a month a batch,
+    the first batch of the first run also loading the trades older than the balances."""
     raw_dir = worker_export_dir(tmp_path_factory)
     generate(raw_dir, customers=CUSTOMERS, seed=5, defects=True)
     one, many = Export(raw_dir, tmp_path / "one"), Export(raw_dir, tmp_path / "many")
-    result = one.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": 10**9})
+    result = one.dbt(dbt_vars={"max_quarantine_share": 0.5})
     assert_dbt_ok(result)
-    # One batch of every dated trade, and one of the rows without a date (the defects have some).
-    assert batch_count(result.stdout, "int_trades_validated") == 2
     months = one.query(
         "select count(distinct date_trunc('month', balance_date)) as n "
         "from int_daily_balances_validated"
     ).n[0]
     assert microbatch_count(result.stdout, "int_daily_balances_validated") >= months > 10
+    assert microbatch_count(result.stdout, "int_trades_validated") >= months
     first, last = one.query(
         "select min(balance_date) as a, max(balance_date) as b from int_daily_balances_validated"
     ).iloc[0]
+    # trade history starts before the balances: the first batch loaded it
+    assert one.query("select min(trade_date) as d from int_trades_validated").d[0] < first
     middle = (first + (last - first) / 2).isoformat()
-    vars_many = {"max_quarantine_share": 0.5, "raw_batch_rows": SMALL_BATCH_ROWS}
+    vars_many = {"max_quarantine_share": 0.5}
     days = ["--event-time-start", first.isoformat()]
     first_half = many.dbt([*RAW_LAYER, *days, "--event-time-end", middle], vars_many)
     assert first_half.returncode != 0  # the days not loaded yet do not reconcile
@@ -513,10 +504,14 @@ def test_date_batches_validate_exactly_as_one_batch(tmp_path_factory, tmp_path):
     ]
     result = many.dbt([*RAW_LAYER, *rest], vars_many)
     assert_dbt_ok(result)
-    assert batch_count(first_half.stdout, "int_trades_validated") > 5
     for table in ("daily_balances", "trades"):
         pd.testing.assert_frame_equal(validated_rows(one, table), validated_rows(many, table))
     assert many.quarantined("trades").source_file.notna().all()
+    order = ["record_key", "quarantine_reason", "source_file", "source_row_number"]
+    pd.testing.assert_frame_equal(
+        one.quarantined("trades").sort_values(order, ignore_index=True),
+        many.quarantined("trades").sort_values(order, ignore_index=True),
+    )
     many.assert_reconciles()
 
 
@@ -537,7 +532,7 @@ def a_trade_id(export: Export) -> str:
 def test_a_trade_dated_twice_is_quarantined_across_date_batches(export):
     trade_id = a_trade_id(export)
     conflict = export.add_file("trades", conflicting_trade_sql(trade_id), "corrected.parquet")
-    assert_dbt_ok(export.dbt(dbt_vars={"max_quarantine_share": 0.5, "raw_batch_rows": 1}))
+    assert_dbt_ok(export.dbt(dbt_vars={"max_quarantine_share": 0.5}))
     versions = export.quarantined("trades")
     versions = versions[versions.record_key == trade_id]
     assert list(versions.quarantine_reason) == ["duplicate_key", "duplicate_key"]
@@ -550,28 +545,32 @@ def test_a_trade_dated_twice_is_quarantined_across_date_batches(export):
 
 
 def test_a_trade_dated_again_in_a_later_build_takes_the_loaded_one_to_quarantine(export):
-    """A late file (reloaded with the reprocess vars) holds another version of a trade loaded
-    earlier on another day: both versions are quarantined, the loaded one's trade days too."""
+    """A late file (loaded by a backfill of its day) holds another version of a trade loaded
+    earlier on another day: both versions are quarantined where the rows are read, and the
+    customer's trade indicators are those of a from-scratch build."""
     trade_id = a_trade_id(export)
     assert_dbt_ok(export.dbt())
     customer, trade_date = export.query(
         f"select customer_id, trade_date from int_trades_cleaned where trade_id = '{trade_id}'"
     ).iloc[0]
     export.add_file("trades", conflicting_trade_sql(trade_id), "corrected.parquet")
-    late_day = (pd.Timestamp(trade_date) - pd.Timedelta(days=40)).date().isoformat()
-    reload = {"max_quarantine_share": 0.5, "reprocess_from_date": late_day,
-              "reprocess_to_date": late_day}  # fmt: skip
-    assert_dbt_ok(export.dbt(dbt_vars=reload))
+    late_day = (pd.Timestamp(trade_date) - pd.Timedelta(days=40)).date()
+    backfill = ["--event-time-start", late_day.isoformat(),
+                "--event-time-end", (late_day + timedelta(days=1)).isoformat()]  # fmt: skip
+    raw_and_indicators = [*RAW_LAYER, "+int_customer_trades_aggregated"]
+    assert_dbt_ok(export.dbt([*raw_and_indicators, *backfill], {"max_quarantine_share": 0.5}))
     versions = export.quarantined("trades")
     assert set(versions[versions.record_key == trade_id].quarantine_reason) == {"duplicate_key"}
+    assert len(versions[versions.record_key == trade_id]) == 2
     export.assert_reconciles()
-    trade_days_sql = (
-        "select * exclude (loaded_through_date) from int_customer_trade_days"
-        f" where customer_id = '{customer}' order by trade_date, product_type"
+    indicators_sql = (
+        f"select * from int_customer_trades_aggregated where customer_id = '{customer}'"
     )
-    daily = export.query(trade_days_sql)
-    assert_dbt_ok(export.dbt(RAW_LAYER + ["--full-refresh"], {"max_quarantine_share": 0.5}))
-    pd.testing.assert_frame_equal(daily, export.query(trade_days_sql))
+    daily = export.query(indicators_sql)
+    assert_dbt_ok(
+        export.dbt([*raw_and_indicators, "--full-refresh"], {"max_quarantine_share": 0.5})
+    )
+    pd.testing.assert_frame_equal(daily, export.query(indicators_sql))
 
 
 # ---------- G. failing rows stored for the operator

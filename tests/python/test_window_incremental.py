@@ -95,7 +95,7 @@ def test_daily_build_equals_a_full_refresh(daily):
     assert_same_indicators(warehouse, reference)
 
 
-def test_a_changed_window_or_a_reprocess_recomputes(daily):
+def test_a_changed_window_or_a_backfill_recomputes(daily):
     root, raw, warehouse, reference, *_ = daily
     shorter = {"lookback_days": 200}
     build(root, raw, reference, "reference_200", shorter, full_refresh=True)
@@ -105,14 +105,19 @@ def test_a_changed_window_or_a_reprocess_recomputes(daily):
         assert update_modes(warehouse)[name] == [("full", "lookback_days changed")]
     assert_same_indicators(warehouse, reference)
 
-    # reloading days of the window (same data, so the same indicators) recomputes too
+    # a backfill of days of the window (same data, so the same indicators) recomputes too
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        start = con.sql(
-            "select cast(window_start_date + 10 as varchar) from int_indicator_window"
-        ).fetchall()[0][0]
-    build(root, raw, warehouse, "reprocess", {**shorter, "reprocess_from_date": start})
-    for name in STATES:
+        start, end = con.sql(
+            "select cast(window_start_date + 10 as varchar),"
+            " cast(window_start_date + 12 as varchar) from int_indicator_window"
+        ).fetchall()[0]
+    backfill = ["--event-time-start", start, "--event-time-end", end]
+    result = run_dbt(["build", *SELECT, *backfill], raw, warehouse, root / "backfill", shorter)
+    assert_dbt_ok(result)
+    for name, table_name in zip(
+        STATES, ("int_daily_balances_validated", "int_trades_validated"), strict=True
+    ):
         assert update_modes(warehouse)[name] == [
-            ("full", "reprocess_from_date is inside the previous window")
+            ("full", f"rows of {table_name} dated in the previous window were reloaded")
         ]
     assert_same_indicators(warehouse, reference)

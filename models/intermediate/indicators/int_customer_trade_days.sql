@@ -1,54 +1,38 @@
 {{
     config(
         materialized='incremental',
-        full_refresh=full_refresh_on_spark(),
-        incremental_strategy='append',
-        pre_hook=[
-            "{{ incremental_prepare_rejudge(rejudged_trades_sql(ref('int_trades_validated'))) }}",
-            "{{ incremental_delete_by_date('trade_date', rejudge=true) }}",
-        ],
-        post_hook="{{ incremental_drop_rejudge() }}",
+        incremental_strategy='microbatch',
+        event_time='trade_date',
+        batch_size='month',
+        begin='2000-01-01',
+        partition_by=['trade_date'],
     )
 }}
--- Incremental by trade_date (macros/incremental/incremental_by_date.sql): all history, so a
--- new day only appends.
+-- dbt microbatch by trade_date, with int_trades_validated (macros/incremental/microbatch.sql):
+-- a daily build adds the new days. Per customer, day and product: the trades that keep their
+-- own rules, whatever the customer's verdict. The verdicts that change with other tables (the
+-- customer kept, its open date, a trade_id with a version on another day) are taken by the
+-- readers (int_customer_trades_aggregated), so a customer who arrives late or is mended heals
+-- on the next build without reloading these days.
 with
 
+-- the batch's rows (macros/incremental/microbatch.sql)
 trades as (
 
-    select * from {{ ref('int_trades_cleaned') }}
+    {{ batch_rows('int_trades_validated', 'trade_date') }}
 
 ),
 
-export_last_day as (
-
-    select * from {{ ref('int_export_last_day') }}
-
-),
-
-new_trades as (
+kept_by_own_rules as (
 
     select * from trades
-    where {{ incremental_batch_by_date('trade_date', rejudge=true) }}
+    where quarantine_reason is null
 
 ),
 
 final as (
 
-    select
-        new_trades.customer_id,
-        new_trades.trade_date,
-        new_trades.product_type,
-        count(*) as trade_count,
-        cast(sum(new_trades.amount) as decimal(38, 2)) as trade_amount,
-        cast(sum(new_trades.commission) as decimal(38, 2)) as commission,
-        any_value(export_last_day.last_balance_date) as loaded_through_date
-    from new_trades
-    cross join export_last_day
-    group by
-        new_trades.customer_id,
-        new_trades.trade_date,
-        new_trades.product_type
+    {{ trade_day_rows('kept_by_own_rules') }}
 
 )
 

@@ -7,19 +7,22 @@
     )
 }}
 {#-
-    One row per customer with a trade on or before as_of_date: the trade aggregates over W, the
-    last trade date over all history, and the window they were computed for. A daily build (the
-    window moved forward, nothing reloaded: macros/incremental/incremental_window.sql) updates
-    the previous state from the trade days entering and leaving W: sums, counts and active days
-    by arithmetic (each customer-day is in one day), the last trade date by the latest entering
-    one; active months and product breadth, distinct counts, are recomputed from W's trade days
-    for the customers with a trade on an entering or leaving day only. Any other build
-    recomputes the state from every trade day up to as_of_date.
+    One row per customer with a trade on or before as_of_date, whatever the customer's verdict
+    (int_customer_trade_days holds the trades that keep their own rules): the trade aggregates
+    over W, the first and last trade date over all history, and the window they were computed
+    for. int_customer_trades_aggregated takes the verdicts that depend on other tables (kept
+    customers; the customers with a trade before their open date or a trade_id with a version
+    on another day are recomputed there from int_trades_cleaned), so a change of the
+    customers' export needs no recomputation here. A daily build (the window moved forward,
+    nothing reloaded: macros/incremental/incremental_window.sql) updates the previous state from
+    the trade days entering and leaving W: sums, counts and active days by arithmetic (each
+    customer-day is in one day), the first and last trade date by the entering ones; active
+    months and product breadth, distinct counts, are recomputed from W's trade days for the
+    customers with a trade on an entering or leaving day only. Any other build recomputes the
+    state from every trade day up to as_of_date (macros/indicators/trade_window.sql).
 -#}
 {%- set decision = window_state_decision(
     reloaded_tables=[[ref('int_trades_validated'), 'trade_date']],
-    relevant_customers_sql='select customer_id from ' ~ ref('int_customers_cleaned')
-        ~ ' union select customer_id from ' ~ this,
 ) -%}
 {%- set incremental_update = decision['full_reason'] is none -%}
 {%- if incremental_update -%}
@@ -84,6 +87,7 @@ indicator_window as (
             sum(direction * commission) as commission_change,
             count(distinct case when direction = 1 then trade_date end)
             - count(distinct case when direction = -1 then trade_date end) as active_days_change,
+            min(case when direction = 1 then trade_date end) as first_entering_trade_date,
             max(case when direction = 1 then trade_date end) as last_entering_trade_date
         from changed_trade_days
         group by customer_id
@@ -111,6 +115,13 @@ indicator_window as (
 
         select
             coalesce(previous_state.customer_id, trade_changes.customer_id) as customer_id,
+            case
+                when
+                    previous_state.first_trade_date is null
+                    or trade_changes.first_entering_trade_date < previous_state.first_trade_date
+                    then trade_changes.first_entering_trade_date
+                else previous_state.first_trade_date
+            end as first_trade_date,
             case
                 when
                     trade_changes.last_entering_trade_date is not null
@@ -157,72 +168,9 @@ indicator_window as (
     ),
 
 {% else %}
-    -- Trades after as_of_date are ignored: the indicators describe the customer on as_of_date.
-    up_to_as_of_date as (
-
-        select
-            trade_days.*,
-            trade_days.trade_date >= indicator_window.window_start_date as is_in_window
-        from trade_days
-        inner join indicator_window
-            on trade_days.trade_date <= indicator_window.as_of_date
-
-    ),
-
-    in_window as (
-
-        select
-            customer_id,
-            trade_date,
-            product_type,
-            trade_count,
-            trade_amount,
-            commission,
-            {{ dbt.date_trunc('month', 'trade_date') }} as trade_month
-        from up_to_as_of_date
-        where is_in_window
-
-    ),
-
-    window_totals as (
-
-        select
-            customer_id,
-            sum(trade_count) as trade_count,
-            sum(trade_amount) as annual_trade_volume,
-            sum(commission) as annual_commission,
-            count(distinct trade_date) as active_trading_days,
-            count(distinct trade_month) as active_months,
-            count(distinct product_type) as product_breadth
-        from in_window
-        group by customer_id
-
-    ),
-
-    last_trades as (
-
-        select
-            customer_id,
-            max(trade_date) as last_trade_date
-        from up_to_as_of_date
-        group by customer_id
-
-    ),
-
     customer_totals as (
 
-        select
-            last_trades.customer_id,
-            last_trades.last_trade_date,
-            window_totals.trade_count,
-            window_totals.annual_trade_volume,
-            window_totals.annual_commission,
-            window_totals.active_trading_days,
-            window_totals.active_months,
-            window_totals.product_breadth
-        from last_trades
-        left join window_totals
-            on last_trades.customer_id = window_totals.customer_id
+        {{ trade_window_totals('trade_days', 'indicator_window') }}
 
     ),
 
@@ -231,6 +179,7 @@ final as (
 
     select
         customer_totals.customer_id,
+        customer_totals.first_trade_date,
         customer_totals.last_trade_date,
         cast(coalesce(customer_totals.trade_count, 0) as {{ dbt.type_bigint() }}) as trade_count,
         cast(coalesce(customer_totals.annual_trade_volume, 0) as decimal(38, 2))

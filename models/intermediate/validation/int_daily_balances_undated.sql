@@ -22,7 +22,7 @@ undated as (
 
 ),
 
--- copies collapsed, the row's own rules, lineage (macros/raw_data/balance_rules.sql)
+-- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
     {{ validated_balance_rows('undated', 'export_last_day') }}

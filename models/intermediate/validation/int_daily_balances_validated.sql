@@ -17,9 +17,10 @@
 -- The rows without a date are int_daily_balances_undated.
 with
 
-daily_balances as (
+-- the batch's rows (macros/incremental/microbatch.sql)
+batch as (
 
-    select * from {{ ref('stg_broker__daily_balances') }}
+    {{ batch_rows('stg_broker__daily_balances', 'balance_date') }}
 
 ),
 
@@ -29,14 +30,7 @@ export_last_day as (
 
 ),
 
-batch as (
-
-    select * from daily_balances
-    where {{ loads_from_run_start('balance_date') }}
-
-),
-
--- copies collapsed, the row's own rules, lineage (macros/raw_data/balance_rules.sql)
+-- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
     {{ validated_balance_rows('batch', 'export_last_day') }}

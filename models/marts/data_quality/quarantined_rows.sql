@@ -1,4 +1,10 @@
 {% set balance_columns = raw_contract_columns('daily_balances') %}
+{% set trade_columns = raw_contract_columns('trades') %}
+{#- named, not *: Spark puts the validated table's partition column (trade_date) last -#}
+{% set trade_read_columns = trade_columns.key + trade_columns['values'] + [
+    'invalid_value', 'row_copies', 'source_row_number', 'source_file_id', 'source_file',
+    'quarantine_reason'
+] %}
 {#- named, not *: Spark puts the validated table's partition column (balance_date) last -#}
 {% set balance_read_columns = balance_columns.key + balance_columns['values'] + [
     'invalid_value', 'row_copies', 'source_row_number', 'source_file_id', 'source_file',
@@ -13,9 +19,21 @@ customers as (
 
 ),
 
-trades as (
+trade_key_conflicts as (
 
-    select * from {{ ref('int_trades_validated') }}
+    select * from {{ ref('int_trade_key_conflicts') }}
+
+),
+
+export_last_day as (
+
+    select * from {{ ref('int_export_last_day') }}
+
+),
+
+raw_trades as (
+
+    select * from {{ ref('stg_broker__trades') }}
 
 ),
 
@@ -156,6 +174,78 @@ daily_balances as (
         on
             quarantined.source_file is null
             and quarantined.source_file_id = unnamed_files.source_file_id
+
+),
+
+-- The trades rows judged where they are read (macros/raw_data/row_rules.sql): every row read,
+-- in one pass, with its trade_id's versions, its customer and the export's last day.
+trades_judged as (
+
+    select
+        {% for column in trade_read_columns -%}
+            rows_read.{{ column }},
+        {% endfor -%}
+        {{ trade_reason_at_read(
+            'rows_read', 'trade_key_conflicts', 'customer_verdicts', 'export_last_day'
+        ) }} as reason_at_read
+    from (
+        select {{ trade_read_columns | join(', ') }}
+        from {{ ref('int_trades_validated') }}
+        union all
+        select {{ trade_read_columns | join(', ') }}
+        from {{ ref('int_trades_unbatched') }}
+    ) as rows_read
+    left join trade_key_conflicts
+        on rows_read.trade_id = trade_key_conflicts.trade_id
+    left join customer_verdicts
+        on rows_read.customer_id = customer_verdicts.customer_id
+    cross join export_last_day
+
+),
+
+-- read twice below: DuckDB materializes it, so it holds the quarantined rows only
+trades_quarantined as (
+
+    select * from trades_judged
+    where reason_at_read is not null
+
+),
+
+-- the raw rows of the days of the quarantined trades that carry only their file's hash
+raw_trades_of_unnamed as (
+
+    select * from raw_trades
+    where
+        trade_date in (
+            select trades_quarantined.trade_date
+            from trades_quarantined
+            where trades_quarantined.source_file is null
+        )
+
+),
+
+unnamed_trade_files as (
+
+    {{ raw_file_names('raw_trades_of_unnamed') }}
+
+),
+
+trades as (
+
+    select
+        {% for column in trade_columns.key + trade_columns['values'] -%}
+            quarantined.{{ column }},
+        {% endfor -%}
+        quarantined.reason_at_read as quarantine_reason,
+        quarantined.row_copies,
+        coalesce(quarantined.source_file, unnamed_trade_files.source_file) as source_file,
+        quarantined.source_row_number,
+        quarantined.invalid_value
+    from trades_quarantined as quarantined
+    left join unnamed_trade_files
+        on
+            quarantined.source_file is null
+            and quarantined.source_file_id = unnamed_trade_files.source_file_id
 
 ),
 

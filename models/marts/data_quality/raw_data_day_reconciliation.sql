@@ -28,6 +28,29 @@ balances_loaded as (
 
 ),
 
+-- trades dated after the export's last day are int_trades_unbatched's, no day's
+trades_read as (
+
+    select
+        trades.trade_date as event_date,
+        count(*) as rows_read
+    from {{ ref('stg_broker__trades') }} as trades
+    cross join {{ ref('int_export_last_day') }} as export_last_day
+    where trades.trade_date <= export_last_day.last_balance_date
+    group by trades.trade_date
+
+),
+
+trades_loaded as (
+
+    select
+        trade_date as event_date,
+        sum(row_copies) as rows_loaded
+    from {{ ref('int_trades_validated') }}
+    group by trade_date
+
+),
+
 final as (
 
     select
@@ -39,6 +62,18 @@ final as (
     full outer join balances_loaded
         on balances_read.event_date = balances_loaded.event_date
     where balances_read.rows_read is distinct from balances_loaded.rows_loaded
+
+    union all
+
+    select
+        'trades' as table_name,
+        coalesce(trades_read.event_date, trades_loaded.event_date) as event_date,
+        cast(coalesce(trades_read.rows_read, 0) as bigint) as rows_read,
+        cast(coalesce(trades_loaded.rows_loaded, 0) as bigint) as rows_loaded
+    from trades_read
+    full outer join trades_loaded
+        on trades_read.event_date = trades_loaded.event_date
+    where trades_read.rows_read is distinct from trades_loaded.rows_loaded
 
 )
 

@@ -7,6 +7,7 @@
 {#- the models that hold a table's rows as loaded (default: int_<table>_validated) -#}
 {% set loaded_models = {
     'daily_balances': ['int_daily_balances_validated', 'int_daily_balances_undated'],
+    'trades': ['int_trades_validated', 'int_trades_unbatched'],
 } %}
 
 with

@@ -1,5 +1,7 @@
 -- Every typed column is parsed with a safe cast (macros/raw_data/safe_casts.sql): a value that
 -- does not parse is null here and named in invalid_value, and the row is quarantined.
+{#- event_time: a microbatch model that reads this view gets only its batch's days -#}
+{{ config(event_time='trade_date') }}
 {% set numbers = {
     'quantity': 'bigint', 'price': 'decimal(18, 4)',
     'amount': 'decimal(20, 2)', 'commission': 'decimal(18, 2)',
