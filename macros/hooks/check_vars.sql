@@ -13,7 +13,7 @@
     {{ return([
         'max_quarantine_share', 'freshness_warn_after_days', 'freshness_error_after_days',
         'freshness_run_date', 'exchange_timezone', 'max_plausible_amount_cny',
-        'test_full_history', 'min_trading_day_coverage', 'as_of_date',
+        'per_day_batch_size', 'test_full_history', 'min_trading_day_coverage', 'as_of_date',
         'lookback_days', 'interest_margin_rate', 'min_open_trading_days',
         'outlier_min_avg_daily_assets', 'outlier_min_annual_trade_volume',
         'outlier_max_customer_contribution', 'segmentation_refit', 'migration_from_date',
@@ -104,6 +104,7 @@
                         'migration_from_date', 'migration_to_date'] %}
             {% do errors.append(broker_segments._check_date(name)) %}
         {% endfor %}
+        {% do errors.append(broker_segments._check_choice('per_day_batch_size', ['day', 'month', 'year'])) %}
         {% do errors.append(broker_segments._check_choice('test_full_history', ['true', 'false'])) %}
         {% do errors.append(broker_segments._check_number('min_trading_day_coverage', 0, 1)) %}
         {% do errors.append(broker_segments._check_number('lookback_days', 1, integer=true)) %}

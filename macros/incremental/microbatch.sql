@@ -1,6 +1,7 @@
 {#
-    The per-day models (int_daily_balances_validated; config in the model) are dbt microbatch
-    models: `event_time` the row's day, `batch_size` a month, so a first build or
+    The per-day models (int_daily_balances_validated, int_trades_validated,
+    int_customer_trade_days; config in the model) are dbt microbatch models: `event_time` the
+    row's day, `batch_size` var per_day_batch_size (a month), so a first build or
     --full-refresh runs a few month batches (each deduplicated and checked on its own, memory
     bounded by a month's rows) and dbt filters each upstream ref that has an event_time to the
     batch. dbt takes a batch's range from --event-time-start/--event-time-end, which make build,
@@ -8,12 +9,13 @@
     after the loaded ones up to the export's last day); a plain run takes them from the wall
     clock (the month so far and the previous one).
 
-    A run given --event-time-start D loads from the day D, not from the first day of D's month
-    (dbt truncates the start to the batch size): the model selects its rows on or after D
-    (loads_from_run_start) and the batch's delete on DuckDB starts at D too
-    (duckdb__get_incremental_microbatch_sql below); on Spark the batch overwrites the date
-    partitions it writes (insert_overwrite, dynamic), so a month's earlier days stay as they
-    are. A daily run thus validates the new days only, and a backfill the days it names.
+    A run given --event-time-start D1 --event-time-end D2 loads the days D1 .. D2 - 1, not the
+    whole months around them (dbt truncates the start and rounds the end to the batch size):
+    the model selects those days' rows (loads_run_days) and the batch's delete on DuckDB is
+    clipped the same way (duckdb__get_incremental_microbatch_sql below); on Spark the batch
+    overwrites the date partitions it writes (insert_overwrite, dynamic), so a month's other
+    days stay as they are. A daily run thus validates the new days only, and a backfill
+    exactly the days it names.
 #}
 
 {#
@@ -28,47 +30,52 @@
 {% macro batch_rows(model_name, date_column) -%}
     {%- if is_incremental() -%}
         select * from {{ ref(model_name) }}
-        where {{ loads_from_run_start(date_column) }}
+        where {{ loads_run_days(date_column) }}
     {%- else -%}
         {%- set batch = model.get('batch') if model is mapping else none -%}
         select * from {{ ref(model_name).render() }}
-        {%- if batch and batch.get('event_time_end') %}
-        where {{ date_column }} < cast('{{ (batch.event_time_end | string)[:10] }}' as date)
-        {%- endif %}
+        where
+            {{ date_column }} is not null
+            and {{ loads_run_days(date_column, from_start=false) }}
+            {%- if batch and batch.get('event_time_end') %}
+            and {{ date_column }} < cast('{{ (batch.event_time_end | string)[:10] }}' as date)
+            {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
-{# The day of --event-time-start ('YYYY-MM-DD'), or none for a run without it. #}
-{% macro run_event_time_start() %}
-    {%- set start = invocation_args_dict.get('event_time_start') -%}
-    {{ return((start | string)[:10] if start else none) }}
+{# The day of --event-time-start or --event-time-end ('YYYY-MM-DD'), or none without it. #}
+{% macro run_event_time(flag) %}
+    {%- set day = invocation_args_dict.get('event_time_' ~ flag) -%}
+    {{ return((day | string)[:10] if day else none) }}
 {% endmacro %}
 
-{# The model's rows from the run's first day on (every row of the batch without the flag). #}
-{% macro loads_from_run_start(date_column) -%}
-    {%- set start = run_event_time_start() -%}
+{# The model's rows of the run's days: on or after --event-time-start (unless not
+   from_start) and before --event-time-end; every row of the batch without the flags. #}
+{% macro loads_run_days(date_column, from_start=true) -%}
+    {%- set start = run_event_time('start') if from_start else none -%}
+    {%- set end = run_event_time('end') -%}
+    {%- set conditions = ['1 = 1'] -%}
     {%- if start -%}
-        {{ date_column }} >= cast('{{ start }}' as date)
-    {%- else -%}
-        1 = 1
+        {%- do conditions.append(date_column ~ " >= cast('" ~ start ~ "' as date)") -%}
     {%- endif -%}
+    {%- if end -%}
+        {%- do conditions.append(date_column ~ " < cast('" ~ end ~ "' as date)") -%}
+    {%- endif -%}
+    {{ conditions | join(' and ') }}
 {%- endmacro %}
 
 {#
     dbt-duckdb's microbatch (delete + insert of the batch's range on event_time), with the
-    delete starting at the run's first day when that is inside the batch (see above).
+    delete clipped to the run's days when they end inside the batch (see above).
 #}
 {% macro duckdb__get_incremental_microbatch_sql(arg_dict) -%}
     {%- set event_time = config.require('event_time') -%}
     {%- set batch = model.get('batch') -%}
-    {%- set run_start = run_event_time_start() -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set in_batch -%}
         {{ event_time }} >= '{{ batch.event_time_start }}'
         and {{ event_time }} < '{{ batch.event_time_end }}'
-        {%- if run_start %}
-        and {{ event_time }} >= cast('{{ run_start }}' as date)
-        {%- endif %}
+        and {{ loads_run_days(event_time) }}
     {%- endset -%}
     delete from {{ arg_dict['target_relation'] }}
     where {{ in_batch }};

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='microbatch',
         event_time='trade_date',
-        batch_size='month',
+        batch_size=var('per_day_batch_size'),
         begin='2000-01-01',
         partition_by=['trade_date'],
     )

@@ -3,14 +3,14 @@
         materialized='incremental',
         incremental_strategy='microbatch',
         event_time='trade_date',
-        batch_size='month',
+        batch_size=var('per_day_batch_size'),
         begin='2000-01-01',
         partition_by=['trade_date'],
     )
 }}
 -- dbt microbatch by trade_date, as int_daily_balances_validated
--- (macros/incremental/microbatch.sql): a run validates the days it is given, a month batch at
--- a time; the first batch of a first build or --full-refresh also loads every older trade
+-- (macros/incremental/microbatch.sql): a run validates the days it is given, a batch (var
+-- per_day_batch_size) at a time; the first batch of a first build or --full-refresh also loads every older trade
 -- (trade history starts long before the balances). Only the rules a row decides are applied
 -- here. Those that change with other tables are judged where the rows are read
 -- (int_trades_cleaned, quarantined_rows): the customer rules, a date before the customer's

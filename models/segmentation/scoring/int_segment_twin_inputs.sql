@@ -35,9 +35,9 @@ balances as (
 
 ),
 
-trade_days as (
+trades as (
 
-    select * from {{ ref('int_customer_trade_days') }}
+    select * from {{ ref('int_trades_cleaned') }}
 
 ),
 
@@ -82,7 +82,7 @@ twin_days as (
 ),
 
 -- The days a twin can hold (the last min_open_trading_days - 1 of the window), and the
--- balances and trade days of those days only: the joins below then read a fraction of the
+-- balances and trades of those days only: the joins below then read a fraction of the
 -- rows (Spark shuffles every row it joins on customer_id).
 twin_window_days as (
 
@@ -104,12 +104,19 @@ twin_window_balances as (
 
 ),
 
+-- the kept trades (int_trades_cleaned: the verdicts taken at read time) of those days
+twin_window_trades as (
+
+    select trades.*
+    from trades
+    inner join twin_window_days
+        on trades.trade_date = twin_window_days.trading_date
+
+),
+
 twin_window_trade_days as (
 
-    select trade_days.*
-    from trade_days
-    inner join twin_window_days
-        on trade_days.trade_date = twin_window_days.trading_date
+    {{ trade_day_rows('twin_window_trades') }}
 
 ),
 
