@@ -11,8 +11,8 @@
 -- dbt microbatch by trade_date, as int_daily_balances_validated
 -- (macros/incremental/microbatch.sql): a run validates the days it is given, a batch (var
 -- per_day_batch_size) at a time; the first batch of a first build or --full-refresh also
--- loads every older trade (trade history starts long before the balances). Only the rules a row decides are applied
--- here. Those that change with other tables are judged where the rows are read
+-- loads every older trade (trade history starts long before the balances). Only the rules a
+-- row decides are applied here. Those that change with other tables are judged where the rows are read
 -- (int_trades_cleaned, quarantined_rows): the customer rules, a date before the customer's
 -- open date, a trade_id with versions on other days (int_trade_key_conflicts; the trade_id
 -- holds no date, so its versions can fall in two batches or two builds). Rows without a date,
