@@ -12,12 +12,12 @@
 -- (macros/incremental/microbatch.sql): a run validates the days it is given, a batch (var
 -- per_day_batch_size) at a time; the first batch of a first build or --full-refresh also
 -- loads every older trade (trade history starts long before the balances). Only the rules a
--- row decides are applied here. Those that change with other tables are judged where the rows are read
--- (int_trades_cleaned, quarantined_rows): the customer rules, a date before the customer's
--- open date, a trade_id with versions on other days (int_trade_key_conflicts; the trade_id
--- holds no date, so its versions can fall in two batches or two builds). Rows without a date,
--- or dated after the export's last day, are int_trades_unbatched: read again by every build
--- until their day is loaded.
+-- row decides are applied here. Those that change with other tables are judged where the
+-- rows are read (int_trades_cleaned, quarantined_rows): the customer rules, a date before the
+-- customer's open date, a trade_id with versions on other days (int_trade_key_conflicts; the
+-- trade_id holds no date, so its versions can fall in two batches or two builds). Rows
+-- without a date, or dated after the export's last day, are int_trades_unbatched: read again
+-- by every build until their day is loaded.
 with
 
 -- the batch's rows (macros/incremental/microbatch.sql)
