@@ -50,17 +50,20 @@
 {%- endmacro %}
 
 {#
-    Balance rows in the validated shape (int_daily_balances_validated for the dated rows,
-    int_daily_balances_undated for the others): exact copies collapsed, the row's own reason
-    (balance_row_reason), the load's lineage, and the file's name where the quarantine needs it.
-    rows: the CTE of the staged rows to validate; export_last_day: the CTE of int_export_last_day.
+    Rows of a per-day table in its validated shape (int_daily_balances_validated and
+    int_daily_balances_undated, int_trades_validated and int_trades_unbatched): exact copies
+    collapsed, the row's own reason (<table>_row_reason), the load's lineage, and the file's
+    name where the quarantine needs it. rows: the CTE of the staged rows to validate;
+    table_name: daily_balances or trades; export_last_day: the CTE of int_export_last_day.
 #}
-{% macro validated_balance_rows(rows, export_last_day) -%}
+{% macro validated_rows(rows, table_name, export_last_day) -%}
+    {%- set row_reasons = {'daily_balances': balance_row_reason, 'trades': trade_row_reason} -%}
+    {%- set row_reason = row_reasons[table_name] -%}
     with
 
     deduplicated as (
 
-        {{ collapse_exact_duplicates(rows, 'daily_balances') }}
+        {{ collapse_exact_duplicates(rows, table_name) }}
 
     ),
 
@@ -68,7 +71,7 @@
 
         select
             deduplicated.*,
-            {{ balance_row_reason('deduplicated') }} as quarantine_reason,
+            {{ row_reason('deduplicated') }} as quarantine_reason,
             {{ export_last_day }}.last_balance_date as loaded_through_date,
             '{{ invocation_id }}' as loaded_by_invocation_id
         from deduplicated
@@ -129,30 +132,4 @@
             end
         )
     end
-{%- endmacro %}
-
-{# Trades rows in the validated shape (int_trades_validated, int_trades_unbatched), as
-   validated_balance_rows for the balances. #}
-{% macro validated_trade_rows(rows, export_last_day) -%}
-    with
-
-    deduplicated as (
-
-        {{ collapse_exact_duplicates(rows, 'trades') }}
-
-    ),
-
-    checked as (
-
-        select
-            deduplicated.*,
-            {{ trade_row_reason('deduplicated') }} as quarantine_reason,
-            {{ export_last_day }}.last_balance_date as loaded_through_date,
-            '{{ invocation_id }}' as loaded_by_invocation_id
-        from deduplicated
-        cross join {{ export_last_day }}
-
-    )
-
-    {{ name_source_files('checked', rows) }}
 {%- endmacro %}

@@ -25,7 +25,7 @@ undated as (
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_balance_rows('undated', 'export_last_day') }}
+    {{ validated_rows('undated', 'daily_balances', 'export_last_day') }}
 
 )
 

@@ -33,7 +33,7 @@ export_last_day as (
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_balance_rows('batch', 'export_last_day') }}
+    {{ validated_rows('batch', 'daily_balances', 'export_last_day') }}
 
 )
 

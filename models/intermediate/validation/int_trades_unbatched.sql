@@ -30,7 +30,7 @@ unbatched as (
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_trade_rows('unbatched', 'export_last_day') }}
+    {{ validated_rows('unbatched', 'trades', 'export_last_day') }}
 
 )
 

@@ -44,7 +44,7 @@ batch as (
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_trade_rows('batch', 'export_last_day') }}
+    {{ validated_rows('batch', 'trades', 'export_last_day') }}
 
 )
 
