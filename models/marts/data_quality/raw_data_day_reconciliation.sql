@@ -5,75 +5,56 @@
 -- or a day no run's --event-time-start/--event-time-end covered (a plain dbt build takes its
 -- batches from the wall clock); the build warns with the days and the command that loads them,
 -- and the test raw_days_loaded fails (raw_data_reconciliation fails with it).
+{#- per table: its date column (the microbatch model is int_<table>_validated) -#}
+{% set per_day_tables = {'daily_balances': 'balance_date', 'trades': 'trade_date'} %}
 with
 
-balances_read as (
+export_last_day as (
 
-    select
-        balance_date as event_date,
-        count(*) as rows_read
-    from {{ ref('stg_broker__daily_balances') }}
-    where balance_date is not null
-    group by balance_date
+    select * from {{ ref('int_export_last_day') }}
 
 ),
 
-balances_loaded as (
+{% for table_name, date_column in per_day_tables.items() %}
+    -- rows dated after the export's last day are no day's (int_trades_unbatched holds them)
+    {{ table_name }}_read as (
 
-    select
-        balance_date as event_date,
-        sum(row_copies) as rows_loaded
-    from {{ ref('int_daily_balances_validated') }}
-    group by balance_date
+        select
+            rows_read.{{ date_column }} as event_date,
+            count(*) as rows_read
+        from {{ ref('stg_broker__' ~ table_name) }} as rows_read
+        cross join export_last_day
+        where rows_read.{{ date_column }} <= export_last_day.last_balance_date
+        group by rows_read.{{ date_column }}
 
-),
+    ),
 
--- trades dated after the export's last day are int_trades_unbatched's, no day's
-trades_read as (
+    {{ table_name }}_loaded as (
 
-    select
-        trades.trade_date as event_date,
-        count(*) as rows_read
-    from {{ ref('stg_broker__trades') }} as trades
-    cross join {{ ref('int_export_last_day') }} as export_last_day
-    where trades.trade_date <= export_last_day.last_balance_date
-    group by trades.trade_date
+        select
+            {{ date_column }} as event_date,
+            sum(row_copies) as rows_loaded
+        from {{ ref('int_' ~ table_name ~ '_validated') }}
+        group by {{ date_column }}
 
-),
+    ),
 
-trades_loaded as (
-
-    select
-        trade_date as event_date,
-        sum(row_copies) as rows_loaded
-    from {{ ref('int_trades_validated') }}
-    group by trade_date
-
-),
-
+{% endfor %}
 final as (
 
-    select
-        'daily_balances' as table_name,
-        coalesce(balances_read.event_date, balances_loaded.event_date) as event_date,
-        cast(coalesce(balances_read.rows_read, 0) as bigint) as rows_read,
-        cast(coalesce(balances_loaded.rows_loaded, 0) as bigint) as rows_loaded
-    from balances_read
-    full outer join balances_loaded
-        on balances_read.event_date = balances_loaded.event_date
-    where balances_read.rows_read is distinct from balances_loaded.rows_loaded
-
-    union all
-
-    select
-        'trades' as table_name,
-        coalesce(trades_read.event_date, trades_loaded.event_date) as event_date,
-        cast(coalesce(trades_read.rows_read, 0) as bigint) as rows_read,
-        cast(coalesce(trades_loaded.rows_loaded, 0) as bigint) as rows_loaded
-    from trades_read
-    full outer join trades_loaded
-        on trades_read.event_date = trades_loaded.event_date
-    where trades_read.rows_read is distinct from trades_loaded.rows_loaded
+    {% for table_name in per_day_tables %}
+        select
+            '{{ table_name }}' as table_name,
+            coalesce({{ table_name }}_read.event_date, {{ table_name }}_loaded.event_date)
+                as event_date,
+            cast(coalesce({{ table_name }}_read.rows_read, 0) as bigint) as rows_read,
+            cast(coalesce({{ table_name }}_loaded.rows_loaded, 0) as bigint) as rows_loaded
+        from {{ table_name }}_read
+        full outer join {{ table_name }}_loaded
+            on {{ table_name }}_read.event_date = {{ table_name }}_loaded.event_date
+        where {{ table_name }}_read.rows_read is distinct from {{ table_name }}_loaded.rows_loaded
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 )
 
