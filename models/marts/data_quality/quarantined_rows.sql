@@ -138,42 +138,12 @@ daily_balances_quarantined as (
 
 ),
 
--- the raw rows of the days of the quarantined rows that carry only their file's hash (rows
--- judged at read time): the date filter reads only those days' rows
-raw_balances_of_unnamed as (
-
-    select * from raw_balances
-    where
-        balance_date in (
-            select daily_balances_quarantined.balance_date
-            from daily_balances_quarantined
-            where daily_balances_quarantined.source_file is null
-        )
-
-),
-
-unnamed_files as (
-
-    {{ raw_file_names('raw_balances_of_unnamed') }}
-
-),
-
+-- the reason read, and the file named where the row carries only its hash
 daily_balances as (
 
-    select
-        {% for column in balance_columns.key + balance_columns['values'] -%}
-            quarantined.{{ column }},
-        {% endfor -%}
-        quarantined.reason_at_read as quarantine_reason,
-        quarantined.row_copies,
-        coalesce(quarantined.source_file, unnamed_files.source_file) as source_file,
-        quarantined.source_row_number,
-        quarantined.invalid_value
-    from daily_balances_quarantined as quarantined
-    left join unnamed_files
-        on
-            quarantined.source_file is null
-            and quarantined.source_file_id = unnamed_files.source_file_id
+    {{ quarantined_at_read(
+        'daily_balances_quarantined', 'raw_balances', 'daily_balances', 'balance_date'
+    ) }}
 
 ),
 
@@ -211,41 +181,9 @@ trades_quarantined as (
 
 ),
 
--- the raw rows of the days of the quarantined trades that carry only their file's hash
-raw_trades_of_unnamed as (
-
-    select * from raw_trades
-    where
-        trade_date in (
-            select trades_quarantined.trade_date
-            from trades_quarantined
-            where trades_quarantined.source_file is null
-        )
-
-),
-
-unnamed_trade_files as (
-
-    {{ raw_file_names('raw_trades_of_unnamed') }}
-
-),
-
 trades as (
 
-    select
-        {% for column in trade_columns.key + trade_columns['values'] -%}
-            quarantined.{{ column }},
-        {% endfor -%}
-        quarantined.reason_at_read as quarantine_reason,
-        quarantined.row_copies,
-        coalesce(quarantined.source_file, unnamed_trade_files.source_file) as source_file,
-        quarantined.source_row_number,
-        quarantined.invalid_value
-    from trades_quarantined as quarantined
-    left join unnamed_trade_files
-        on
-            quarantined.source_file is null
-            and quarantined.source_file_id = unnamed_trade_files.source_file_id
+    {{ quarantined_at_read('trades_quarantined', 'raw_trades', 'trades', 'trade_date') }}
 
 ),
 
