@@ -1,11 +1,16 @@
 """The days a build loads into the per-day models, as dbt's microbatch flags.
 
-    python -m broker_segments.load_range [--full] [--target dev|spark]
+    python -m broker_segments.load_range [--full] [--target dev|spark] [--daily]
 
 prints ``--event-time-start YYYY-MM-DD --event-time-end YYYY-MM-DD`` for ``dbt build``: from
 the day after the last day the warehouse holds (the first day of the export on a first build,
 or with ``--full`` for ``--full-refresh``) through the export's last balance date. It prints
 nothing when the export has no balance file (the build's own check then names the problem).
+
+With ``--daily`` it prints ``--selector daily`` first on a DuckDB warehouse that holds a
+model of every scheme. The daily selection leaves out what only a fit changes (the fits' twin
+inputs, the diagnostics; selectors.yml); a warehouse without a model (a first build, or after
+the models were reset) fits, so its build is the whole project: no selector.
 
 dbt's microbatch models take their batches up to the wall clock unless told otherwise, while
 an export is often replayed or in the past (the demo data ends in 2025): ``make build``,
@@ -26,13 +31,16 @@ import duckdb
 from broker_segments.project import (
     DEFAULT_RAW_DIR,
     DEFAULT_SPARK_WAREHOUSE,
-    SPARK_SCHEMA,
+    FIT_MODELS,
     duckdb_path,
+    spark_table_folder,
 )
 
 # The per-day model whose last day is the warehouse's watermark, and its date column.
 WATERMARK_MODEL = "int_daily_balances_validated"
 WATERMARK_COLUMN = "balance_date"
+# The selector (selectors.yml) of a day's build on a warehouse with a model of every scheme.
+DAILY_SELECTOR = "daily"
 
 
 def export_days(raw_dir: Path) -> tuple[date, date] | None:
@@ -65,9 +73,28 @@ def loaded_through_duckdb(warehouse: Path) -> date | None:
         return con.execute(f"select max({WATERMARK_COLUMN}) from {WATERMARK_MODEL}").fetchone()[0]
 
 
+def fitted_duckdb(warehouse: Path) -> bool:
+    """Whether the DuckDB warehouse holds a model of every scheme (a row in each fit table)."""
+    if str(warehouse) == ":memory:" or not warehouse.exists():
+        return False
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        listed = con.execute("select table_name from information_schema.tables").fetchall()
+        tables = {row[0] for row in listed}
+        return all(
+            name in tables and con.execute(f"select count(*) from {name}").fetchone()[0] > 0
+            for name in FIT_MODELS.values()
+        )
+
+
+def selection_args(warehouse: Path | None = None) -> list[str]:
+    """The selection of a day's build on the DuckDB warehouse (by default BROKER_DUCKDB_PATH's):
+    the daily selector, or the whole project where a scheme has no model yet (it fits)."""
+    return ["--selector", DAILY_SELECTOR] if fitted_duckdb(warehouse or duckdb_path()) else []
+
+
 def loaded_through_spark(warehouse: Path) -> date | None:
     """The last day the Spark warehouse's per-day model holds: its newest date partition."""
-    table = warehouse / f"{SPARK_SCHEMA}.db" / WATERMARK_MODEL
+    table = spark_table_folder(warehouse, WATERMARK_MODEL)
     days = [
         date.fromisoformat(folder.name.split("=", 1)[1])
         for folder in table.glob(f"{WATERMARK_COLUMN}=*")
@@ -123,8 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--full", action="store_true", help="every day of the export (for --full-refresh)"
     )
+    parser.add_argument(
+        "--daily",
+        action="store_true",
+        help="print the selection of the day's build first (--selector daily, or nothing "
+        "where a scheme has no model yet); DuckDB targets",
+    )
     args = parser.parse_args(argv)
-    print(" ".join(build_args(args.target, args.full)))
+    selection = selection_args() if args.daily else []
+    print(" ".join([*selection, *build_args(args.target, args.full)]))
     return 0
 
 

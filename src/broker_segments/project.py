@@ -9,6 +9,7 @@
   ``BROKER_SPARK_WAREHOUSE`` is unset; ``profiles.yml`` has its copies (the ``spark`` target's
   ``server_side_parameters``), checked by the same test; ``SPARK_SCHEMA`` its schema, the
   target's ``schema``.
+* ``FIT_MODELS``: the table of each scheme's fitted models, the dbt Python model of that name.
 * ``INDICATORS``: the numeric indicators of ``customer_indicators`` in the domain's order
   (``docs/domain.md``), each with its Chinese term. The SQL side's list is the macro
   ``indicator_columns()`` (``macros/segmentation/indicator_columns.sql``); the same test
@@ -26,6 +27,9 @@ DEFAULT_SPARK_WAREHOUSE = "data/spark-warehouse"
 # The spark target's schema (profiles.yml): its tables are the folders <schema>.db/<table> of
 # the warehouse.
 SPARK_SCHEMA = "broker_segments"
+# Each scheme's fit: the Python model (python_models/segmentation) that appends its models'
+# artifacts on DuckDB, and on Spark the table of the same name the fit command appends to.
+FIT_MODELS = {"A": "segmentation_fit_scheme_a", "B": "segmentation_fit_scheme_b"}
 
 INDICATORS: tuple[tuple[str, str], ...] = (
     ("open_trading_days", "窗口内开户交易日"),
@@ -48,6 +52,12 @@ INDICATORS: tuple[tuple[str, str], ...] = (
     ("days_since_last_trade", "最近交易距今天数"),
 )
 INDICATOR_NAMES: tuple[str, ...] = tuple(name for name, _ in INDICATORS)
+
+
+def spark_table_folder(warehouse: Path, table: str, schema: str = SPARK_SCHEMA) -> Path:
+    """The folder of a table of the spark target: Spark's layout of a managed table in the
+    warehouse folder (``<warehouse>/<schema>.db/<table>``)."""
+    return Path(warehouse) / f"{schema}.db" / table
 
 
 def duckdb_path() -> Path:

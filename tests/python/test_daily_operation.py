@@ -1,5 +1,6 @@
 """Run it every day: a first build, new days of data, a daily build (score only) and a monthly
-build (refit), as an orchestrator runs the project."""
+build (refit), as an orchestrator runs the project: each with the selection make build and
+make refit give it (broker_segments.load_range)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import append_days, generate
+from broker_segments.load_range import selection_args
 
 CUSTOMERS = 1200
 
@@ -23,6 +25,12 @@ def invocation_id(work_dir) -> str:
     return json.loads((work_dir / "target" / "run_results.json").read_text())["metadata"][
         "invocation_id"
     ]
+
+
+def built_nodes(work_dir) -> set[str]:
+    """The names of the models and data tests a dbt command in work_dir ran."""
+    results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
+    return {result["unique_id"].split(".")[2] for result in results}
 
 
 def appended_rows(raw_dir, table: str) -> int:
@@ -41,15 +49,19 @@ def operation(tmp_path_factory):
     runs = {}
 
     # the daily and monthly builds are the subject, with their data tests; the first sets up
+    # (a warehouse without a model builds the whole project: it fits)
+    runs["first_selection"] = selection_args(warehouse)
     first = run_dbt(["build"], raw, warehouse, root / "first", data_tests=False)
     assert_dbt_ok(first)
     runs["first"] = query(warehouse, "select max(as_of_date) from segment_runs")[0][0]
 
     append_days(raw, 2)
-    daily = run_dbt(["build"], raw, warehouse, root / "daily")
+    runs["daily_selection"] = selection_args(warehouse)
+    daily = run_dbt(["build", *runs["daily_selection"]], raw, warehouse, root / "daily")
     assert_dbt_ok(daily)
     runs["daily"] = query(warehouse, "select max(as_of_date) from segment_runs")[0][0]
     runs["daily_invocation"] = invocation_id(root / "daily")
+    runs["daily_nodes"] = built_nodes(root / "daily")
     runs["daily_new_balances"] = appended_rows(raw, "daily_balances")
     runs["daily_new_trades"] = appended_rows(raw, "trades")
     runs["daily_segments"] = dict(
@@ -60,7 +72,13 @@ def operation(tmp_path_factory):
     )
 
     append_days(raw, 3)
-    monthly = run_dbt(["build"], raw, warehouse, root / "monthly", {"segmentation_refit": True})
+    monthly = run_dbt(
+        ["build", "--selector", "monthly_refit"],
+        raw,
+        warehouse,
+        root / "monthly",
+        {"segmentation_refit": True},
+    )
     assert_dbt_ok(monthly)
     runs["monthly"] = query(warehouse, "select max(as_of_date) from segment_runs")[0][0]
     return warehouse, runs
@@ -80,6 +98,18 @@ def test_daily_build_reads_only_the_new_days(operation):
     )[0]
     assert loaded == (runs["daily_new_balances"], runs["daily_new_trades"])
     assert runs["daily_new_balances"] > 0
+
+
+def test_a_daily_build_leaves_what_only_a_fit_changes_to_the_fit(operation):
+    _, runs = operation
+    assert runs["first_selection"] == []
+    assert runs["daily_selection"] == ["--selector", "daily"]
+    daily = runs["daily_nodes"]
+    # scored, published and monitored every day
+    assert {"customer_segments", "segment_runs", "segment_drift", "customer_points"} <= daily
+    # the fit's inputs and its diagnostics (but the model runs drift reads) wait for a fit
+    assert not {"int_segment_twin_inputs", "segment_kmo", "segment_anova"} & daily
+    assert "segment_model_runs" in daily
 
 
 def test_daily_build_scores_with_the_first_model_and_monthly_refits(operation):

@@ -22,8 +22,10 @@ One run:
    (read from the manifest), compared over the fitting sample (the customers K-means assigns;
    the rule-assigned ones do not depend on the fit).
 5. **Daily build.** Appends one trading day (``broker_segments.datagen.append_days``) and runs
-   the same ``dbt build`` on the same warehouse, with the full build's target folder (so dbt
-   parses partially, as a scheduled daily run does; the full build parses from cold).
+   ``dbt build`` with the day's selection as ``make build`` gives it (``--selector daily`` on
+   DuckDB: ``broker_segments.load_range.selection_args``) on the same warehouse, with the full
+   build's target folder (so dbt parses partially, as a scheduled daily run does; the full
+   build parses from cold).
 
 Measured per node (from dbt's ``run_results.json``: ``execution_time``, and the node's start
 and end), and per build (the harness's clock):

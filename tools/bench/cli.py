@@ -51,6 +51,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     """One run (the steps of the package docstring); its results, also written to
     WORK/run-<size>/results.json."""
     from broker_segments.datagen import append_days
+    from broker_segments.load_range import selection_args
 
     work = args.work.resolve()
     size = args.size
@@ -139,8 +140,17 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
             f"{t} {n:,}" for t, n in entry["rows"].items()
         )
         if full is not None:
+            # the day's selection, as make build gives it (the daily selector on DuckDB)
+            selection = [] if args.target else selection_args(warehouse)
             daily = run_build(
-                "daily", run_dir / "daily", raw, warehouse, args.target, counts_before, log
+                "daily",
+                run_dir / "daily",
+                raw,
+                warehouse,
+                args.target,
+                counts_before,
+                log,
+                extra_args=selection,
             )
             results["builds"]["daily"] = as_dict(daily)
 

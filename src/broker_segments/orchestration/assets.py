@@ -24,9 +24,10 @@ from typing import Literal
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from broker_segments.load_range import build_args
+from broker_segments.load_range import build_args, fitted_duckdb
 from broker_segments.orchestration.project import BrokerWarehouse
 from broker_segments.preflight import check_warehouse_free
+from broker_segments.project import FIT_MODELS
 
 DBT_ASSETS_NAME = "broker_segments_dbt"
 # The spark target's three steps (selectors.yml; the fit command's assets are the sources it
@@ -42,6 +43,9 @@ SPARK_FIT_KEYS = (
 SPARK_DBT_ARGS = ["--exclude-resource-type", "unit_test"]
 
 RefitMode = Literal["auto", "true", "false"]
+# What a fit reads that the daily job leaves out (selectors.yml `daily`).
+FIT_INPUT_KEY = dg.AssetKey("int_segment_twin_inputs")
+FIT_KEYS = tuple(dg.AssetKey(name) for name in FIT_MODELS.values())
 
 
 def dbt_build_args(segmentation_refit: RefitMode = "auto") -> list[str]:
@@ -113,6 +117,19 @@ def _check_freshness(
     ).wait()
 
 
+def check_fit_inputs_selected(selected: set, environment: Mapping[str, str]) -> None:
+    """A selection with the fits but not what they read (the daily job's) on a warehouse where
+    a scheme has no model yet would fit without its inputs: stop and say which job runs first."""
+    if FIT_INPUT_KEY in selected or not set(FIT_KEYS) & set(selected):
+        return
+    if not fitted_duckdb(Path(environment["BROKER_DUCKDB_PATH"])):
+        raise dg.Failure(
+            description="The warehouse holds no model of every scheme yet, and this run "
+            "leaves out what a fit reads (int_segment_twin_inputs): the first run builds every "
+            "asset (the monthly_refit job, or materialize all), then the daily job scores."
+        )
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, project=project, name=DBT_ASSETS_NAME)
     def broker_segments_dbt(
@@ -128,6 +145,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         context.log.info(f"dbt {' '.join(args)} with {environment}")
         # A second build on the held DuckDB file fails with a message that says so.
         check_warehouse_free(Path(environment["BROKER_DUCKDB_PATH"]))
+        check_fit_inputs_selected(context.selected_asset_keys, environment)
         target_path = _run_folder(context, project)
         with _environment(environment):
             _check_freshness(dbt, project, config, target_path)

@@ -12,10 +12,11 @@ their schedules); this module puts them together.
   `target/`) and made with `dbt parse` when it is missing or under `dagster dev`; a deployment
   that ships a manifest does not parse at start-up.
 - `daily_build_job`, on `daily_build_schedule` (19:00 Asia/Shanghai, after the day's export,
-  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml), built with
-  the default vars, so new customers and new days
-  are scored with the latest fitted model (`segmentation_refit: auto` fits a scheme only when
-  it has no model yet).
+  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml: what a new
+  day changes, without the fits' inputs and the diagnostics), built with the default vars, so
+  new customers and new days are scored with the latest fitted model. A new warehouse has no
+  model: the daily job stops before dbt and says to run the monthly refit job (or every asset)
+  first, which fits.
 - `monthly_refit_job`, on `monthly_refit_schedule` (19:00 on the 1st, in place of that day's
   daily build): the assets of the selector `monthly_refit`, built with
   `--vars '{segmentation_refit: true}'`, which refits both schemes and

@@ -1,8 +1,10 @@
 """The two jobs and their schedules: the daily build and the monthly refit.
 
 - `daily_build_job`, on `daily_build_schedule` (19:00 Asia/Shanghai, after the day's export,
-  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml), built with
-  the default vars (`segmentation_refit: auto`).
+  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml: what a new
+  day changes, without the fits' inputs and the diagnostics), built with the default vars
+  (`segmentation_refit: auto`). On a warehouse without a model of every scheme it stops
+  before dbt and says so: the first run is the monthly refit job (or every asset).
 - `monthly_refit_job`, on `monthly_refit_schedule` (19:00 on the 1st, in place of that day's
   daily build): the assets of the selector `monthly_refit`, built with
   `--vars '{segmentation_refit: true}'`.
