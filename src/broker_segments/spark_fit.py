@@ -17,6 +17,11 @@ DuckDB, with the same code (:func:`broker_segments.segmentation.warehouse.fit_mo
 * it appends the new model's artifact rows, if any, to the table of source ``segment_fits``
   of the same name as the model, which ``segment_model_artifacts`` reads on Spark.
 
+A run that keeps every scheme's stored model (``segmentation_refit`` auto with a model stored,
+or false: a daily run) reads the stored models' Parquet files with DuckDB where the warehouse
+is a folder of this machine, warns as the fit would when the vars ask for another model, and
+returns without starting Spark (a JVM and a metastore: 20-60 s of every daily run).
+
 The SparkSession is built from the target's ``server_side_parameters`` in ``profiles.yml``
 (rendered as dbt renders them), so the command uses the same master, warehouse folder and
 metastore as dbt.
@@ -36,16 +41,16 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from broker_segments.project import INDICATOR_NAMES
+from broker_segments.project import FIT_MODELS, INDICATOR_NAMES, spark_table_folder
 from broker_segments.segmentation.errors import SegmentationError
 from broker_segments.segmentation.warehouse import (
     FITTING_SAMPLE_FLAG,
     WAREHOUSE_ARTIFACT_COLUMNS,
     fit_model,
+    keeps_stored_model,
 )
 
 PROJECT = "broker_segments"
-SCHEMES = {"A": "segmentation_fit_scheme_a", "B": "segmentation_fit_scheme_b"}
 # What fit_model reads of customer_indicators besides the inputs (why the sample is short).
 INDICATOR_FLAGS = ("is_closed", "has_short_history", "is_outlier")
 # The fit table's columns (WAREHOUSE_ARTIFACT_COLUMNS) as the Python model's table has them.
@@ -84,7 +89,7 @@ def manifest_nodes(manifest: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fit models' configs (disabled on Spark, still rendered) and the sources by name."""
     data = json.loads(manifest.read_text())
     models = {}
-    for name in SCHEMES.values():
+    for name in FIT_MODELS.values():
         unique_id = f"model.{PROJECT}.{name}"
         node = (
             data["nodes"].get(unique_id) or (data.get("disabled", {}).get(unique_id) or [None])[0]
@@ -120,7 +125,7 @@ def fit_scheme_on_spark(
     spark: Any, scheme: str, model: dict[str, Any], sources: dict[str, Any], schema: str
 ) -> int:
     """Fit one scheme as its dbt Python model would; append the new model. Returns its rows."""
-    name = SCHEMES[scheme]
+    name = FIT_MODELS[scheme]
     con = duckdb.connect()
     indicators_table = f"{schema}.customer_indicators"
     present = set(spark.table(indicators_table).columns)
@@ -151,6 +156,30 @@ def fit_scheme_on_spark(
     return rows.num_rows
 
 
+def stored_fits(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, schema: str, name: str
+) -> duckdb.DuckDBPyRelation | None:
+    """The fit table's rows (its Parquet files in the warehouse folder) read by DuckDB, or
+    None before the first fit."""
+    files = sorted(spark_table_folder(warehouse, name, schema).glob("*.parquet"))
+    return con.read_parquet([str(file) for file in files]) if files else None
+
+
+def every_scheme_keeps_its_model(
+    models: dict[str, Any], sources: dict[str, Any], warehouse: Path
+) -> bool:
+    """Whether no scheme fits in this run (keeps_stored_model on the stored fits)."""
+    con = duckdb.connect()
+    return all(
+        keeps_stored_model(
+            models[name]["config"].get("segmentation"),
+            scheme,
+            stored_fits(con, warehouse, sources[name]["schema"], name),
+        )
+        for scheme, name in FIT_MODELS.items()
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # dbt writes the manifest into DBT_TARGET_PATH when that is set, else target/.
@@ -160,16 +189,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default="spark")
     args = parser.parse_args(argv)
 
+    models, sources = manifest_nodes(args.manifest)
+    settings = spark_settings(args.profiles, args.target)
+    try:
+        # a warehouse folder this machine cannot list (hdfs://, s3a://) is read through Spark
+        warehouse = Path(settings.get("spark.sql.warehouse.dir", ""))
+        if warehouse.is_dir() and every_scheme_keeps_its_model(models, sources, warehouse):
+            print("every scheme keeps its stored model: nothing to fit (Spark not started)")
+            return 0
+    except SegmentationError as error:
+        print(f"segment fit failed: {error}", file=sys.stderr)
+        return 1
+
     from pyspark.sql import SparkSession
 
-    models, sources = manifest_nodes(args.manifest)
     builder = SparkSession.builder.appName("broker_segments fit").enableHiveSupport()
-    for key, value in spark_settings(args.profiles, args.target).items():
+    for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     schema = next(iter(models.values()))["schema"]
     try:
-        for scheme, name in SCHEMES.items():
+        for scheme, name in FIT_MODELS.items():
             started = time.monotonic()
             rows = fit_scheme_on_spark(spark, scheme, models[name], sources, schema)
             seconds = time.monotonic() - started

@@ -8,6 +8,7 @@ import pytest
 from conftest import run_dbt
 from sklearn.metrics import adjusted_rand_score
 
+from broker_segments.project import FIT_MODELS, spark_table_folder
 from broker_segments.segmentation import segment_catalogue
 from broker_segments.segmentation.errors import SegmentationConfigError, SegmentationInputError
 from broker_segments.segmentation.warehouse import (
@@ -16,6 +17,7 @@ from broker_segments.segmentation.warehouse import (
     model_id_for,
     no_new_model,
 )
+from broker_segments.spark_fit import every_scheme_keeps_its_model, manifest_nodes
 
 PROJECT_SEEDS = __import__("pathlib").Path(__file__).resolve().parents[2] / "seeds"
 
@@ -289,3 +291,27 @@ def test_discriminant_marts_recompute_from_the_fitted_z_scores(clean_build):
             priors.loc[codes, "cases_used"], np.bincount(groups, minlength=k)
         )
         assert priors["prior"].sum() == pytest.approx(1.0)
+
+
+def test_a_spark_fit_run_that_keeps_every_model_reads_their_files_not_spark(clean_build, tmp_path):
+    """The spark target's fit command decides from the stored fits' Parquet files whether it
+    needs Spark: a daily run (refit auto, every scheme fitted) fits nothing; a refit, or a
+    warehouse without the fits, does."""
+    models, sources = manifest_nodes(clean_build.work_dir / "target" / "manifest.json")
+    for name in FIT_MODELS.values():
+        folder = spark_table_folder(tmp_path / "warehouse", name, sources[name]["schema"])
+        folder.mkdir(parents=True)
+        with duckdb.connect(str(clean_build.duckdb_path), read_only=True) as con:
+            con.execute(f"copy {name} to '{folder / 'part-00000.parquet'}' (format parquet)")
+    assert every_scheme_keeps_its_model(models, sources, tmp_path / "warehouse")
+
+    def with_refit(node: dict, refit: str) -> dict:
+        segmentation = {**node["config"]["segmentation"], "refit": refit}
+        return {**node, "config": {**node["config"], "segmentation": segmentation}}
+
+    refit = {name: with_refit(node, "true") for name, node in models.items()}
+    assert not every_scheme_keeps_its_model(refit, sources, tmp_path / "warehouse")
+    assert not every_scheme_keeps_its_model(models, sources, tmp_path / "new")
+    never = {name: with_refit(node, "false") for name, node in models.items()}
+    with pytest.raises(SegmentationConfigError, match="has no fitted model yet"):
+        every_scheme_keeps_its_model(never, sources, tmp_path / "new")

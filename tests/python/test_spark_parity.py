@@ -72,9 +72,11 @@ class Engines:
     scratch: Path  # a DuckDB warehouse built from scratch on the same export
     new_days: list[str]  # the daily run's --event-time-start and --event-time-end
     rewritten: dict[str, set[str]]  # per per-day table, the partitions the daily run wrote
+    daily_fit_output: str  # what the fit command of the daily Spark run printed
 
 
-def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -> None:
+def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -> str:
+    """The steps of `make build TARGET=spark`; the fit command's output."""
     env = {
         **os.environ,
         # relative to the working directory, as make's default data/raw is: Spark would
@@ -98,6 +100,9 @@ def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -
         assert result.returncode == 0, (
             f"{command}\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
         )
+        if program == "python":
+            fit_output = result.stdout
+    return fit_output
 
 
 def partition_files(schema: Path) -> dict[str, dict[str, set[tuple[str, int]]]]:
@@ -142,7 +147,7 @@ def engines(tmp_path_factory) -> Engines:
     new_days = build_args("spark", raw_dir=raw, warehouse=spark_warehouse)
     assert new_days[1] <= last_day < new_days[3], new_days
     duckdb_build(raw, duckdb_path, root / "duckdb", new_days)
-    spark_build(raw, root, spark_warehouse, new_days)
+    daily_fit_output = spark_build(raw, root, spark_warehouse, new_days)
     after = partition_files(schema)
     rewritten = {
         table: {
@@ -153,7 +158,7 @@ def engines(tmp_path_factory) -> Engines:
     scratch = root / "scratch" / "warehouse.duckdb"
     # the tables compared with it only (no fit: customer_segments depends on when one ran)
     duckdb_build(raw, scratch, root / "scratch", every_day, SCRATCH)
-    return Engines(duckdb_path, schema, scratch, new_days, rewritten)
+    return Engines(duckdb_path, schema, scratch, new_days, rewritten, daily_fit_output)
 
 
 def test_make_build_runs_the_spark_steps_in_order():
@@ -237,6 +242,10 @@ def normal(value):
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return str(value)
+
+
+def test_the_daily_spark_run_keeps_the_models_without_starting_spark_to_fit(engines):
+    assert "nothing to fit (Spark not started)" in engines.daily_fit_output
 
 
 @pytest.mark.parametrize("table", ["customer_indicators", "raw_data_reconciliation"])

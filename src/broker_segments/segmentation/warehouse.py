@@ -200,20 +200,12 @@ def fit_model(
     """
     try:
         settings = dict(settings or {})
-        refit = refit_choice(settings.pop("refit", "auto"))
-        twin_priors = settings.pop("twin_priors", None)
-        if is_empty_build(invocation, indicators):
+        if is_empty_build(invocation, indicators) or keeps_stored_model(settings, scheme, existing):
             return no_new_model()
+        settings.pop("refit", None)
+        twin_priors = settings.pop("twin_priors", None)
         config = config_from_vars(scheme, settings_from_config(settings))
         fitted = existing_model_ids(existing, scheme)
-        if refit == "false" and not fitted:
-            raise SegmentationConfigError(
-                f"var segmentation_refit is false but scheme {scheme} has no fitted model yet: "
-                f"run once with segmentation_refit auto or true"
-            )
-        if refit == "false" or (refit == "auto" and fitted):
-            warn_if_settings_changed(existing, config, refit)
-            return no_new_model()
         codes = catalogue_codes(catalogue, config.scheme)
         check_k_against_catalogue(config, codes)
         previous = latest_model(existing, scheme) if fitted else None
@@ -239,6 +231,27 @@ def fit_model(
         ) from None
     except SegmentationError as error:
         raise error.with_traceback(None) from None
+
+
+def keeps_stored_model(settings: Mapping[str, Any] | None, scheme: str, existing: Any) -> bool:
+    """Whether a run of the scheme's fit keeps the stored model and fits nothing: ``refit``
+    false, or auto with a model stored (warning when the vars ask for another model than the
+    stored one). ``settings`` and ``existing`` as fit_model takes them; raises when refit is
+    false and the scheme has no model yet."""
+    settings = dict(settings or {})
+    refit = refit_choice(settings.pop("refit", "auto"))
+    settings.pop("twin_priors", None)
+    fitted = existing_model_ids(existing, scheme)
+    if refit == "false" and not fitted:
+        raise SegmentationConfigError(
+            f"var segmentation_refit is false but scheme {scheme} has no fitted model yet: "
+            f"run once with segmentation_refit auto or true"
+        )
+    if refit == "false" or (refit == "auto" and fitted):
+        config = config_from_vars(scheme, settings_from_config(settings))
+        warn_if_settings_changed(existing, config, refit)
+        return True
+    return False
 
 
 def config_as_json(config: SchemeConfig) -> dict[str, Any]:
