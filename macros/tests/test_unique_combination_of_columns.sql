@@ -10,13 +10,19 @@
     checked_rows as (
 
         select * from {{ model }}
-        {% if latest_load_date_column %}
-            where {{ latest_load_date_column }} >= (
+        {%- if latest_load_date_column and var('test_full_history') not in [true, 'true'] %}
+            {#- the run's first day when it names one (make build, Dagster: the new days),
+                else the first day of the rows of the highest loaded_through_date -#}
+            {%- set run_start = run_event_time('start') %}
+            where {{ latest_load_date_column }} >= {% if run_start -%}
+                cast('{{ run_start }}' as date)
+            {%- else -%} (
                 select min({{ latest_load_date_column }})
                 from {{ model }}
                 where loaded_through_date = (select max(loaded_through_date) from {{ model }})
             )
-        {% endif %}
+            {%- endif %}
+        {%- endif %}
 
     ),
 
