@@ -20,17 +20,20 @@
 
 {#
     The rows of ref(model_name) a batch of a microbatch model loads (a select). An incremental
-    batch: its days (dbt filters the ref to the batch) from the run's first day on. The first
-    batch of a first build or --full-refresh (dbt runs it with is_incremental() false): every
-    row dated before the batch's end, from the whole relation (ref(...).render(), which dbt
-    does not filter), so history older than the run's first day (trades since 2005 where the
-    balances start in 2024) is loaded once, with that batch, instead of one empty month batch
-    per month since `begin`.
+    batch: its days (dbt filters the ref to the batch) from the run's first day on, or every
+    day of the batch for a model that replaces whole batches (config replaces_whole_batches,
+    below: a rollup of each month). The first batch of a first build or --full-refresh (dbt
+    runs it with is_incremental() false): every row dated before the batch's end, from the
+    whole relation (ref(...).render(), which dbt does not filter), so history older than the
+    run's first day (trades since 2005 where the balances start in 2024) is loaded once, with
+    that batch, instead of one empty month batch per month since `begin`.
 #}
 {% macro batch_rows(model_name, date_column) -%}
     {%- if is_incremental() -%}
         select * from {{ ref(model_name) }}
+        {%- if not config.get('replaces_whole_batches', false) %}
         where {{ loads_run_days(date_column) }}
+        {%- endif %}
     {%- else -%}
         {%- set batch = model.get('batch') if model is mapping else none -%}
         select * from {{ ref(model_name).render() }}
@@ -66,7 +69,10 @@
 
 {#
     dbt-duckdb's microbatch (delete + insert of the batch's range on event_time), with the
-    delete clipped to the run's days when they end inside the batch (see above).
+    delete clipped to the run's days when they end inside the batch (see above). A model whose
+    rows sum up a whole batch (config replaces_whole_batches: true, e.g. a month's rollup by
+    its month) replaces the batch's rows whatever days the run names, as Spark's
+    insert_overwrite replaces the batch's partitions.
 #}
 {% macro duckdb__get_incremental_microbatch_sql(arg_dict) -%}
     {%- set event_time = config.require('event_time') -%}
@@ -75,7 +81,9 @@
     {%- set in_batch -%}
         {{ event_time }} >= '{{ batch.event_time_start }}'
         and {{ event_time }} < '{{ batch.event_time_end }}'
+        {%- if not config.get('replaces_whole_batches', false) %}
         and {{ loads_run_days(event_time) }}
+        {%- endif %}
     {%- endset -%}
     delete from {{ arg_dict['target_relation'] }}
     where {{ in_batch }};

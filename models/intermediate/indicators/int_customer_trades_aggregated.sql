@@ -24,23 +24,13 @@ indicator_window as (
 
 ),
 
--- the customers whose state counts trades the verdicts at read time quarantine
+-- the kept customers whose state counts trades the verdicts at read time quarantine (a trade
+-- before the open date, a trade_id dated twice: int_customers_excluded_at_read)
 recomputed_customers as (
 
-    select window_state.customer_id
-    from window_state
-    inner join customer_verdicts
-        on window_state.customer_id = customer_verdicts.customer_id
-    where
-        customer_verdicts.is_kept
-        and window_state.first_trade_date < customer_verdicts.open_date
-    union
-    select validated.customer_id
-    from {{ ref('int_trades_validated') }} as validated
-    where
-        validated.trade_id in (
-            select key_conflicts.trade_id from {{ ref('int_trade_key_conflicts') }} as key_conflicts
-        )
+    select customer_id
+    from {{ ref('int_customers_excluded_at_read') }}
+    where table_name = 'trades' and is_kept
 
 ),
 

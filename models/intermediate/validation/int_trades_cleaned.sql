@@ -1,8 +1,9 @@
 -- A view: the filter of a table that is already built costs less than a copy of it. The rows
 -- that keep the rules of their own (int_trades_validated), of a kept customer on or after its
--- open date (int_customer_verdicts), up to the export's last day, whose trade_id has no other
--- version (int_trade_key_conflicts): the verdicts that depend on other tables are taken here,
--- where the rows are read, and quarantined_rows gives the others their reason.
+-- open date (int_customers_excluded_at_read holds the few others), up to the export's last
+-- day, whose trade_id has no other version (int_trade_key_conflicts): the verdicts that
+-- depend on other tables are taken here, where the rows are read, and quarantined_rows gives
+-- the others their reason.
 {{ config(materialized='view') }}
 
 with
@@ -13,10 +14,11 @@ validated as (
 
 ),
 
-kept_customers as (
+-- the customers of these rows not kept, or with a trade before their open date (few)
+excluded_customers as (
 
-    select * from {{ ref('int_customer_verdicts') }}
-    where is_kept
+    select * from {{ ref('int_customers_excluded_at_read') }}
+    where table_name = 'trades'
 
 ),
 
@@ -34,19 +36,22 @@ export_last_day as (
 
 kept as (
 
-    select
-        validated.*,
-        kept_customers.open_date as customer_open_date
+    select validated.*
     from validated
-    inner join kept_customers
-        on
-            validated.customer_id = kept_customers.customer_id
-            and validated.trade_date >= kept_customers.open_date
+    left join excluded_customers
+        on validated.customer_id = excluded_customers.customer_id
     cross join export_last_day
     where
         validated.quarantine_reason is null
         and validated.trade_date <= export_last_day.last_balance_date
         and validated.trade_id not in (select key_conflicts.trade_id from key_conflicts)
+        and (
+            excluded_customers.customer_id is null
+            or (
+                excluded_customers.is_kept
+                and validated.trade_date >= excluded_customers.open_date
+            )
+        )
 
 ),
 
@@ -61,8 +66,7 @@ final as (
             'source_file',
             'source_file_id',
             'source_row_number',
-            'loaded_by_invocation_id',
-            'customer_open_date'
+            'loaded_by_invocation_id'
         ]) }}
     from kept
 

@@ -49,6 +49,13 @@ customer_verdicts as (
 
 ),
 
+-- per table, the few customers of its rows that a customer verdict takes out
+excluded_customers as (
+
+    select * from {{ ref('int_customers_excluded_at_read') }}
+
+),
+
 off_calendar_days as (
 
     select balance_date from {{ ref('int_balance_days') }}
@@ -104,7 +111,10 @@ balances_customer_reason as (
         on rows_read.customer_id = customer_verdicts.customer_id
     where
         rows_read.quarantine_reason is null
-        and (customer_verdicts.customer_id is null or not customer_verdicts.is_kept)
+        and rows_read.customer_id in (
+            select excluded_customers.customer_id from excluded_customers
+            where excluded_customers.table_name = 'daily_balances'
+        )
 
 ),
 
@@ -120,9 +130,9 @@ balances_day_reason as (
     where
         quarantine_reason is null
         and balance_date in (select off_calendar_days.balance_date from off_calendar_days)
-        and customer_id in (
-            select customer_verdicts.customer_id from customer_verdicts
-            where customer_verdicts.is_kept
+        and customer_id not in (
+            select excluded_customers.customer_id from excluded_customers
+            where excluded_customers.table_name = 'daily_balances'
         )
 
 ),
@@ -147,8 +157,10 @@ daily_balances as (
 
 ),
 
--- The trades rows judged where they are read (macros/raw_data/row_rules.sql): every row read,
--- in one pass, with its trade_id's versions, its customer and the export's last day.
+-- The trades rows judged where they are read (macros/raw_data/row_rules.sql), in one pass,
+-- with its trade_id's versions, its customer and the export's last day: every row that a
+-- verdict can quarantine (a reason of its own, a trade_id with versions, a customer taken
+-- out, a day after the export's last), found with probes of small tables, and the undated.
 trades_judged as (
 
     select
@@ -161,6 +173,14 @@ trades_judged as (
     from (
         select {{ trade_read_columns | join(', ') }}
         from {{ ref('int_trades_validated') }}
+        where
+            quarantine_reason is not null
+            or trade_id in (select trade_key_conflicts.trade_id from trade_key_conflicts)
+            or customer_id in (
+                select excluded_customers.customer_id from excluded_customers
+                where excluded_customers.table_name = 'trades'
+            )
+            or trade_date > (select export_last_day.last_balance_date from export_last_day)
         union all
         select {{ trade_read_columns | join(', ') }}
         from {{ ref('int_trades_unbatched') }}

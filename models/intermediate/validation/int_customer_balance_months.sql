@@ -1,0 +1,45 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='microbatch',
+        event_time='balance_month',
+        batch_size='month',
+        begin='2000-01-01',
+        partition_by=['balance_month'],
+        replaces_whole_batches=true,
+    )
+}}
+-- dbt microbatch by month (macros/incremental/microbatch.sql), whatever per_day_batch_size
+-- says: a run rebuilds the months its days fall in, each from all of that month's rows (dbt
+-- filters the ref to the batch's month). Per customer and month: the balance rows that keep
+-- their own rules, whatever the customer's verdict. Fifteen rows per customer where the
+-- per-day table holds three hundred: int_customers_excluded_at_read finds here the customers
+-- of the balance rows that the customers' export does not keep.
+with
+
+-- the batch's months, every day of them (macros/incremental/microbatch.sql)
+batch as (
+
+    {{ batch_rows('int_daily_balances_validated', 'balance_date') }}
+
+),
+
+balance_rows as (
+
+    select * from batch
+    where quarantine_reason is null
+
+),
+
+final as (
+
+    select
+        customer_id,
+        cast({{ dbt.date_trunc('month', 'balance_date') }} as date) as balance_month,
+        count(*) as balance_rows
+    from balance_rows
+    group by customer_id, cast({{ dbt.date_trunc('month', 'balance_date') }} as date)
+
+)
+
+select * from final
