@@ -21,10 +21,19 @@
     those with conflicting values again by every column to list their versions. Grouping every
     row by its key with the values as aggregates costs several times more.
 #}
-{% macro collapse_exact_duplicates(relation, table_name) %}
+{% macro collapse_exact_duplicates(relation, table_name, day_column=none) %}
     {%- set columns = raw_contract_columns(table_name) -%}
-    {%- set keys = columns.key -%}
-    {%- set values = columns['values'] + ['invalid_value'] -%}
+    {#- versions of a key are compared within its day when the key holds no date -#}
+    {%- set keys = columns.key + ([day_column] if day_column else []) -%}
+    {%- set values = [] -%}
+    {%- for column in columns['values'] + ['invalid_value'] if column not in keys -%}
+        {%- do values.append(column) -%}
+    {%- endfor -%}
+    {#- the contract's column order, whatever the key -#}
+    {%- set output = [] -%}
+    {%- for column in columns.key + columns['values'] + ['invalid_value'] -%}
+        {%- do output.append(column) -%}
+    {%- endfor -%}
     with
 
     repeated_key_hashes as (
@@ -39,7 +48,7 @@
     single_rows as (
 
         select
-            {% for column in keys + values %}rows_read.{{ column }},
+            {% for column in output %}rows_read.{{ column }},
             {% endfor -%}
             1 as row_copies,
             1 as key_versions,
@@ -113,7 +122,7 @@
     union all
 
     select
-        {% for column in keys + values %}{{ column }},
+        {% for column in output %}{{ column }},
         {% endfor -%}
         row_copies,
         1 as key_versions,
@@ -125,7 +134,7 @@
     union all
 
     select
-        {% for column in keys + values %}{{ column }},
+        {% for column in output %}{{ column }},
         {% endfor -%}
         row_copies,
         -- rows without a (whole) key share no key: each is its own (missing_key)

@@ -547,13 +547,15 @@ def test_a_trade_dated_twice_is_quarantined_across_date_batches(export):
 def test_a_trade_dated_again_in_a_later_build_takes_the_loaded_one_to_quarantine(export):
     """A late file (loaded by a backfill of its day) holds another version of a trade loaded
     earlier on another day: both versions are quarantined where the rows are read, and the
-    customer's trade indicators are those of a from-scratch build."""
+    customer's trade indicators are those of a from-scratch build. When the file is withdrawn
+    and its day backfilled again, the trade is kept again, though the other version's day
+    still lists the key as a candidate (its versions are counted again each build)."""
     trade_id = a_trade_id(export)
     assert_dbt_ok(export.dbt())
     customer, trade_date = export.query(
         f"select customer_id, trade_date from int_trades_cleaned where trade_id = '{trade_id}'"
     ).iloc[0]
-    export.add_file("trades", conflicting_trade_sql(trade_id), "corrected.parquet")
+    late_file = export.add_file("trades", conflicting_trade_sql(trade_id), "corrected.parquet")
     late_day = (pd.Timestamp(trade_date) - pd.Timedelta(days=40)).date()
     backfill = ["--event-time-start", late_day.isoformat(),
                 "--event-time-end", (late_day + timedelta(days=1)).isoformat()]  # fmt: skip
@@ -571,6 +573,19 @@ def test_a_trade_dated_again_in_a_later_build_takes_the_loaded_one_to_quarantine
         export.dbt([*raw_and_indicators, "--full-refresh"], {"max_quarantine_share": 0.5})
     )
     pd.testing.assert_frame_equal(daily, export.query(indicators_sql))
+
+    late_file.unlink()
+    assert_dbt_ok(export.dbt([*raw_and_indicators, *backfill], {"max_quarantine_share": 0.5}))
+    candidate_days = export.query(
+        f"select trade_date from int_trade_key_candidates where trade_id = '{trade_id}'"
+    )
+    assert list(candidate_days.trade_date.astype(str)) == [str(trade_date)[:10]]
+    kept = export.query(
+        f"select count(*) as n from int_trades_cleaned where trade_id = '{trade_id}'"
+    )
+    assert kept.n[0] == 1
+    assert trade_id not in set(export.quarantined("trades").record_key)
+    export.assert_reconciles()
 
 
 # ---------- G. failing rows stored for the operator
