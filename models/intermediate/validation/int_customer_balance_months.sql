@@ -3,18 +3,19 @@
         materialized='incremental',
         incremental_strategy='microbatch',
         event_time='balance_month',
-        batch_size='month',
+        batch_size='month' if var('per_day_batch_size') == 'day' else var('per_day_batch_size'),
         begin='2000-01-01',
         partition_by=['balance_month'],
         replaces_whole_batches=true,
     )
 }}
--- dbt microbatch by month (macros/incremental/microbatch.sql), whatever per_day_batch_size
--- says: a run rebuilds the months its days fall in, each from all of that month's rows (dbt
--- filters the ref to the batch's month). Per customer and month: the balance rows that keep
--- their own rules, whatever the customer's verdict. Fifteen rows per customer where the
--- per-day table holds three hundred: int_customers_excluded_at_read finds here the customers
--- of the balance rows that the customers' export does not keep.
+-- dbt microbatch (macros/incremental/microbatch.sql), a batch of per_day_batch_size but never
+-- less than a month: a run rebuilds the batches its days fall in, each from all of its rows
+-- (dbt filters the ref to the batch; a year a batch, as for a small export on Spark, where a
+-- batch costs seconds whatever its rows, rebuilds the year). Per customer and month: the
+-- balance rows that keep their own rules, whatever the customer's verdict. Fifteen rows per
+-- customer where the per-day table holds three hundred: int_customers_excluded_at_read finds
+-- here the customers of the balance rows that the customers' export does not keep.
 with
 
 -- the batch's months, every day of them (macros/incremental/microbatch.sql)
