@@ -202,23 +202,30 @@ def test_the_jobs_materialise_the_dbt_assets(defs, workspace):
     assert _run_vars(workspace, monthly.run_id) == {"segmentation_refit": True}
 
 
+def materialize_on(defs, duckdb_path, raw_dir, run_config, **kwargs):
+    """The dbt assets materialised against another warehouse and export; never raises."""
+    (assets,) = defs.assets
+    return dg.materialize(
+        [assets],
+        resources={
+            **defs.resources,
+            "warehouse": BrokerWarehouse(duckdb_path=str(duckdb_path), raw_dir=str(raw_dir)),
+        },
+        run_config=run_config,
+        raise_on_error=False,
+        **kwargs,
+    )
+
+
 def test_a_stale_export_stops_the_run_before_the_build(defs, workspace, tmp_path):
     """A run date past the error threshold (var freshness_error_after_days) after the export's
     last day fails the freshness step, and dbt build never starts."""
     generate(tmp_path / "raw", customers=200, seed=7)
-    (assets,) = defs.assets
-    result = dg.materialize(
-        [assets],
-        resources={
-            **defs.resources,
-            "warehouse": BrokerWarehouse(
-                duckdb_path=str(tmp_path / "warehouse.duckdb"), raw_dir=str(tmp_path / "raw")
-            ),
-        },
-        run_config=dg.RunConfig(
-            ops={DBT_ASSETS_NAME: DbtBuildConfig(freshness_run_date="2099-01-01")}
-        ),
-        raise_on_error=False,
+    result = materialize_on(
+        defs,
+        tmp_path / "warehouse.duckdb",
+        tmp_path / "raw",
+        dg.RunConfig(ops={DBT_ASSETS_NAME: DbtBuildConfig(freshness_run_date="2099-01-01")}),
     )
     assert not result.success
     assert set(_freshness(workspace, result.run_id).values()) == {"error"}
@@ -242,15 +249,8 @@ def test_a_run_on_a_held_warehouse_stops_with_the_reason(defs, workspace, tmp_pa
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        (assets,) = defs.assets
-        result = dg.materialize(
-            [assets],
-            resources={
-                **defs.resources,
-                "warehouse": BrokerWarehouse(duckdb_path=str(held), raw_dir=str(workspace / "raw")),
-            },
-            run_config=defs.resolve_job_def("daily_build_job").run_config,
-            raise_on_error=False,
+        result = materialize_on(
+            defs, held, workspace / "raw", defs.resolve_job_def("daily_build_job").run_config
         )
     finally:
         holder.kill()
@@ -265,18 +265,13 @@ def test_the_daily_job_on_a_warehouse_without_a_model_says_which_run_comes_first
     defs, workspace, tmp_path
 ):
     """The daily job leaves out what a fit reads: on a new warehouse it stops before dbt."""
-    (assets,) = defs.assets
-    result = dg.materialize(
-        [assets],
-        resources={
-            **defs.resources,
-            "warehouse": BrokerWarehouse(
-                duckdb_path=str(tmp_path / "new.duckdb"), raw_dir=str(workspace / "raw")
-            ),
-        },
-        run_config=defs.resolve_job_def("daily_build_job").run_config,
-        selection=list(defs.resolve_job_def("daily_build_job").asset_layer.selected_asset_keys),
-        raise_on_error=False,
+    daily = defs.resolve_job_def("daily_build_job")
+    result = materialize_on(
+        defs,
+        tmp_path / "new.duckdb",
+        workspace / "raw",
+        daily.run_config,
+        selection=list(daily.asset_layer.selected_asset_keys),
     )
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
