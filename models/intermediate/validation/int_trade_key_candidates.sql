@@ -34,25 +34,10 @@ batch_keys as (
 
 ),
 
--- every version of the batch's keys, in every batch and build (the whole table, unfiltered)
-versions as (
-
-    select trade_id
-    from {{ ref('int_trades_validated').render() }}
-    where trade_id in (select batch_keys.trade_id from batch_keys)
-    union all
-    select trade_id
-    from {{ ref('int_trades_unbatched') }}
-    where trade_id in (select batch_keys.trade_id from batch_keys)
-
-),
-
+-- the batch's keys with another version, in any batch or build (the whole table)
 repeated_keys as (
 
-    select trade_id
-    from versions
-    group by trade_id
-    having count(*) > 1
+    {{ repeated_trade_keys('batch_keys') }}
 
 ),
 

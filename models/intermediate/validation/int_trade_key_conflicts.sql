@@ -18,26 +18,9 @@ candidate_keys as (
 
 ),
 
-versions as (
-
-    select trade_id
-    from {{ ref('int_trades_validated') }}
-    where trade_id in (select candidate_keys.trade_id from candidate_keys)
-    union all
-    select trade_id
-    from {{ ref('int_trades_unbatched') }}
-    where trade_id in (select candidate_keys.trade_id from candidate_keys)
-
-),
-
 final as (
 
-    select
-        trade_id,
-        count(*) as key_versions
-    from versions
-    group by trade_id
-    having count(*) > 1
+    {{ repeated_trade_keys('candidate_keys') }}
 
 )
 
