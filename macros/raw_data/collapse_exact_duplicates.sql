@@ -21,10 +21,13 @@
     those with conflicting values again by every column to list their versions. Grouping every
     row by its key with the values as aggregates costs several times more.
 #}
-{% macro collapse_exact_duplicates(relation, table_name, day_column=none) %}
+{% macro collapse_exact_duplicates(relation, table_name) %}
     {%- set columns = raw_contract_columns(table_name) -%}
-    {#- versions of a key are compared within its day when the key holds no date -#}
-    {%- set keys = columns.key + ([day_column] if day_column else []) -%}
+    {#- a per-day table's versions of a key are compared within a day (raw_contract_columns'
+        day), whether or not the key holds it: a batch holds many days, and versions on two
+        days are the readers' to judge (int_trade_key_conflicts) -#}
+    {%- set day = columns.get('day') -%}
+    {%- set keys = columns.key + ([day] if day and day not in columns.key else []) -%}
     {%- set values = [] -%}
     {%- for column in columns['values'] + ['invalid_value'] if column not in keys -%}
         {%- do values.append(column) -%}

@@ -61,12 +61,11 @@
     {%- set row_reason = row_reasons[table_name] -%}
     with
 
-    -- a trade_id holds no date: its versions are compared within a day here (a batch holds
-    -- many days), across days where the rows are read (int_trade_key_conflicts), so a
-    -- verdict on two days never depends on how the days were batched
+    -- a key's versions within a day (a trade_id's across days are judged where the rows are
+    -- read, so a verdict never depends on how the days were batched)
     deduplicated as (
 
-        {{ collapse_exact_duplicates(rows, table_name, 'trade_date' if table_name == 'trades') }}
+        {{ collapse_exact_duplicates(rows, table_name) }}
 
     ),
 

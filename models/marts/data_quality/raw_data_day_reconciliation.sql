@@ -5,8 +5,11 @@
 -- or a day no run's --event-time-start/--event-time-end covered (a plain dbt build takes its
 -- batches from the wall clock); the build warns with the days and the command that loads them,
 -- and the test raw_days_loaded fails (raw_data_reconciliation fails with it).
-{#- per table: its date column (the microbatch model is int_<table>_validated) -#}
-{% set per_day_tables = {'daily_balances': 'balance_date', 'trades': 'trade_date'} %}
+{#- per table: its day (raw_contract_columns; the microbatch model is int_<table>_validated) -#}
+{% set per_day_tables = {} %}
+{% for table_name in ['daily_balances', 'trades'] %}
+    {% do per_day_tables.update({table_name: raw_contract_columns(table_name).day}) %}
+{% endfor %}
 with
 
 export_last_day as (
