@@ -1,8 +1,7 @@
 {#
     The trade indicators' two steps, written once: the per-day rows (int_customer_trade_days)
-    and the window totals over them (int_customer_trades_window_state when it recomputes, and
-    int_customer_trades_aggregated for the customers whose days a verdict taken at read time
-    changed).
+    and the window totals over them (int_customer_trades_aggregated for the customers whose
+    days a verdict taken at read time changed).
 #}
 
 {# Per customer, day and product: the trades of `trades` (a CTE of trade rows) summed. #}

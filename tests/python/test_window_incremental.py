@@ -1,6 +1,8 @@
-"""The window states (int_customer_balances_window_state, int_customer_trades_window_state)
-update a daily build from the days entering and leaving the window, and recompute whenever that
-is not valid; either way the indicators equal a --full-refresh build exactly."""
+"""The window aggregates (int_customer_balances_aggregated, int_customer_trades_aggregated) sum
+W's whole months from the month rollups, which a daily build rebuilds only for its days'
+months, and read W's first and last month day by day: after a daily build that crosses a month
+end, a changed window and a backfill of days inside W, the indicators and the rollups equal a
+--full-refresh build exactly."""
 
 from __future__ import annotations
 
@@ -15,27 +17,18 @@ from broker_segments.datagen import append_days, generate
 
 CUSTOMERS = 1200
 SELECT = ["--select", "+customer_indicators"]
-STATES = ("int_customer_balances_window_state", "int_customer_trades_window_state")
+ROLLUPS = ("int_customer_balance_months", "int_customer_trade_months")
 COMPARED = (
     "customer_indicators",
     "int_customer_balances_aggregated",
     "int_customer_trades_aggregated",
+    *ROLLUPS,
 )
 
 
 def table(path, name: str) -> pd.DataFrame:
     with duckdb.connect(str(path), read_only=True) as con:
-        return con.sql(f"select * from {name} order by customer_id").df()
-
-
-def update_modes(path) -> dict:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return {
-            name: con.sql(
-                f"select distinct update_mode, full_recomputation_reason from {name}"
-            ).fetchall()
-            for name in STATES
-        }
+        return con.sql(f"select * from {name} order by all").df()
 
 
 def assert_same_indicators(path, reference) -> None:
@@ -54,70 +47,53 @@ def build(root, raw, warehouse, name, dbt_vars=None, full_refresh=False):
 
 @pytest.fixture(scope="module")
 def daily(tmp_path_factory):
-    """A first build, two appended days, a daily build; and a --full-refresh copy of it."""
+    """A first build, two appended days (the export ends on a month's last day: they open a
+    month), a daily build; and a --full-refresh copy of it."""
     root = tmp_path_factory.mktemp("window")
     raw, warehouse = root / "raw", root / "warehouse.duckdb"
     generate(raw, customers=CUSTOMERS, seed=5)
     build(root, raw, warehouse, "first")
-    first_modes = update_modes(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first_as_of = con.execute("select as_of_date from int_indicator_window").fetchone()[0]
     append_days(raw, 2)
-    daily_run = build(root, raw, warehouse, "daily")
+    build(root, raw, warehouse, "daily")
     reference = root / "reference.duckdb"
     shutil.copy(warehouse, reference)
     build(root, raw, reference, "reference", full_refresh=True)
-    return root, raw, warehouse, reference, first_modes, daily_run
-
-
-def test_first_build_computes_the_whole_window(daily):
-    *_, first_modes, _ = daily
-    for name in STATES:
-        assert first_modes[name] == [("full", "first build or --full-refresh")]
-
-
-def test_daily_build_updates_from_the_entering_and_leaving_days(daily):
-    _, _, warehouse, _, _, daily_run = daily
-    for name in STATES:
-        assert update_modes(warehouse)[name] == [("incremental", None)]
-        assert f"{name}: incremental update" in daily_run.stdout
+    return root, raw, warehouse, reference, first_as_of
 
 
 def test_daily_build_equals_a_full_refresh(daily):
-    _, _, warehouse, reference, *_ = daily
+    _, _, warehouse, reference, first_as_of = daily
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        # the window moved: there were days to add and to drop
-        as_of, start = con.sql(
-            "select window_as_of_date, window_start_date from int_customer_balances_window_state"
-            " limit 1"
-        ).fetchall()[0]
-        assert con.sql(
-            f"select count(*) from int_daily_balances_cleaned where balance_date < '{start}'"
-        ).fetchall()[0][0]
+        as_of, start = con.execute(
+            "select as_of_date, window_start_date from int_indicator_window"
+        ).fetchone()
+        # the window moved into a new month, and W has whole months between its first and last
+        assert (as_of.year, as_of.month) != (first_as_of.year, first_as_of.month)
+        assert con.execute(
+            "select count(*) from int_customer_balance_months where balance_month > ?"
+            " and balance_month < date_trunc('month', ?)",
+            [start, as_of],
+        ).fetchone()[0]
     assert_same_indicators(warehouse, reference)
 
 
-def test_a_changed_window_or_a_backfill_recomputes(daily):
+def test_a_changed_window_or_a_backfill_equals_a_full_refresh(daily):
     root, raw, warehouse, reference, *_ = daily
     shorter = {"lookback_days": 200}
     build(root, raw, reference, "reference_200", shorter, full_refresh=True)
 
     build(root, raw, warehouse, "lookback_200", shorter)
-    for name in STATES:
-        assert update_modes(warehouse)[name] == [("full", "lookback_days changed")]
     assert_same_indicators(warehouse, reference)
 
-    # a backfill of days of the window (same data, so the same indicators) recomputes too
+    # a backfill of days inside W (the same data: the same indicators and month rows)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         start, end = con.sql(
-            "select cast(window_start_date + 10 as varchar),"
-            " cast(window_start_date + 12 as varchar) from int_indicator_window"
+            "select cast(window_start_date + 40 as varchar),"
+            " cast(window_start_date + 42 as varchar) from int_indicator_window"
         ).fetchall()[0]
     backfill = ["--event-time-start", start, "--event-time-end", end]
     result = run_dbt(["build", *SELECT, *backfill], raw, warehouse, root / "backfill", shorter)
     assert_dbt_ok(result)
-    for name, table_name in zip(
-        STATES, ("int_daily_balances_validated", "int_trades_validated"), strict=True
-    ):
-        assert update_modes(warehouse)[name] == [
-            ("full", f"rows of {table_name} dated in the previous window were reloaded")
-        ]
     assert_same_indicators(warehouse, reference)
