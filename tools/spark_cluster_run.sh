@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The distributed Spark run of docs/benchmarks.md: a Spark standalone master and two workers on
 # this machine (loopback only, from the pyspark package), the spark target pointed at them, and
-# the pipeline of `make build TARGET=spark` on SIZE generated customers, each step timed.
+# the pipeline of `make build TARGET=spark` on SIZE generated customers, each step timed: a
+# first build of the whole export, then one trading day appended and the daily run of it.
 #
 #   tools/spark_cluster_run.sh [SIZE]      # default 1000000; run from the project root
 #
 # Data, warehouse, logs and the per-step times go to data/bench/spark-SIZE/ (times.tsv,
-# <step>.out, and each dbt step's run_results.json). Development tooling: not installed.
+# <step>.out, and each dbt step's run_results.json); the run reads a copy of the export (hard
+# links, as make bench lays out its run copy), so the appended day leaves the shared data as
+# it was. Development tooling: not installed.
 set -euo pipefail
 
 SIZE=${1:-1000000}
@@ -16,7 +19,8 @@ EXECUTOR_MEMORY=${SPARK_BENCH_EXECUTOR_MEMORY:-5g}
 ROOT=$(pwd)
 BIN=$ROOT/.venv/bin
 OUT=$ROOT/data/bench/spark-$SIZE
-RAW=$ROOT/data/bench/data/customers-$SIZE-seed-42  # the same data as make bench SIZE=$SIZE
+DATA=$ROOT/data/bench/data/customers-$SIZE-seed-42  # the same data as make bench SIZE=$SIZE
+RAW=$OUT/raw
 SPARK_HOME=$("$BIN/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
 export SPARK_HOME
 export SPARK_CONF_DIR=$OUT/conf SPARK_LOG_DIR=$OUT/spark-logs SPARK_WORKER_DIR=$OUT/work
@@ -48,9 +52,10 @@ step() { # step NAME COMMAND...: run, time, keep the output and dbt's run_result
 }
 
 : >"$OUT/times.tsv"
-if [ ! -f "$RAW/_generator/summary.json" ]; then
-    step datagen "$BIN/python" -m broker_segments.datagen --customers "$SIZE" --seed 42 --jobs 2 --out "$RAW"
+if [ ! -f "$DATA/_generator/summary.json" ]; then
+    step datagen "$BIN/python" -m broker_segments.datagen --customers "$SIZE" --seed 42 --jobs 2 --out "$DATA"
 fi
+rm -rf "$RAW" && cp -al "$DATA" "$RAW" && rm -rf "$RAW/_generator" && cp -r "$DATA/_generator" "$RAW/"
 
 "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master \
     --host 127.0.0.1 --port 7077 --webui-port 8080 >"$SPARK_LOG_DIR/master.log" 2>&1 &
@@ -71,8 +76,16 @@ TARGET=(--target spark --target-path "$OUT/target")
 BUILD=(build "${TARGET[@]}" --exclude-resource-type unit_test)
 rm -rf "$BROKER_SPARK_WAREHOUSE"
 
-step freshness "${DBT[@]}" source freshness "${TARGET[@]}"
-step before_fit "${DBT[@]}" "${BUILD[@]}" --selector spark_before_fit
-step fit "$BIN/python" -m broker_segments.spark_fit --target spark --manifest "$OUT/target/manifest.json"
-step after_fit "${DBT[@]}" "${BUILD[@]}" --selector spark_after_fit
+# The steps of `make build TARGET=spark`, the per-day models given the export's new days.
+pipeline() { # pipeline PREFIX
+    step "$1freshness" "${DBT[@]}" source freshness "${TARGET[@]}"
+    # shellcheck disable=SC2046  # the load range is several arguments
+    step "$1before_fit" "${DBT[@]}" "${BUILD[@]}" --selector spark_before_fit \
+        $("$BIN/python" -m broker_segments.load_range --target spark)
+    step "$1fit" "$BIN/python" -m broker_segments.spark_fit --target spark --manifest "$OUT/target/manifest.json"
+    step "$1after_fit" "${DBT[@]}" "${BUILD[@]}" --selector spark_after_fit
+}
+pipeline ""
+step append_day "$BIN/python" -m broker_segments.datagen --out "$RAW" --append-days 1
+pipeline daily_
 echo "times: $OUT/times.tsv"

@@ -1,3 +1,9 @@
+{{
+    config(
+        pre_hook="{{ common_subplans(false) }}",
+        post_hook="{{ common_subplans(true) }}",
+    )
+}}
 -- Per customer with an open trading day in W: open trading days, balance sums (a missing
 -- balance row counts as zero), assets on the first open trading day of W and on the last
 -- trading day of T. A balance row counts when its day is a trading day of W on which the
@@ -31,12 +37,6 @@ balance_days as (
 balance_months as (
 
     select * from {{ ref('int_customer_balance_months') }}
-
-),
-
-daily_balances as (
-
-    select * from {{ ref('int_daily_balances_cleaned') }}
 
 ),
 
@@ -116,10 +116,24 @@ off_calendar_months as (
 
 ),
 
--- The trading days of W read row by row for every customer.
+-- The trading days of W read row by row for every customer, in three groups of days each
+-- read on its own (day_rows): W's first month, its last, and the other months with an
+-- off-calendar row.
 day_read_dates as (
 
-    select trading_calendar.trading_date
+    select
+        trading_calendar.trading_date,
+        case
+            when
+                cast({{ dbt.date_trunc('month', 'trading_calendar.trading_date') }} as date)
+                = window_months.first_month
+                then 'first_month'
+            when
+                cast({{ dbt.date_trunc('month', 'trading_calendar.trading_date') }} as date)
+                = window_months.last_month
+                then 'last_month'
+            else 'off_calendar'
+        end as read_group
     from trading_calendar
     cross join window_months
     where
@@ -172,29 +186,38 @@ partial_months as (
 
 ),
 
+-- The balance rows read day by day. int_daily_balances_cleaned is read once per group of
+-- days, each joined to its own days, so that the join's range of days prunes the rows read
+-- (DuckDB's join filter, Spark's dynamic partition pruning): two months, not the history.
+-- Not through an import CTE, and without DuckDB's common-subplan optimizer (the hooks
+-- above): either would materialize the relation read twice, every row of it.
 day_rows as (
 
-    select
-        daily_balances.customer_id,
-        daily_balances.balance_date,
-        daily_balances.cash_balance,
-        daily_balances.market_value
-    from daily_balances
-    inner join day_read_dates
-        on daily_balances.balance_date = day_read_dates.trading_date
+    {%- for read_group in ['first_month', 'last_month', 'off_calendar'] %}
+        select
+            cleaned.customer_id,
+            cleaned.balance_date,
+            cleaned.cash_balance,
+            cleaned.market_value
+        from {{ ref('int_daily_balances_cleaned') }} as cleaned
+        inner join day_read_dates
+            on cleaned.balance_date = day_read_dates.trading_date
+        where day_read_dates.read_group = '{{ read_group }}'
 
-    union all
+        union all
+    {%- endfor %}
 
+    -- a customer-month with a row outside the open period (none: no row is read)
     select
-        daily_balances.customer_id,
-        daily_balances.balance_date,
-        daily_balances.cash_balance,
-        daily_balances.market_value
-    from daily_balances
+        cleaned.customer_id,
+        cleaned.balance_date,
+        cleaned.cash_balance,
+        cleaned.market_value
+    from {{ ref('int_daily_balances_cleaned') }} as cleaned
     inner join partial_months
         on
-            daily_balances.customer_id = partial_months.customer_id
-            and cast({{ dbt.date_trunc('month', 'daily_balances.balance_date') }} as date)
+            cleaned.customer_id = partial_months.customer_id
+            and cast({{ dbt.date_trunc('month', 'cleaned.balance_date') }} as date)
             = partial_months.balance_month
 
     union all
@@ -218,27 +241,24 @@ day_rows as (
 
 ),
 
-day_totals as (
+-- one row per day read and per month summed, each with what it adds to the customer's totals
+window_parts as (
 
     select
         open_periods.customer_id,
-        sum(day_rows.cash_balance) as cash_balance_sum,
-        sum(day_rows.market_value) as market_value_sum,
-        sum(
-            case
-                when day_rows.balance_date = open_periods.first_open_trading_date
-                    then day_rows.cash_balance + day_rows.market_value
-                else 0
-            end
-        ) as first_open_day_assets,
+        day_rows.cash_balance,
+        day_rows.market_value,
+        case
+            when day_rows.balance_date = open_periods.first_open_trading_date
+                then day_rows.cash_balance + day_rows.market_value
+            else 0
+        end as first_open_day_assets,
         -- Only an account open on the last trading day of T has end assets; otherwise 0.
-        sum(
-            case
-                when day_rows.balance_date = window_months.last_trading_date
-                    then day_rows.cash_balance + day_rows.market_value
-                else 0
-            end
-        ) as end_assets
+        case
+            when day_rows.balance_date = window_months.last_trading_date
+                then day_rows.cash_balance + day_rows.market_value
+            else 0
+        end as end_assets
     from day_rows
     inner join open_periods
         on
@@ -246,26 +266,33 @@ day_totals as (
             and day_rows.balance_date >= open_periods.first_open_trading_date
             and day_rows.balance_date <= open_periods.last_open_trading_date
     cross join window_months
-    group by open_periods.customer_id
+
+    union all
+
+    select
+        customer_id,
+        cash_balance_sum as cash_balance,
+        market_value_sum as market_value,
+        case
+            when first_balance_date = first_open_trading_date then first_day_assets
+            else 0
+        end as first_open_day_assets,
+        0 as end_assets
+    from summed_months
+    where is_whole
 
 ),
 
-month_totals as (
+window_totals as (
 
     select
-        summed_months.customer_id,
-        sum(summed_months.cash_balance_sum) as cash_balance_sum,
-        sum(summed_months.market_value_sum) as market_value_sum,
-        sum(
-            case
-                when summed_months.first_balance_date = summed_months.first_open_trading_date
-                    then summed_months.first_day_assets
-                else 0
-            end
-        ) as first_open_day_assets
-    from summed_months
-    where summed_months.is_whole
-    group by summed_months.customer_id
+        customer_id,
+        sum(cash_balance) as cash_balance_sum,
+        sum(market_value) as market_value_sum,
+        sum(first_open_day_assets) as first_open_day_assets,
+        sum(end_assets) as end_assets
+    from window_parts
+    group by customer_id
 
 ),
 
@@ -274,27 +301,16 @@ final as (
     select
         open_periods.customer_id,
         open_periods.open_trading_days,
-        cast(
-            coalesce(day_totals.cash_balance_sum, 0) + coalesce(month_totals.cash_balance_sum, 0)
-            as decimal(38, 2)
-        ) as cash_balance_sum,
-        cast(
-            coalesce(day_totals.market_value_sum, 0) + coalesce(month_totals.market_value_sum, 0)
-            as decimal(38, 2)
-        ) as market_value_sum,
+        cast(coalesce(window_totals.cash_balance_sum, 0) as decimal(38, 2)) as cash_balance_sum,
+        cast(coalesce(window_totals.market_value_sum, 0) as decimal(38, 2)) as market_value_sum,
         open_periods.first_open_trading_date,
         open_periods.last_open_trading_date,
-        cast(
-            coalesce(day_totals.first_open_day_assets, 0)
-            + coalesce(month_totals.first_open_day_assets, 0)
-            as decimal(38, 2)
-        ) as first_open_day_assets,
-        cast(coalesce(day_totals.end_assets, 0) as decimal(38, 2)) as end_assets
+        cast(coalesce(window_totals.first_open_day_assets, 0) as decimal(38, 2))
+            as first_open_day_assets,
+        cast(coalesce(window_totals.end_assets, 0) as decimal(38, 2)) as end_assets
     from open_periods
-    left join day_totals
-        on open_periods.customer_id = day_totals.customer_id
-    left join month_totals
-        on open_periods.customer_id = month_totals.customer_id
+    left join window_totals
+        on open_periods.customer_id = window_totals.customer_id
 
 )
 

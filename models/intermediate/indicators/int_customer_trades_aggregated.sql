@@ -181,6 +181,15 @@ recomputed_totals as (
 
 ),
 
+customer_trades as (
+
+    -- customer_totals has trade_window_totals' columns, in its order
+    select * from from_months
+    union all
+    select * from recomputed_totals
+
+),
+
 final as (
 
     select
@@ -192,20 +201,7 @@ final as (
         cast(coalesce(active_trading_days, 0) as {{ dbt.type_bigint() }}) as active_trading_days,
         cast(coalesce(active_months, 0) as {{ dbt.type_bigint() }}) as active_months,
         cast(coalesce(product_breadth, 0) as {{ dbt.type_bigint() }}) as product_breadth
-    from from_months
-
-    union all
-
-    select
-        customer_id,
-        last_trade_date,
-        cast(coalesce(trade_count, 0) as {{ dbt.type_bigint() }}) as trade_count,
-        cast(coalesce(annual_trade_volume, 0) as decimal(38, 2)) as annual_trade_volume,
-        cast(coalesce(annual_commission, 0) as decimal(38, 2)) as annual_commission,
-        cast(coalesce(active_trading_days, 0) as {{ dbt.type_bigint() }}) as active_trading_days,
-        cast(coalesce(active_months, 0) as {{ dbt.type_bigint() }}) as active_months,
-        cast(coalesce(product_breadth, 0) as {{ dbt.type_bigint() }}) as product_breadth
-    from recomputed_totals
+    from customer_trades
 
 )
 

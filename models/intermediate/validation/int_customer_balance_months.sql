@@ -34,12 +34,7 @@ balance_rows as (
         cast({{ dbt.date_trunc('month', 'balance_date') }} as date) as balance_month,
         balance_date,
         cash_balance,
-        market_value,
-        -- the month's first row first (a customer-day has one kept row)
-        row_number() over (
-            partition by customer_id, cast({{ dbt.date_trunc('month', 'balance_date') }} as date)
-            order by balance_date
-        ) as day_in_month
+        market_value
     from batch
     where quarantine_reason is null
 
@@ -55,7 +50,9 @@ final as (
         cast(sum(market_value) as decimal(38, 2)) as market_value_sum,
         min(balance_date) as first_balance_date,
         max(balance_date) as last_balance_date,
-        cast(sum(case when day_in_month = 1 then cash_balance + market_value end) as decimal(38, 2))
+        -- the row of the month's first day (a customer-day has one kept row); min_by on both
+        -- engines, a hash aggregate where a row_number would sort the month's rows
+        cast(min_by(cash_balance + market_value, balance_date) as decimal(38, 2))
             as first_day_assets
     from balance_rows
     group by customer_id, balance_month

@@ -174,20 +174,40 @@ scheme_problem_counts as (
 
 ),
 
--- The same counts, one row per scheme and input (a few dozen rows), for the messages.
-problem_counts as (
+-- The inputs by name.
+input_names as (
 
     {%- for column in inputs %}
-        select
-            scheme,
-            '{{ column }}' as input_name,
-            transform_{{ column }} as transform_name,
-            null_customers_{{ column }} as null_customers,
-            domain_customers_{{ column }} as domain_customers
-        from scheme_problem_counts
-        where transform_{{ column }} is not null
+        select '{{ column }}' as input_name
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+
+),
+
+-- The same counts, one row per scheme and input (a few dozen rows), for the messages: the
+-- counts read once (Spark would compute a CTE again for each union branch reading it).
+counts_by_input as (
+
+    select
+        scheme_problem_counts.scheme,
+        input_names.input_name,
+        {%- for measure in ['transform', 'null_customers', 'domain_customers'] %}
+            case input_names.input_name
+                {%- for column in inputs %}
+                    when '{{ column }}' then scheme_problem_counts.{{ measure }}_{{ column }}
+                {%- endfor %}
+            end as {{ 'transform_name' if measure == 'transform' else measure }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from scheme_problem_counts
+    cross join input_names
+
+),
+
+problem_counts as (
+
+    select * from counts_by_input
+    where transform_name is not null
 
 ),
 
