@@ -241,7 +241,6 @@ SLOW_FILES_FIRST = (
     "test_hostile_exports.py",
     "test_hostile_settings.py",
     "test_orchestration.py",
-    "test_window_incremental.py",
     "test_selections.py",
     "test_daily_operation.py",
     "test_raw_data_quality.py",

@@ -5,6 +5,7 @@ make refit give it (broker_segments.load_range)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import duckdb
 import pytest
@@ -213,6 +214,21 @@ def records(path) -> dict:
     }
 
 
+# The window indicators and the month rollups they sum W's whole months from
+# (int_customer_*_aggregated, int_customer_*_months): a run rebuilds the months of its days.
+WINDOW_TABLES = (
+    "customer_indicators",
+    "int_customer_balances_aggregated",
+    "int_customer_trades_aggregated",
+    "int_customer_balance_months",
+    "int_customer_trade_months",
+)
+
+
+def window_tables(path) -> dict:
+    return {name: query(path, f"select * from {name} order by all") for name in WINDOW_TABLES}
+
+
 def test_full_refresh_keeps_the_segment_records_and_the_reset_drops_them(operation, tmp_path):
     warehouse, runs = operation
     copy = tmp_path / "warehouse.duckdb"
@@ -220,12 +236,30 @@ def test_full_refresh_keeps_the_segment_records_and_the_reset_drops_them(operati
     raw = warehouse.parent / "raw"
     before = records(copy)
     assert len(before["models"]) == 4 and len({r[0] for r in before["runs"]}) == 3
+    # what the daily runs built (the new days opened a month) ...
+    incremental = window_tables(copy)
+    as_of, start = query(copy, "select as_of_date, window_start_date from int_indicator_window")[0]
+    assert as_of.month != runs["first"].month
+    # ... and a backfill of two days inside W (the same data: the same rows)
+    backfill_days = ["--event-time-start", str(start + timedelta(days=40))]
+    backfill_days += ["--event-time-end", str(start + timedelta(days=42))]
+    backfill = run_dbt(
+        ["build", "--select", "+customer_indicators", *backfill_days],
+        raw,
+        copy,
+        tmp_path / "backfill",
+        data_tests=False,
+    )
+    assert_dbt_ok(backfill)
+    assert window_tables(copy) == incremental
 
     refreshed = run_dbt(
         ["build", "--full-refresh"], raw, copy, tmp_path / "refresh", data_tests=False
     )
     assert_dbt_ok(refreshed)
     assert records(copy) == before
+    # the window indicators keep no state: the daily runs and the backfill equal a full refresh
+    assert window_tables(copy) == incremental
 
     # Without confirm the reset only lists what it would drop.
     listed = run_dbt(["run-operation", "reset_segment_records"], raw, copy, tmp_path / "list")

@@ -84,6 +84,7 @@ def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -
         "BROKER_RAW_DIR": os.path.relpath(raw, PROJECT_DIR),
         "BROKER_SPARK_WAREHOUSE": str(spark_warehouse),
         "BROKER_SPARK_DRIVER_MEMORY": "2g",
+        "BROKER_SPARK_SHUFFLE_PARTITIONS": "4",
         "DBT_TARGET_PATH": str(root / "spark-target"),
         "DBT_LOG_PATH": str(root / "spark-logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
