@@ -26,7 +26,10 @@
     runs it with is_incremental() false): every row dated before the batch's end, from the
     whole relation (ref(...).render(), which dbt does not filter), so history older than the
     run's first day (trades since 2005 where the balances start in 2024) is loaded once, with
-    that batch, instead of one empty month batch per month since `begin`.
+    that batch, instead of one empty month batch per month since `begin`. A later batch that
+    dbt compiles as not incremental (every batch of a first build on Spark, of --full-refresh
+    on DuckDB) reads its own days only: without that lower bound each batch read, and on
+    Spark rewrote, every earlier month again.
 #}
 {% macro batch_rows(model_name, date_column) -%}
     {%- if is_incremental() -%}
@@ -36,10 +39,16 @@
         {%- endif %}
     {%- else -%}
         {%- set batch = model.get('batch') if model is mapping else none -%}
+        {%- set batch_start = (batch.get('event_time_start') | string)[:10] if batch else none -%}
+        {#- the run's first batch starts on or before the run's first day (or `begin`) -#}
+        {%- set run_start = run_event_time('start') or (config.get('begin') | string)[:10] -%}
         select * from {{ ref(model_name).render() }}
         where
             {{ date_column }} is not null
             and {{ loads_run_days(date_column, from_start=false) }}
+            {%- if batch_start and batch_start > run_start %}
+            and {{ date_column }} >= cast('{{ batch_start }}' as date)
+            {%- endif %}
             {%- if batch and batch.get('event_time_end') %}
             and {{ date_column }} < cast('{{ (batch.event_time_end | string)[:10] }}' as date)
             {%- endif %}
