@@ -102,3 +102,8 @@
     from {{ arg_dict['temp_relation'] }}
     where {{ in_batch }};
 {%- endmacro %}
+
+{# The batch size of a month rollup: var per_day_batch_size, but never less than a month. #}
+{% macro month_batch_size() -%}
+    {{ return('month' if var('per_day_batch_size') == 'day' else var('per_day_batch_size')) }}
+{%- endmacro %}

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='microbatch',
         event_time='balance_month',
-        batch_size='month' if var('per_day_batch_size') == 'day' else var('per_day_batch_size'),
+        batch_size=month_batch_size(),
         begin='2000-01-01',
         partition_by=['balance_month'],
         replaces_whole_batches=true,
