@@ -93,6 +93,7 @@ ifeq ($(TARGET),spark)
 # '--exclude-resource-type test': their output is what it compares with DuckDB's).
 SPARK_BUILD := $(BIN)/dbt build --target spark --exclude-resource-type unit_test $(SPARK_DBT_VARS) $(SPARK_BUILD_ARGS)
 build: install-spark java
+	@$(BIN)/python -m broker_segments.preflight --target spark
 	$(BIN)/dbt source freshness --target spark $(SPARK_DBT_VARS)
 	$(SPARK_BUILD) --selector spark_before_fit $$($(LOAD_RANGE) --target spark)
 	$(BIN)/python -m broker_segments.spark_fit --target spark

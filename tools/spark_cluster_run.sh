@@ -16,6 +16,9 @@ SIZE=${1:-1000000}
 WORKERS=${SPARK_BENCH_WORKERS:-2}
 WORKER_CORES=${SPARK_BENCH_WORKER_CORES:-1}
 EXECUTOR_MEMORY=${SPARK_BENCH_EXECUTOR_MEMORY:-5g}
+# Shuffle partitions for the cluster's cores (Spark's default of 200 makes every per-day batch
+# a write of 200 tasks, most of them empty, on two cores): four tasks a core.
+export BROKER_SPARK_SHUFFLE_PARTITIONS=${BROKER_SPARK_SHUFFLE_PARTITIONS:-$((WORKERS * WORKER_CORES * 4))}
 ROOT=$(pwd)
 BIN=$ROOT/.venv/bin
 OUT=$ROOT/data/bench/spark-$SIZE

@@ -13,8 +13,11 @@
             if node.source_name == source_name and node.package_name == project_name
             and node.name == 'customers' %}
             {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
-            {% set pattern = (folder ~ '/*.parquet') | replace("'", "''") %}
-            {% set rows = run_query("select coalesce(sum(num_rows), 0) from parquet_file_metadata('" ~ pattern ~ "')").columns[0].values()[0] %}
+            {# the files the staging view reads (every Parquet file below the folder) #}
+            {% set pattern = sql_string(raw_parquet_glob(folder)) %}
+            {% set rows = run_query(
+                "select coalesce(sum(num_rows), 0) from parquet_file_metadata(" ~ pattern ~ ")"
+            ).columns[0].values()[0] %}
             {% if rows == 0 %}
                 {{ exceptions.raise_compiler_error(
                     "Raw table 'customers': the files in '" ~ folder ~ "' hold no row, so there "

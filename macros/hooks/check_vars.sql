@@ -104,6 +104,13 @@
                         'migration_from_date', 'migration_to_date'] %}
             {% do errors.append(broker_segments._check_date(name)) %}
         {% endfor %}
+        {% set migration_from = var('migration_from_date') | string %}
+        {% set migration_to = var('migration_to_date') | string %}
+        {% if var('migration_from_date') is not none and var('migration_to_date') is not none
+            and migration_from >= migration_to %}
+            {% do errors.append(broker_segments._bad_var('migration_from_date', var('migration_from_date'),
+                'must be before migration_to_date (' ~ migration_to ~ ')')) %}
+        {% endif %}
         {% do errors.append(broker_segments._check_choice('per_day_batch_size', ['day', 'month', 'year'])) %}
         {% do errors.append(broker_segments._check_choice('test_full_history', ['true', 'false'])) %}
         {% do errors.append(broker_segments._check_number('min_trading_day_coverage', 0, 1)) %}
@@ -122,6 +129,14 @@
         {% set k_range = var('segmentation_k_range') %}
         {% if k_range is none or (k_range is string and not modules.re.fullmatch('\s*\d+\s*(\.\.|-|:)\s*\d+\s*|\s*\d+(\s*,\s*\d+)*\s*', k_range)) %}
             {% do errors.append(broker_segments._bad_var('segmentation_k_range', k_range, "must look like '2..10' or '2,3,4'")) %}
+        {% elif k_range is string %}
+            {% set ks = modules.re.findall('\d+', k_range) | map('int') | list %}
+            {% set is_range = modules.re.search('\.\.|-|:', k_range) %}
+            {% if is_range and ks[0] > ks[1] %}
+                {% do errors.append(broker_segments._bad_var('segmentation_k_range', k_range, "must run from low to high, e.g. '2..10'")) %}
+            {% elif ks | min < 2 %}
+                {% do errors.append(broker_segments._bad_var('segmentation_k_range', k_range, "must hold k >= 2 only, e.g. '2..10'")) %}
+            {% endif %}
         {% endif %}
         {% do errors.append(broker_segments._check_number('segmentation_fit_sample_size', 2, integer=true, optional=true)) %}
         {% do errors.append(broker_segments._check_number('segmentation_stability_resamples', 0, integer=true)) %}

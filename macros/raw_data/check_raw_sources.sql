@@ -8,7 +8,10 @@
     - a Parquet file with a column named file_row_number, the one name the reader reserves
       for the row lineage;
     - the var exchange_timezone is not a time zone name, or max_plausible_amount_cny not a
-      number (both reach SQL).
+      number (both reach SQL);
+    - BROKER_RAW_DIR holds a character the reader takes as a wildcard (check_raw_dir_is_literal);
+    - a file holds a contract column of a nested type, or a date as plain integers
+      (check_raw_column_types).
     It warns, naming them, about files in a table folder that are not read (a .csv export, a
     stray file): their rows are in no model and in no reconciliation count.
     Without it, DuckDB would fail later inside a model with a bare "No files found" or
@@ -21,6 +24,7 @@
 {% macro default__check_raw_sources(source_name) %}
     {% if execute %}
         {% do max_plausible_amount_cny() %}
+        {% do check_raw_dir_is_literal(source_name) %}
         {% set timezone = var('exchange_timezone') %}
         {% set known = run_query(
             "select count(*) from pg_timezone_names() where name = " ~ sql_string(timezone)
@@ -111,7 +115,58 @@
                     ~ ". Required columns of " ~ node.name ~ ": " ~ required | join(', ') ~ "."
                 ) }}
             {% endif %}
+            {% do check_raw_column_types(node.name, pattern, required) %}
         {% endfor %}
+    {% endif %}
+{% endmacro %}
+
+{#
+    A contract column the reader cannot turn into its type stops the run naming the file and
+    the column: one of a nested type (a struct, list or map), or a date column (*_date) stored
+    as plain integers (20250102). Read beside the files that hold the right type, such a file
+    would otherwise fail the build inside a model with a conversion error that names another
+    file. pattern: the table's files (raw_parquet_glob, as a SQL string); columns: the
+    contract's columns of the table.
+#}
+{% macro check_raw_column_types(table_name, pattern, columns) %}
+    {% set wrong_sql %}
+        select
+            file_name,
+            name,
+            case
+                when num_children > 0 or converted_type in ('LIST', 'MAP', 'MAP_KEY_VALUE')
+                    then 'a nested type (a struct, list or map)'
+                else 'plain numbers (' || type || ', e.g. 20250102), not dates'
+            end as what
+        from parquet_schema({{ pattern }})
+        where
+            lower(name) in ('{{ columns | map('lower') | join("', '") }}')
+            and (
+                num_children > 0
+                or converted_type in ('LIST', 'MAP', 'MAP_KEY_VALUE')
+                or (
+                    ends_with(lower(name), '_date')
+                    and type in ('INT32', 'INT64', 'FLOAT', 'DOUBLE')
+                    and coalesce(converted_type, '') not in (
+                        'DATE', 'TIMESTAMP_MILLIS', 'TIMESTAMP_MICROS'
+                    )
+                    and coalesce(logical_type, '') not like 'TimestampType%'
+                    and coalesce(logical_type, '') not like 'DateType%'
+                )
+            )
+        order by file_name, name
+    {% endset %}
+    {% set wrong = run_query(wrong_sql) %}
+    {% if wrong.rows | length > 0 %}
+        {% set first = wrong.rows[0] %}
+        {{ exceptions.raise_compiler_error(
+            "Raw table '" ~ table_name ~ "': the file '" ~ first[0] ~ "' holds the column '"
+            ~ first[1] ~ "' as " ~ first[2] ~ ", which the raw data contract cannot read"
+            ~ (" (" ~ (wrong.rows | length - 1) ~ " more file/column pairs)"
+               if wrong.rows | length > 1 else "")
+            ~ ". Export dates as Parquet DATE (or 'YYYY-MM-DD' text) and every contract column "
+            ~ "as a plain value (docs/raw-data-contract.md)."
+        ) }}
     {% endif %}
 {% endmacro %}
 
@@ -130,6 +185,7 @@
 {% macro spark__check_raw_sources(source_name) %}
     {% if execute %}
         {% do max_plausible_amount_cny() %}
+        {% do check_raw_dir_is_literal(source_name) %}
         {% set working_dir = run_query(
             "select reflect('java.lang.System', 'getProperty', 'user.dir')"
         ).columns[0].values()[0] %}
@@ -184,3 +240,25 @@
 {% macro raw_parquet_glob(folder) -%}
     {{ return(folder ~ '/**/*.[pP][aA][rR][qQ][uU][eE][tT]') }}
 {%- endmacro %}
+
+{#
+    Both engines read a table folder through a glob (DuckDB's read_parquet, Spark's path), so
+    a * ? [ ] { or } in BROKER_RAW_DIR would be a wildcard: '[' names no folder (a false
+    "missing" error), '*' reads a sibling export. The path is refused, naming the character.
+#}
+{% macro check_raw_dir_is_literal(source_name='broker') %}
+    {% set raw_dirs = [] %}
+    {% for node in graph.sources.values()
+        if node.source_name == source_name and node.package_name == project_name %}
+        {% do raw_dirs.append(node.config.meta.get('raw_dir', node.meta.get('raw_dir'))) %}
+    {% endfor %}
+    {% for raw_dir in raw_dirs | unique %}
+        {% for character in ['*', '?', '[', ']', '{', '}'] if character in raw_dir %}
+            {{ exceptions.raise_compiler_error(
+                "BROKER_RAW_DIR '" ~ raw_dir ~ "' holds the character '" ~ character ~ "', which "
+                ~ "the Parquet reader takes as a wildcard: it would read other folders, or none. "
+                ~ "Rename the folder (or link it under a plain name) and point BROKER_RAW_DIR there."
+            ) }}
+        {% endfor %}
+    {% endfor %}
+{% endmacro %}

@@ -117,8 +117,8 @@
     A trades row's reason where it is read: its own (trade_row_reason), a version of its
     trade_id on another day (conflict: int_trade_key_conflicts joined on trade_id, null when
     there is none) as duplicate_key, the customer rules (customer: int_customer_verdicts
-    joined on customer_id), then a date before the customer's open date or after the export's
-    last day (export_last_day: int_export_last_day). Null: the trade is kept.
+    joined on customer_id), then a date before the customer's open date, after its close date,
+    or after the export's last day (export_last_day: int_export_last_day). Null: the trade is kept.
 #}
 {% macro trade_reason_at_read(rows, conflict, customer, export_last_day) -%}
     case
@@ -129,6 +129,7 @@
             {{ reason_at_read(rows ~ '.quarantine_reason', customer, trade_late_reasons()) }},
             case
                 when {{ rows }}.trade_date < {{ customer }}.open_date then 'before_open_date'
+                when {{ rows }}.trade_date > {{ customer }}.close_date then 'after_close_date'
                 when {{ rows }}.trade_date > {{ export_last_day }}.last_balance_date
                     then 'after_data_end'
             end

@@ -46,15 +46,36 @@
     end
 {%- endmacro %}
 
-{# A number column as data_type; null when it does not parse or does not fit (NaN, Inf, 1e300). #}
+{#
+    A number column as data_type; null when it does not parse or does not fit (NaN, Inf,
+    1e300), and for an integer type when it is not a whole number: 100.7 is refused, not
+    rounded (engines round or truncate it).
+#}
 {% macro raw_to_number(column, data_type) -%}
-    try_cast({{ column }} as {{ data_type }})
+    {%- if data_type in ('integer', 'bigint') -%}
+        case
+            when not {{ raw_is_fractional(column) }}
+                then try_cast(try_cast({{ column }} as double) as {{ data_type }})
+        end
+    {%- else -%}
+        try_cast({{ column }} as {{ data_type }})
+    {%- endif -%}
+{%- endmacro %}
+
+{# True when the column parses as a number with a fractional part; null when it does not parse. #}
+{% macro raw_is_fractional(column) -%}
+    (try_cast({{ column }} as double) <> round(try_cast({{ column }} as double), 0))
+{%- endmacro %}
+
+{# An identifier as text without leading and trailing spaces (docs/raw-data-contract.md). #}
+{% macro raw_id(column) -%}
+    trim(cast({{ column }} as string))
 {%- endmacro %}
 
 {#
     The first value of the row that does not parse, as "column = 'value' (reason)"; null when
     every value parses. numbers: {column: type}; dates: [column].
-    - invalid_number: not a number ('N/A', '1,000');
+    - invalid_number: not a number ('N/A', '1,000'), or not whole for an integer type (100.7);
     - out_of_range: a number that does not fit its type (NaN, Inf, 1e300);
     - invalid_date: not a date ('05/01/2025').
 #}
@@ -63,8 +84,14 @@
         {%- for column, data_type in numbers.items() %}
             when {{ column }} is not null and {{ raw_to_number(column, data_type) }} is null
                 then '{{ column }} = ''' || cast({{ column }} as string) || ''' ('
-                || case when try_cast(cast({{ column }} as string) as double) is null
-                    then 'invalid_number' else 'out_of_range' end || ')'
+                || case
+                    when try_cast(cast({{ column }} as string) as double) is null
+                        then 'invalid_number'
+                    {%- if data_type in ('integer', 'bigint') %}
+                    when {{ raw_is_fractional(column) }} then 'invalid_number'
+                    {%- endif %}
+                    else 'out_of_range'
+                end || ')'
         {%- endfor %}
         {%- for column in dates %}
             when {{ column }} is not null and {{ raw_to_date(column) }} is null

@@ -4,6 +4,7 @@ reconciliation (rows read = kept + quarantined + collapsed) still holds."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -178,6 +179,59 @@ def test_dates_exported_with_a_time_zone_keep_their_exchange_calendar_date(expor
     assert sorted(trade_dates) == sorted(expected_dates["trades"].trade_date)
 
 
+def test_a_table_mixing_dates_and_timestamps_keeps_its_dates_whatever_the_machines_zone(
+    export, monkeypatch
+):
+    """Files of one table holding DATE and TIMESTAMP WITH TIME ZONE: the DATE values are read
+    as midnight in the exchange's zone, not the process's (TZ far from UTC)."""
+    expected = sorted(export.read("trades").trade_date.astype(str))
+    files = export.files("trades")
+    export.add_file(
+        "trades",
+        "select * replace (timezone('Asia/Shanghai', cast(trade_date as timestamp))"
+        f" as trade_date) from read_parquet('{files[0]}')",
+        "with_time_zone.parquet",
+    )
+    files[0].unlink()
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    build_ok(export)
+    reconciliation = export.assert_reconciles()
+    assert reconciliation.rows_quarantined.sum() == 0, reconciliation.to_string()
+    trade_dates = export.query("select trade_date from stg_broker__trades").trade_date.astype(str)
+    assert sorted(trade_dates) == expected
+
+
+@pytest.mark.parametrize(
+    ("table", "select_sql", "column", "what"),
+    [
+        (
+            "trades",
+            "select * replace (cast(strftime(trade_date, '%Y%m%d') as integer) as trade_date)"
+            " from raw limit 3",
+            "trade_date",
+            "plain numbers (INT32, e.g. 20250102), not dates",
+        ),
+        (
+            "daily_balances",
+            "select * replace ({'cny': cash_balance} as cash_balance) from raw limit 3",
+            "cash_balance",
+            "a nested type (a struct, list or map)",
+        ),
+    ],
+    ids=["integer_dates", "struct_column"],
+)
+def test_a_column_the_reader_cannot_type_is_named_with_its_file(
+    export, table, select_sql, column, what
+):
+    file = export.add_file(table, select_sql, "odd.parquet")
+    result = export.dbt()
+    assert result.returncode != 0
+    expected = f"Raw table '{table}': the file '{file}' holds the column '{column}' as {what}"
+    assert expected in result.stdout, result.stdout[-3000:]
+    tables = export.query("select table_name from information_schema.tables")
+    assert "stg_broker__trades" not in set(tables.table_name)  # nothing built
+
+
 # ---------- B. files never read
 
 
@@ -295,8 +349,12 @@ def test_null_values_blank_keys_and_absurd_amounts_are_quarantined(export):
     assert_quarantined(export, "trades", keys[0], "missing_value", file, 1)
     assert_quarantined(export, "trades", keys[1], "missing_value", file, 2)
     assert_quarantined(export, "trades", keys[2], "out_of_range", file, 3)
-    assert_quarantined(export, "customers", "", "missing_key", customers_file, 1)
-    assert_quarantined(export, "customers", "   ", "missing_key", customers_file, 2)
+    # ids are trimmed (docs/raw-data-contract.md): a blank id and one of spaces are both ''
+    blank = export.quarantined("customers")
+    assert set(blank.record_key) == {""}, blank.to_string()
+    assert sorted(blank.source_row_number) == [1, 2]
+    assert set(blank.quarantine_reason) == {"missing_key"}
+    assert {Path(f).resolve() for f in blank.source_file} == {customers_file.resolve()}
     blank_kept = export.query(
         "select count(*) as n from int_customers_cleaned where trim(customer_id) = ''"
     )
@@ -363,6 +421,41 @@ def test_an_apostrophe_in_the_raw_directory_is_quoted(export, tmp_path):
     export.assert_reconciles()
     hit = export.quarantined("trades").iloc[0]
     assert "o'neil" in hit.source_file
+
+
+@pytest.mark.parametrize("character", ["[", "*"])
+def test_a_wildcard_character_in_the_raw_directory_is_refused_naming_it(
+    export, tmp_path, character
+):
+    """A [ or * in BROKER_RAW_DIR would be a glob: refused before anything is built."""
+    sibling = tmp_path / "exports1" / "raw"
+    shutil.copytree(export.raw_dir, sibling)
+    odd = tmp_path / f"exports{character}1" / "raw"
+    odd.parent.mkdir()
+    shutil.move(export.raw_dir, odd)
+    export.raw_dir = odd
+    result = export.dbt()
+    assert result.returncode != 0
+    assert f"holds the character '{character}'" in result.stdout, result.stdout[-3000:]
+    if export.duckdb_path.exists():  # nothing built
+        tables = export.query("select table_name from information_schema.tables")
+        assert "quarantined_rows" not in set(tables.table_name)
+
+
+def test_folders_named_like_hive_partitions_add_no_column(export):
+    """balance_date=.../ and channel=.../ folders are folders: the files' own columns count."""
+    for table, folder in [
+        ("daily_balances", "balance_date=2025-01-02"),
+        ("customers", "channel=online"),
+    ]:
+        for file in export.files(table):
+            (export.raw_dir / table / folder).mkdir(exist_ok=True)
+            shutil.move(file, export.raw_dir / table / folder / file.name)
+    build_ok(export)
+    reconciliation = export.assert_reconciles()
+    assert reconciliation.rows_quarantined.sum() == 0, reconciliation.to_string()
+    kept = export.query("select channel, count(*) as n from int_customers_cleaned group by 1")
+    assert set(kept.channel) == {"online", "branch"}
 
 
 @pytest.mark.parametrize(
@@ -607,6 +700,98 @@ def test_the_quality_gates_failing_rows_are_stored_for_the_operator(export):
     warned = export.query(f"select table_name from {failures}.raw_rows_quarantined_none")
     assert list(warned.table_name) == ["trades"]
     assert export.query(f"select count(*) as n from {failures}.raw_rows_reconcile").n[0] == 0
+
+
+# ---------- files that are no Parquet
+
+
+@pytest.mark.parametrize(
+    ("spoil", "what"),
+    [
+        (lambda file: file.write_bytes(b""), "is empty (0 bytes)"),
+        (lambda file: os.truncate(file, file.stat().st_size // 2), "is cut short"),
+        (lambda file: file.write_text("trade_id,amount\nT1,5\n"), "is not a Parquet file"),
+    ],
+    ids=["zero_bytes", "truncated", "csv_named_parquet"],
+)
+def test_a_file_that_is_no_parquet_is_named_before_anything_is_built(export, spoil, what):
+    file = export.files("trades")[-1]
+    spoil(file)
+    result = export.dbt()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"Raw table 'trades': the file '{file}' {what}" in output, output[-3000:]
+    assert "Traceback" not in output and "magic bytes" not in output
+    assert not export.duckdb_path.exists()
+
+
+# ---------- rows the contract refuses rather than rounds or splits
+
+
+def test_a_trade_after_close_a_fractional_quantity_and_a_padded_id_follow_the_contract(export):
+    """A closed account's later trade is quarantined (after_close_date) and its trade
+    indicators leave it out; a quantity of 100.7 is invalid_number, not 101; a customer id
+    padded with a space is the same customer in every table, not one more."""
+    customers = export.read("customers")
+    trades = export.read("trades")
+    last_day = pd.Timestamp(export.read("daily_balances").balance_date.max())
+    closed = customers[customers.close_date.notna() & (customers.close_date < last_day)]
+    closed = closed[closed.customer_id.isin(trades.customer_id)]
+    closed_id = str(closed.customer_id.iloc[0])
+    after_close = pd.Timestamp(closed.close_date.iloc[0]) + timedelta(days=1)
+    first_trade = trades.trade_id.min()
+    others = trades[trades.customer_id != closed_id]
+    padded_trade = others.trade_id.max()
+    padded_customer = str(others.set_index("trade_id").customer_id[padded_trade])
+    trades_file = export.rewrite(
+        "trades",
+        f"""select * replace (
+            case when trade_id = '{first_trade}' then 100.7 else quantity end as quantity,
+            case when trade_id = '{padded_trade}'
+                then customer_id || ' ' else customer_id end as customer_id
+        ) from raw order by trade_id""",
+    )
+    late_trade = export.add_file(
+        "trades",
+        f"select * replace ('T-AFTER-CLOSE' as trade_id, date '{after_close:%Y-%m-%d}'"
+        f" as trade_date) from raw where customer_id = '{closed_id}'"
+        f" and trade_id <> '{first_trade}' limit 1",
+        "after_close.parquet",
+    )
+    export.add_file(
+        "customers",
+        f"select * replace (customer_id || ' ' as customer_id) from raw"
+        f" where customer_id = '{padded_customer}'",
+        "padded.parquet",
+    )
+    result = export.dbt(
+        [*RAW_LAYER, "+int_customer_trades_aggregated"], {"max_quarantine_share": 0.5}
+    )
+    assert_dbt_ok(result)
+    reconciliation = export.assert_reconciles()
+
+    assert_quarantined(export, "trades", "T-AFTER-CLOSE", "after_close_date", late_trade, 1)
+    counted = export.query(
+        f"""select aggregated.trade_count, (
+            select count(*) from int_trades_cleaned as cleaned, int_indicator_window as w
+            where cleaned.customer_id = aggregated.customer_id
+                and cleaned.trade_date between w.window_start_date and w.as_of_date
+        ) as cleaned_in_window
+        from int_customer_trades_aggregated as aggregated
+        where aggregated.customer_id = '{closed_id}'"""
+    )
+    assert counted.trade_count[0] == counted.cleaned_in_window[0]
+
+    fractional = assert_quarantined(export, "trades", first_trade, "invalid_number", trades_file, 1)
+    assert fractional.invalid_value == "quantity = '100.7' (invalid_number)"
+
+    # the padded copy of a customer row is an exact copy once trimmed: collapsed, not a customer
+    assert export.query("select count(*) as n from int_customers_cleaned").n[0] == len(customers)
+    assert reconciliation.loc["customers", "duplicates_collapsed"] == 1
+    kept = export.query(
+        f"select customer_id from int_trades_cleaned where trade_id = '{padded_trade}'"
+    )
+    assert kept.customer_id.tolist() == [padded_customer]
 
 
 # ---------- the trading calendar

@@ -224,12 +224,20 @@ BAD_VARS = [
         {"segmentation_min_cluster_share": 0.5},
         "var segmentation_min_cluster_share is 0.5: must be a number >= 0 and below 0.5",
     ),
+    (
+        {"segmentation_k_range": "10..2"},
+        'var segmentation_k_range is "10..2": must run from low to high',
+    ),
+    (
+        {"migration_from_date": "2025-06-30", "migration_to_date": "2025-01-31"},
+        'var migration_from_date is "2025-06-30": must be before migration_to_date (2025-01-31)',
+    ),
 ]
 
 
 def test_bad_vars_stop_the_run_at_the_start_naming_every_one(small_build, tmp_path):
     dbt_vars = {name: value for given, _ in BAD_VARS for name, value in given.items()}
-    assert len(dbt_vars) == len(BAD_VARS), "one bad value per var"
+    assert len(dbt_vars) == sum(len(given) for given, _ in BAD_VARS), "each var once"
     result = run_dbt(
         ["build"], small_build.raw_dir, tmp_path / "warehouse.duckdb", tmp_path, dbt_vars
     )

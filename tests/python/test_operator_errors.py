@@ -1,8 +1,10 @@
 """Operator errors stop the run with a message that says what to do: a second build while one
-holds the warehouse, an as_of_date past the data, a window without a trading day."""
+holds the warehouse, a warehouse path that cannot be a DuckDB file, an as_of_date past the
+data, a window without a trading day."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -11,7 +13,12 @@ import duckdb
 import pytest
 from conftest import run_dbt
 
-from broker_segments.preflight import WarehouseInUseError, check_warehouse_free, main
+from broker_segments.preflight import (
+    WarehouseFileError,
+    WarehouseInUseError,
+    check_warehouse_free,
+    main,
+)
 
 HOLD = (
     "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
@@ -69,6 +76,61 @@ def test_make_build_stops_before_dbt_when_the_warehouse_is_held(held_warehouse):
     assert "another build is probably still running" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert time.monotonic() - started < 30
+
+
+def spoil(path, how: str) -> None:
+    """Make `path` a warehouse that cannot be opened, as an operator or a disk might."""
+    if how == "directory":
+        path.mkdir()
+        return
+    if how == "text":
+        path.write_text("select 1;\n")
+        return
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table t as select range as i, random() as r from range(300000)")
+    if how == "truncated":
+        os.truncate(path, path.stat().st_size // 2)
+    else:  # a garbled block: the bytes after the first header's checksum
+        with path.open("r+b") as handle:
+            handle.seek(4096 + 20)
+            handle.write(bytes(range(100)))
+
+
+@pytest.mark.parametrize(
+    ("how", "what"),
+    [
+        ("directory", "is a directory, not a DuckDB file"),
+        ("text", "it is not a DuckDB database file"),
+        ("truncated", "it is truncated"),
+        ("garbled", "it is corrupt"),
+    ],
+)
+def test_a_warehouse_that_cannot_be_opened_says_what_is_wrong_and_what_to_do(tmp_path, how, what):
+    path = tmp_path / "warehouse.duckdb"
+    spoil(path, how)
+    with pytest.raises(WarehouseFileError, match=what) as error:
+        check_warehouse_free(path)
+    if how != "directory":
+        assert f"mv {path} {path}.broken" in str(error.value)
+        assert "segment_model_runs" in str(error.value)  # what only the warehouse holds
+
+
+def test_a_warehouse_folder_that_cannot_be_created_is_named(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(WarehouseFileError, match="cannot be created"):
+        check_warehouse_free(blocker / "warehouse.duckdb")
+
+
+def test_a_plain_dbt_build_on_a_text_file_warehouse_says_so_in_one_line(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    spoil(path, "text")
+    result = run_dbt(["build"], tmp_path / "raw-not-read", path, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"The warehouse {path} cannot be opened: it is not a DuckDB database file" in output
+    assert "Traceback" not in output
+    assert path.read_text() == "select 1;\n"  # left as it was
 
 
 def test_an_as_of_date_past_the_data_names_the_var(clean_build, warehouse_copy, tmp_path):

@@ -112,3 +112,10 @@ def test_an_empty_build_checks_the_schema_without_fitting(small_raw_dir, tmp_pat
         columns = {row[0] for row in con.execute("describe customer_segments").fetchall()}
     assert models == 0
     assert {"customer_id", "scheme", "segment_code"} <= columns
+
+
+def test_the_indicators_selector_holds_the_raw_layer(selected):
+    """The README's table says `--selector indicators` is the raw layer and customer_indicators."""
+    _, selections = selected
+    missing = selections["raw_layer"] - selections["indicators"]
+    assert not missing, sorted(missing)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -45,12 +46,35 @@ def warehouse(clean_build: Build, tmp_path_factory) -> Build:
     append_days(raw, 1)
     result = run_dbt(["build"], raw, duckdb_path, root, data_tests=False)
     assert_dbt_ok(result)
-    project = root / "project"
+    project = linked_project(root / "project")
+    shutil.copy(root / "target" / "semantic_manifest.json", project / "target")
+    return Build(raw, duckdb_path, project, result)
+
+
+def linked_project(project: Path) -> Path:
+    """A folder of links to the dbt project, with a target folder of its own."""
     (project / "target").mkdir(parents=True)
     for entry in PROJECT_ENTRIES:
         (project / entry).symlink_to(PROJECT_DIR / entry)
-    shutil.copy(root / "target" / "semantic_manifest.json", project / "target")
-    return Build(raw, duckdb_path, project, result)
+    return project
+
+
+def metrics_command(project: Path, duckdb_path: Path, raw_dir: Path, *args: str):
+    """`python -m broker_segments.metrics ARGS` in `project`, on `duckdb_path`."""
+    env = {
+        **os.environ,
+        "BROKER_RAW_DIR": str(raw_dir),
+        "BROKER_DUCKDB_PATH": str(duckdb_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "broker_segments.metrics", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def saved_query(warehouse: Build, name: str) -> pd.DataFrame:
@@ -170,3 +194,30 @@ def test_vip_contribution_share_is_the_service_plans(warehouse):
     answer = saved_query(warehouse, "vip_contribution_share")
     assert 0 < expected.vip_contribution_share[0] < 1
     assert_same_rows(answer, expected, [])
+
+
+def test_the_metrics_command_binds_the_warehouse_it_is_given(warehouse, tmp_path):
+    """The semantic manifest names the database of the warehouse it was parsed with: the
+    metrics command parses again for another file, and answers from it."""
+    other = tmp_path / "another_name.duckdb"
+    shutil.copy(warehouse.duckdb_path, other)
+    project = linked_project(tmp_path / "project")
+    shutil.copy(warehouse.work_dir / "target" / "semantic_manifest.json", project / "target")
+    out = tmp_path / "answer.csv"
+    args = ["query", "--saved-query", "customers_per_segment", "--csv", str(out)]
+    result = metrics_command(project, other, warehouse.raw_dir, *args)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "binding the semantic manifest" in result.stderr
+    keys = ["segment__scheme", "segment__segment_code"]
+    assert_same_rows(pd.read_csv(out), saved_query(warehouse, "customers_per_segment"), keys)
+
+
+def test_the_metrics_command_on_a_warehouse_without_segments_says_so(warehouse, tmp_path):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    result = metrics_command(
+        warehouse.work_dir, empty, warehouse.raw_dir, "query", "--saved-query", "segment_moves"
+    )
+    assert result.returncode == 2
+    assert f"The warehouse {empty} holds no segments yet" in result.stderr
+    assert "Traceback" not in result.stderr

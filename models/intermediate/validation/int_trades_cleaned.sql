@@ -1,6 +1,6 @@
 -- A view: the filter of a table that is already built costs less than a copy of it. The rows
--- that keep the rules of their own (int_trades_validated), of a kept customer on or after its
--- open date (int_customers_excluded_at_read holds the few others), up to the export's last
+-- that keep the rules of their own (int_trades_validated), of a kept customer from its open
+-- date through its close date (int_customers_excluded_at_read holds the few others), up to the export's last
 -- day, whose trade_id has no other version (int_trade_key_conflicts): the verdicts that
 -- depend on other tables are taken here, where the rows are read, and quarantined_rows gives
 -- the others their reason.
@@ -14,7 +14,8 @@ validated as (
 
 ),
 
--- the customers of these rows not kept, or with a trade before their open date (few)
+-- the customers of these rows not kept, or with a trade before their open date or after their
+-- close date (few)
 excluded_customers as (
 
     select * from {{ ref('int_customers_excluded_at_read') }}
@@ -50,6 +51,10 @@ kept as (
             or (
                 excluded_customers.is_kept
                 and validated.trade_date >= excluded_customers.open_date
+                and (
+                    excluded_customers.close_date is null
+                    or validated.trade_date <= excluded_customers.close_date
+                )
             )
         )
 

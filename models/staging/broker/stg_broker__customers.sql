@@ -15,7 +15,7 @@ renamed as (
 
     select
         ----------  ids
-        cast(customer_id as string) as customer_id,
+        {{ raw_id('customer_id') }} as customer_id,
         cast(branch_id as string) as branch_id,
 
         ----------  attributes

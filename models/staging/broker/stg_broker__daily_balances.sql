@@ -17,7 +17,7 @@ renamed as (
 
     select
         ----------  ids
-        cast(customer_id as string) as customer_id,
+        {{ raw_id('customer_id') }} as customer_id,
 
         ----------  numerics
         {% for column, data_type in numbers.items() %}

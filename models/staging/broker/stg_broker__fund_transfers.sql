@@ -15,8 +15,8 @@ renamed as (
 
     select
         ----------  ids
-        cast(transfer_id as string) as transfer_id,
-        cast(customer_id as string) as customer_id,
+        {{ raw_id('transfer_id') }} as transfer_id,
+        {{ raw_id('customer_id') }} as customer_id,
 
         ----------  attributes
         cast(direction as string) as direction,

@@ -20,8 +20,8 @@ renamed as (
 
     select
         ----------  ids
-        cast(trade_id as string) as trade_id,
-        cast(customer_id as string) as customer_id,
+        {{ raw_id('trade_id') }} as trade_id,
+        {{ raw_id('customer_id') }} as customer_id,
         cast(security_code as string) as security_code,
 
         ----------  attributes

@@ -26,7 +26,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from broker_segments.load_range import build_args, fitted_duckdb
 from broker_segments.orchestration.project import BrokerWarehouse
-from broker_segments.preflight import check_warehouse_free
+from broker_segments.preflight import check_raw_files, check_warehouse_free
 from broker_segments.project import FIT_MODELS
 
 DBT_ASSETS_NAME = "broker_segments_dbt"
@@ -143,7 +143,9 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         args = dbt_build_args(config.segmentation_refit)
         environment = warehouse.dbt_environment(project.project_dir)
         context.log.info(f"dbt {' '.join(args)} with {environment}")
-        # A second build on the held DuckDB file fails with a message that says so.
+        # A second build on the held DuckDB file, a file that is no database, a raw file
+        # that is no Parquet: each fails with a message that says so (the preflight).
+        check_raw_files(Path(environment["BROKER_RAW_DIR"]))
         check_warehouse_free(Path(environment["BROKER_DUCKDB_PATH"]))
         check_fit_inputs_selected(context.selected_asset_keys, environment)
         target_path = _run_folder(context, project)

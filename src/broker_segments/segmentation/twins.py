@@ -178,11 +178,16 @@ def fit_twin_placement(
     transformed = _transformed(frame, inputs)
     means = transformed.mean(axis=0)
     stds = transformed.std(axis=0)
-    constant = [name for name, s in zip(inputs, stds, strict=True) if not s > 0]
+    constant = {
+        name: frame[name].iloc[0] for name, s in zip(inputs, stds, strict=True) if not s > 0
+    }
     if constant:
+        described = ", ".join(f"{name} (every twin {value:g})" for name, value in constant.items())
         raise SegmentationInputError(
-            f"twin placement: input(s) {constant} are constant over the twins; leave them out "
-            f"of var new_customer_twin_inputs"
+            f"twin placement: input(s) {described} have no variation over the {len(frame)} "
+            f"twins, so they cannot tell the groups apart. Check the raw export first (a table "
+            f"empty or cut short, e.g. no trades, makes every twin 0); if the export is right, "
+            f"leave them out of var new_customer_twin_inputs"
         )
     z = (transformed - means) / stds
     counts, sums, cross = discriminant.group_statistics(z, groups, len(codes))
