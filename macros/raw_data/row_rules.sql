@@ -52,11 +52,13 @@
 {#
     Rows of a per-day table in its validated shape (int_daily_balances_validated and
     int_daily_balances_undated, int_trades_validated and int_trades_unbatched): exact copies
-    collapsed, the row's own reason (<table>_row_reason), the load's lineage, and the file's
-    name where the quarantine needs it. rows: the CTE of the staged rows to validate;
-    table_name: daily_balances or trades; export_last_day: the CTE of int_export_last_day.
+    collapsed, the row's own reason (<table>_row_reason), the load's lineage: the file's name
+    and the fingerprint it had when the row was loaded (int_raw_files; for a collapsed copy,
+    its first copy's file). rows: the CTE of the staged rows to validate; table_name:
+    daily_balances or trades; export_last_day: the CTE of int_export_last_day; raw_files: the
+    CTE of the table's files in int_raw_files.
 #}
-{% macro validated_rows(rows, table_name, export_last_day) -%}
+{% macro validated_rows(rows, table_name, export_last_day, raw_files) -%}
     {%- set row_reasons = {'daily_balances': balance_row_reason, 'trades': trade_row_reason} -%}
     {%- set row_reason = row_reasons[table_name] -%}
     with
@@ -75,13 +77,17 @@
             deduplicated.*,
             {{ row_reason('deduplicated') }} as quarantine_reason,
             {{ export_last_day }}.last_balance_date as loaded_through_date,
-            '{{ invocation_id }}' as loaded_by_invocation_id
+            '{{ invocation_id }}' as loaded_by_invocation_id,
+            {{ raw_files }}.source_file,
+            {{ raw_files }}.source_file_fingerprint
         from deduplicated
         cross join {{ export_last_day }}
+        left join {{ raw_files }}
+            on deduplicated.source_file_id = {{ raw_files }}.source_file_id
 
     )
 
-    {{ name_source_files('checked', rows) }}
+    select * from checked
 {%- endmacro %}
 
 {# A trades row's own reasons (the trade_id holds no date: versions on two days are judged

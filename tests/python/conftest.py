@@ -233,12 +233,141 @@ def warehouse_copy(clean_build, tmp_path) -> Path:
     return path
 
 
+# ---------- hostile exports (test_hostile_exports.py, test_raw_files.py): a small clean export
+# each test breaks as a hostile source system or operator would
+
+HOSTILE_CUSTOMERS = 200
+# The raw layer (selector raw_layer), the cleaned models every later layer reads and the
+# per-day incremental trade days built on them.
+RAW_LAYER = [
+    "build",
+    "--select",
+    "+quarantined_rows",
+    "+raw_data_reconciliation",
+    "+int_trades_cleaned",
+    "+int_daily_balances_cleaned",
+    "+int_fund_transfers_cleaned",
+    "+int_customer_trade_days",
+]
+
+
+@dataclass
+class Export:
+    """A generated raw export that a test breaks, and the warehouse dbt builds from it."""
+
+    raw_dir: Path
+    work_dir: Path
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.work_dir / "warehouse.duckdb"
+
+    def files(self, table: str) -> list[Path]:
+        return sorted((self.raw_dir / table).glob("*.parquet"))
+
+    def read(self, table: str) -> pd.DataFrame:
+        with duckdb.connect() as con:
+            return con.sql(f"select * from read_parquet('{self.raw_dir / table}/*.parquet')").df()
+
+    def rewrite(self, table: str, select_sql: str, name: str | None = None) -> Path:
+        """Replace the table's files by one file written from `select_sql` over `raw`."""
+        files = self.files(table)
+        target = self.raw_dir / table / (name or "export.parquet")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.work_dir / f"{table}.tmp.parquet"
+        with duckdb.connect() as con:
+            con.execute("set TimeZone = 'UTC'")
+            con.execute(f"create view raw as select * from read_parquet({[str(f) for f in files]})")
+            con.execute(f"copy ({select_sql}) to '{tmp}' (format parquet)")
+        for file in files:
+            file.unlink()
+        shutil.move(tmp, target)
+        return target
+
+    def add_file(self, table: str, select_sql: str, relative: str) -> Path:
+        """Write one more file (at `relative` below the table folder) from `select_sql`."""
+        files = self.files(table)
+        target = self.raw_dir / table / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect() as con:
+            con.execute("set TimeZone = 'UTC'")
+            con.execute(f"create view raw as select * from read_parquet({[str(f) for f in files]})")
+            con.execute(f"copy ({select_sql}) to '{target}' (format parquet)")
+        return target
+
+    def dbt(self, args: list[str] | None = None, dbt_vars: dict | None = None):
+        return run_dbt(args or RAW_LAYER, self.raw_dir, self.duckdb_path, self.work_dir, dbt_vars)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
+            return con.sql(sql).df()
+
+    def quarantined(self, table: str) -> pd.DataFrame:
+        return self.query(
+            f"select * from quarantined_rows where table_name = '{table}' order by record_key"
+        )
+
+    def assert_reconciles(self) -> pd.DataFrame:
+        reconciliation = self.query("select * from raw_data_reconciliation").set_index("table_name")
+        for table, row in reconciliation.iterrows():
+            assert (
+                row.rows_read == row.rows_kept + row.rows_quarantined + row.duplicates_collapsed
+            ), table
+        return reconciliation
+
+
+@pytest.fixture(scope="module")
+def generated_export(tmp_path_factory) -> Path:
+    raw_dir = tmp_path_factory.mktemp("generated") / "raw"
+    generate(raw_dir, customers=HOSTILE_CUSTOMERS, seed=3, defects=False)
+    return raw_dir
+
+
+@pytest.fixture()
+def export(generated_export, tmp_path_factory, tmp_path) -> Export:
+    """A fresh copy of the generated export, for the test to break."""
+    raw_dir = worker_export_dir(tmp_path_factory)
+    shutil.copytree(generated_export, raw_dir)
+    return Export(raw_dir, tmp_path)
+
+
+def build_ok(export: Export, dbt_vars: dict | None = None):
+    result = export.dbt(dbt_vars={"max_quarantine_share": 0.5, **(dbt_vars or {})})
+    assert_dbt_ok(result)
+    return result
+
+
+def assert_quarantined(export: Export, table: str, key: str, reason: str, file: Path, row: int):
+    rows = export.quarantined(table)
+    hit = rows[rows.record_key == key]
+    assert len(hit) == 1, rows.to_string()
+    hit = hit.iloc[0]
+    assert hit.quarantine_reason == reason, hit.to_dict()
+    assert Path(hit.source_file).resolve() == file.resolve(), hit.to_dict()
+    assert hit.source_row_number == row, hit.to_dict()
+    return hit
+
+
+# The first trade (by trade_id) gets a negative amount: one quarantined row to follow.
+NEGATIVE_FIRST_TRADE = """
+    select * replace (
+        case when trade_id = (select min(trade_id) from raw) then -5 else amount end as amount
+    )
+    from raw order by trade_id
+"""
+
+
+def first_output_error(result) -> str:
+    return result.stdout + result.stderr
+
+
 # The slowest files first. With --dist loadfile each worker takes the next file when it is
 # done, so a long file taken last (the Spark parity test builds on both engines, ~7 minutes)
 # would leave the other worker idle at the end.
 SLOW_FILES_FIRST = (
     "test_spark_parity.py",
     "test_hostile_exports.py",
+    "test_raw_files.py",
     "test_hostile_settings.py",
     "test_orchestration.py",
     "test_selections.py",

@@ -15,6 +15,14 @@ export_last_day as (
 
 ),
 
+-- the files as they are now, with their fingerprints (int_raw_files)
+raw_files as (
+
+    select * from {{ ref('int_raw_files') }}
+    where table_name = 'daily_balances'
+
+),
+
 undated as (
 
     select * from daily_balances
@@ -25,7 +33,7 @@ undated as (
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_rows('undated', 'daily_balances', 'export_last_day') }}
+    {{ validated_rows('undated', 'daily_balances', 'export_last_day', 'raw_files') }}
 
 )
 

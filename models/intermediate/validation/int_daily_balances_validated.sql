@@ -30,10 +30,18 @@ export_last_day as (
 
 ),
 
+-- the files as they are now, with their fingerprints (int_raw_files)
+raw_files as (
+
+    select * from {{ ref('int_raw_files') }}
+    where table_name = 'daily_balances'
+
+),
+
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_rows('batch', 'daily_balances', 'export_last_day') }}
+    {{ validated_rows('batch', 'daily_balances', 'export_last_day', 'raw_files') }}
 
 )
 

@@ -17,6 +17,14 @@ export_last_day as (
 
 ),
 
+-- the files as they are now, with their fingerprints (int_raw_files)
+raw_files as (
+
+    select * from {{ ref('int_raw_files') }}
+    where table_name = 'trades'
+
+),
+
 unbatched as (
 
     select trades.* from trades
@@ -30,7 +38,7 @@ unbatched as (
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_rows('unbatched', 'trades', 'export_last_day') }}
+    {{ validated_rows('unbatched', 'trades', 'export_last_day', 'raw_files') }}
 
 )
 

@@ -33,6 +33,14 @@ export_last_day as (
 
 ),
 
+-- the files as they are now, with their fingerprints (int_raw_files)
+raw_files as (
+
+    select * from {{ ref('int_raw_files') }}
+    where table_name = 'trades'
+
+),
+
 batch as (
 
     select batch_read.* from batch_read
@@ -44,7 +52,7 @@ batch as (
 -- copies collapsed, the row's own rules, lineage (macros/raw_data/row_rules.sql)
 final as (
 
-    {{ validated_rows('batch', 'trades', 'export_last_day') }}
+    {{ validated_rows('batch', 'trades', 'export_last_day', 'raw_files') }}
 
 )
 

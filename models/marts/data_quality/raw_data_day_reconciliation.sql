@@ -1,10 +1,13 @@
 {{ config(post_hook="{{ warn_unloaded_days() }}") }}
--- The days of the per-day raw tables whose rows are not all loaded: per day, the rows the
--- export's files hold against the rows the microbatch model holds for it (copies included).
--- Empty when every day is loaded. A day listed here is a late file for a day already loaded,
--- or a day no run's --event-time-start/--event-time-end covered (a plain dbt build takes its
--- batches from the wall clock); the build warns with the days and the command that loads them,
--- and the test raw_days_loaded fails (raw_data_reconciliation fails with it).
+-- The days of the per-day raw tables whose rows are not all loaded as the files hold them now:
+-- per day, the rows the export's files hold against the rows the microbatch model holds for
+-- it (copies included), and the files its rows were loaded from that have changed or gone
+-- since (each row keeps its file's fingerprint: int_raw_files). Empty when every day is
+-- loaded. A day listed here has a late file, a file rewritten in place or removed after the
+-- day was loaded, or no run's --event-time-start/--event-time-end covered it (a plain dbt
+-- build takes its batches from the wall clock); the build warns with the days, the files and
+-- the command that loads them again, and the test raw_days_loaded fails
+-- (raw_data_reconciliation fails with it).
 {#- per table: its day (raw_contract_columns; the microbatch model is int_<table>_validated) -#}
 {% set per_day_tables = {} %}
 {% for table_name in ['daily_balances', 'trades'] %}
@@ -15,6 +18,12 @@ with
 export_last_day as (
 
     select * from {{ ref('int_export_last_day') }}
+
+),
+
+raw_files as (
+
+    select * from {{ ref('int_raw_files') }}
 
 ),
 
@@ -32,13 +41,75 @@ export_last_day as (
 
     ),
 
-    {{ table_name }}_loaded as (
+    -- per day and file loaded from: the rows, and the file's fingerprint when they were loaded
+    {{ table_name }}_loaded_files as (
 
         select
             {{ date_column }} as event_date,
+            source_file_id,
+            source_file_fingerprint,
             sum(row_copies) as rows_loaded
         from {{ ref('int_' ~ table_name ~ '_validated') }}
-        group by {{ date_column }}
+        group by {{ date_column }}, source_file_id, source_file_fingerprint
+
+    ),
+
+    {{ table_name }}_loaded as (
+
+        select
+            event_date,
+            sum(rows_loaded) as rows_loaded
+        from {{ table_name }}_loaded_files
+        group by event_date
+
+    ),
+
+    -- the files a day was loaded from that are not the same now (few): rewritten, or gone
+    {{ table_name }}_files_changed as (
+
+        select
+            loaded_files.event_date,
+            loaded_files.source_file_id,
+            raw_files.source_file,
+            case when raw_files.source_file_id is null then 'removed' else 'changed' end
+                as change
+        from {{ table_name }}_loaded_files as loaded_files
+        left join raw_files
+            on
+                loaded_files.source_file_id = raw_files.source_file_id
+                and raw_files.table_name = '{{ table_name }}'
+        where
+            raw_files.source_file_id is null
+            or raw_files.source_file_fingerprint
+            is distinct from loaded_files.source_file_fingerprint
+
+    ),
+
+    -- a removed file is named by the rows loaded from it (validated rows keep its name)
+    {{ table_name }}_changed as (
+
+        select
+            files_changed.event_date,
+            {{ ordered_string_agg(
+                "coalesce(files_changed.source_file, removed_files.source_file)"
+                ~ " || ' (' || files_changed.change || ')'",
+                "', '",
+                "coalesce(files_changed.source_file, removed_files.source_file)"
+            ) }} as changed_files
+        from {{ table_name }}_files_changed as files_changed
+        left join (
+            select distinct
+                source_file_id,
+                source_file
+            from {{ ref('int_' ~ table_name ~ '_validated') }}
+            where source_file_id in (
+                select files_changed.source_file_id
+                from {{ table_name }}_files_changed as files_changed
+                where files_changed.change = 'removed'
+            )
+        ) as removed_files
+            on files_changed.source_file_id = removed_files.source_file_id
+        group by files_changed.event_date
 
     ),
 
@@ -51,11 +122,18 @@ final as (
             coalesce({{ table_name }}_read.event_date, {{ table_name }}_loaded.event_date)
                 as event_date,
             cast(coalesce({{ table_name }}_read.rows_read, 0) as bigint) as rows_read,
-            cast(coalesce({{ table_name }}_loaded.rows_loaded, 0) as bigint) as rows_loaded
+            cast(coalesce({{ table_name }}_loaded.rows_loaded, 0) as bigint) as rows_loaded,
+            {{ table_name }}_changed.changed_files
         from {{ table_name }}_read
         full outer join {{ table_name }}_loaded
             on {{ table_name }}_read.event_date = {{ table_name }}_loaded.event_date
-        where {{ table_name }}_read.rows_read is distinct from {{ table_name }}_loaded.rows_loaded
+        left join {{ table_name }}_changed
+            on
+                coalesce({{ table_name }}_read.event_date, {{ table_name }}_loaded.event_date)
+                = {{ table_name }}_changed.event_date
+        where
+            {{ table_name }}_read.rows_read is distinct from {{ table_name }}_loaded.rows_loaded
+            or {{ table_name }}_changed.changed_files is not null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
