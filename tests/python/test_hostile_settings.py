@@ -148,6 +148,9 @@ def test_an_export_without_trades_stops_scheme_b_with_the_reason(tmp_path):
     assert (
         "scheme B: input(s) annual_turnover (every customer 0) have no variation" in result.stdout
     )
+    # scheme A's placement of new customers points at the export, not at a var, first
+    assert "twin placement: input(s) annual_commission (every twin 0)" in result.stdout
+    assert "Check the raw export first (a table empty or cut short" in result.stdout
     tables = query(
         tmp_path / "warehouse.duckdb", "select table_name from information_schema.tables"
     )

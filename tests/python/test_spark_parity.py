@@ -4,11 +4,13 @@ One generated export with defects is built on the embedded DuckDB (the ci target
 `make build TARGET=spark`'s steps (a local SparkSession, tables as Parquet in a throwaway
 warehouse folder, the fit as the package's command between the two dbt steps): first every
 day but the export's last, as if that day had not arrived (the per-day models are given the
-days before it), then a daily run on both engines loads the last day. The published tables
-are compared after the daily run: cents exact, doubles to 1e-9, the same quarantined rows and
-reconciliation, and the same segment for every customer in both schemes; the tables that do
-not depend on when a model was fitted also equal a from-scratch DuckDB build of the same
-export; and the daily Spark run wrote only the new day's partitions of the per-day tables.
+days before it), then a daily run on both engines loads the last day, from an export that
+also moves one customer's open date later (its loaded trades before it are re-judged). The
+published tables are compared after the daily run: cents exact, doubles to 1e-9, the same
+quarantined rows and reconciliation, and the same segment for every customer in both
+schemes; the tables that do not depend on when a model was fitted also equal a from-scratch
+DuckDB build of the same export; and the daily Spark run wrote only the new day's partitions
+of the per-day tables.
 (The generator cannot append days to an export with defects: its after_data_end rows are
 dated where the new days would land.)
 """
@@ -73,6 +75,7 @@ class Engines:
     new_days: list[str]  # the daily run's --event-time-start and --event-time-end
     rewritten: dict[str, set[str]]  # per per-day table, the partitions the daily run wrote
     daily_fit_output: str  # what the fit command of the daily Spark run printed
+    moved_customer: str  # whose open date the daily run's export moved later
 
 
 def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -> str:
@@ -145,6 +148,7 @@ def engines(tmp_path_factory) -> Engines:
     spark_build(raw, root, spark_warehouse, before_last_day)
 
     before = partition_files(schema)
+    moved_customer = move_an_open_date_later(raw)
     new_days = build_args("spark", raw_dir=raw, warehouse=spark_warehouse)
     assert new_days[1] <= last_day < new_days[3], new_days
     duckdb_build(raw, duckdb_path, root / "duckdb", new_days)
@@ -159,7 +163,47 @@ def engines(tmp_path_factory) -> Engines:
     scratch = root / "scratch" / "warehouse.duckdb"
     # the tables compared with it only (no fit: customer_segments depends on when one ran)
     duckdb_build(raw, scratch, root / "scratch", every_day, SCRATCH)
-    return Engines(duckdb_path, schema, scratch, new_days, rewritten, daily_fit_output)
+    return Engines(
+        duckdb_path, schema, scratch, new_days, rewritten, daily_fit_output, moved_customer
+    )
+
+
+def move_an_open_date_later(raw: Path) -> str:
+    """The next export moves one open customer's open date past half of its trades (a
+    corrected account record): the daily run must re-judge the trades already loaded."""
+    files = [str(f) for f in sorted((raw / "customers").glob("*.parquet"))]
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        customer, new_open = con.execute(
+            f"""
+            with trades as (
+                select customer_id, try_cast(trade_date as date) as trade_date
+                from read_parquet('{raw / "trades"}/**/*.parquet')
+            ),
+            open_customers as (
+                select customer_id from read_parquet({files})
+                where
+                    close_date is null and open_date is not null
+                    and channel in ('online', 'branch')
+                group by customer_id having count(*) = 1
+            )
+            select customer_id, quantile_disc(trade_date, 0.5)
+            from trades
+            where customer_id in (select customer_id from open_customers)
+            group by customer_id
+            order by count(*) desc, customer_id
+            limit 1
+            """
+        ).fetchone()
+        moved = raw / "customers" / "moved.parquet"
+        con.execute(
+            f"""copy (select * replace (case when customer_id = '{customer}'
+                then date '{new_open}' else open_date end as open_date)
+            from read_parquet({files})) to '{moved}' (format parquet)"""
+        )
+    for file in files:
+        Path(file).unlink()
+    return customer
 
 
 def test_make_build_runs_the_spark_steps_in_order():
@@ -301,3 +345,20 @@ def test_the_daily_spark_run_wrote_only_the_new_days_partitions(engines):
         assert all(start <= day < end for day in days), (table, sorted(days), start, end)
         every_day = list(engines.spark.joinpath(table).glob(f"{column}=*"))
         assert len(every_day) > 10 * len(days), (table, len(every_day))
+
+
+def test_a_later_open_date_re_judges_the_loaded_trades_on_both_engines(engines):
+    """The daily run's export moved a customer's open date later: on both engines the trades
+    loaded before it are now quarantined as before_open_date (the tables' equality with each
+    other and with a from-scratch build is checked above)."""
+    for read in (
+        lambda t: on_duckdb(engines.duckdb, t),
+        lambda t: on_spark(engines.spark, t),
+    ):
+        quarantined = read("quarantined_rows")
+        moved = quarantined[
+            (quarantined.table_name == "trades")
+            & (quarantined.quarantine_reason == "before_open_date")
+            & quarantined.raw_record.str.contains(engines.moved_customer)
+        ]
+        assert len(moved) > 0

@@ -1,11 +1,12 @@
 -- Per per-day table, the customers of its rows whose rows a verdict taken where they are read
 -- removes: a customer the latest customers' export does not keep (or does not hold), and for
 -- the trades a kept customer with a trade dated before its open date or after its close date,
--- or a trade_id dated on two days (those customers' trade indicators are recomputed). Few rows, from the
--- customers of each table (one row per customer and month of the balances, per customer and
--- day of the trades), so the readers (the cleaned views, quarantined_rows) test each per-day
--- row against this small table instead of joining every row to every customer. Whether a
--- row is quarantined, and why, stays the readers' rule (macros/raw_data/row_rules.sql).
+-- or a trade_id dated on two days (those customers' trade indicators are recomputed). Few
+-- rows, from the customers of each table (one row per customer and month of the balances,
+-- per customer and day of the trades), so the readers (the cleaned views, quarantined_rows)
+-- test each per-day row against this small table instead of joining every row to every
+-- customer. Whether a row is quarantined, and why, stays the readers' rule
+-- (macros/raw_data/row_rules.sql).
 with
 
 customer_verdicts as (

@@ -1,9 +1,9 @@
 -- A view: the filter of a table that is already built costs less than a copy of it. The rows
 -- that keep the rules of their own (int_trades_validated), of a kept customer from its open
--- date through its close date (int_customers_excluded_at_read holds the few others), up to the export's last
--- day, whose trade_id has no other version (int_trade_key_conflicts): the verdicts that
--- depend on other tables are taken here, where the rows are read, and quarantined_rows gives
--- the others their reason.
+-- date through its close date (int_customers_excluded_at_read holds the few others), up to
+-- the export's last day, whose trade_id has no other version (int_trade_key_conflicts): the
+-- verdicts that depend on other tables are taken here, where the rows are read, and
+-- quarantined_rows gives the others their reason.
 {{ config(materialized='view') }}
 
 with

@@ -72,7 +72,7 @@ raw_files as (
             loaded_files.source_file_id,
             raw_files.source_file,
             case when raw_files.source_file_id is null then 'removed' else 'changed' end
-                as change
+                as file_change
         from {{ table_name }}_loaded_files as loaded_files
         left join raw_files
             on
@@ -86,28 +86,32 @@ raw_files as (
     ),
 
     -- a removed file is named by the rows loaded from it (validated rows keep its name)
+    {{ table_name }}_removed_files as (
+
+        select distinct
+            source_file_id,
+            source_file
+        from {{ ref('int_' ~ table_name ~ '_validated') }}
+        where source_file_id in (
+            select files_changed.source_file_id
+            from {{ table_name }}_files_changed as files_changed
+            where files_changed.file_change = 'removed'
+        )
+
+    ),
+
     {{ table_name }}_changed as (
 
         select
             files_changed.event_date,
             {{ ordered_string_agg(
                 "coalesce(files_changed.source_file, removed_files.source_file)"
-                ~ " || ' (' || files_changed.change || ')'",
+                ~ " || ' (' || files_changed.file_change || ')'",
                 "', '",
                 "coalesce(files_changed.source_file, removed_files.source_file)"
             ) }} as changed_files
         from {{ table_name }}_files_changed as files_changed
-        left join (
-            select distinct
-                source_file_id,
-                source_file
-            from {{ ref('int_' ~ table_name ~ '_validated') }}
-            where source_file_id in (
-                select files_changed.source_file_id
-                from {{ table_name }}_files_changed as files_changed
-                where files_changed.change = 'removed'
-            )
-        ) as removed_files
+        left join {{ table_name }}_removed_files as removed_files
             on files_changed.source_file_id = removed_files.source_file_id
         group by files_changed.event_date
 
