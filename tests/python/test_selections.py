@@ -119,3 +119,10 @@ def test_the_indicators_selector_holds_the_raw_layer(selected):
     _, selections = selected
     missing = selections["raw_layer"] - selections["indicators"]
     assert not missing, sorted(missing)
+
+
+def test_the_daily_run_leaves_the_unit_tests_to_ci(selected):
+    """Unit tests check SQL on fixed rows: the daily production run skips them."""
+    _, selections = selected
+    assert any(node.startswith("unit_test.") for node in selections["monthly_refit"])
+    assert not [node for node in selections["daily"] if node.startswith("unit_test.")]
