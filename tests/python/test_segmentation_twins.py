@@ -80,7 +80,7 @@ def test_twins_of_customers_outside_the_fit_are_left_out_and_bad_inputs_stop():
     )
     placement = fit_twin_placement(twins, assignments, ["a", "b"])
     assert placement.n_twins == 200
-    with pytest.raises(SegmentationInputError, match="constant"):
+    with pytest.raises(SegmentationInputError, match=r"product_breadth \(every twin 1\) have no"):
         fit_twin_placement(twins.assign(product_breadth=1.0), assignments, ["a", "b"])
     with pytest.raises(SegmentationInputError, match="inputs"):
         fit_twin_placement(twins, assignments, ["a", "b"], ["account_age_years"])

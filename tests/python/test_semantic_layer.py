@@ -208,7 +208,7 @@ def test_the_metrics_command_binds_the_warehouse_it_is_given(warehouse, tmp_path
     result = metrics_command(project, other, warehouse.raw_dir, *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "binding the semantic manifest" in result.stderr
-    keys = ["segment__scheme", "segment__segment_code"]
+    keys = ["segment__scheme", "segment__segment_code", "segment__segment_name"]
     assert_same_rows(pd.read_csv(out), saved_query(warehouse, "customers_per_segment"), keys)
 
 
