@@ -12,7 +12,7 @@
         {% for node in graph.sources.values()
             if node.source_name == source_name and node.package_name == project_name
             and node.name == 'customers' %}
-            {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
+            {% set folder = raw_table_folder(node.name, source_name) %}
             {# the files the staging view reads (every Parquet file below the folder) #}
             {% set pattern = sql_string(raw_parquet_glob(folder)) %}
             {% set rows = run_query(

@@ -38,7 +38,7 @@
         {% endif %}
         {% for node in graph.sources.values()
             if node.source_name == source_name and node.package_name == project_name %}
-            {% set folder = node.config.meta.get('raw_dir', node.meta.get('raw_dir')) ~ '/' ~ node.name %}
+            {% set folder = raw_table_folder(node.name, source_name) %}
             {% set pattern = sql_string(raw_parquet_glob(folder)) %}
             {% set file_count = run_query("select count(*) from glob(" ~ pattern ~ ")").columns[0].values()[0] %}
             {% if file_count == 0 %}

@@ -14,7 +14,8 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from broker_segments.preflight import check_raw_files, check_warehouse_free, raw_dir
+from broker_segments.preflight import check_raw_files, check_warehouse_free
+from broker_segments.project import raw_dir
 
 
 class Plugin(BasePlugin):

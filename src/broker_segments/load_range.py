@@ -29,12 +29,12 @@ from pathlib import Path
 import duckdb
 
 from broker_segments.project import (
-    DEFAULT_RAW_DIR,
     DEFAULT_SPARK_WAREHOUSE,
     FIT_MODELS,
     duckdb_path,
     spark_table_folder,
 )
+from broker_segments.project import raw_dir as project_raw_dir
 
 # The per-day model whose last day is the warehouse's watermark, and its date column.
 WATERMARK_MODEL = "int_daily_balances_validated"
@@ -132,7 +132,7 @@ def build_args(
     """The microbatch flags of a build on `target` (a DuckDB target, or spark) of the export
     raw_dir into warehouse (the DuckDB file or the Spark warehouse folder; by default both
     from the environment, as dbt takes them); [] when the export has no balance file."""
-    raw_dir = raw_dir or Path(os.environ.get("BROKER_RAW_DIR", DEFAULT_RAW_DIR))
+    raw_dir = raw_dir or project_raw_dir()
     days = export_days(raw_dir)
     if days is None:
         return []

@@ -14,25 +14,17 @@ holds no segments yet, and then runs ``mf`` with the arguments given.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 
-from broker_segments.project import duckdb_path
+from broker_segments.project import duckdb_path, venv_executable
 
 SEMANTIC_MANIFEST = Path("target") / "semantic_manifest.json"
 # The marts every semantic model reads (models/semantic/_semantic__models.yml).
 SEGMENTS_TABLE = "customer_segments"
-
-
-def _tool(name: str) -> str:
-    """The executable beside this Python (the project's .venv/bin), else on PATH."""
-    beside = Path(sys.executable).with_name(name)
-    return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
 def manifest_databases(manifest: Path) -> set[str]:
@@ -75,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if manifest_databases(SEMANTIC_MANIFEST) != {warehouse.stem}:
         print(f"binding the semantic manifest to {warehouse} (dbt parse) ...", file=sys.stderr)
-        parsed = subprocess.run([_tool("dbt"), "parse", "--quiet"], check=False, env=os.environ)
+        parsed = subprocess.run([venv_executable("dbt"), "parse", "--quiet"], check=False)
         if parsed.returncode != 0:
             return parsed.returncode
-    return subprocess.run([_tool("mf"), *args], check=False).returncode
+    return subprocess.run([venv_executable("mf"), *args], check=False).returncode
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from broker_segments.project import DEFAULT_RAW_DIR, duckdb_path
+from broker_segments.project import duckdb_path, raw_dir
 
 PARQUET_MAGIC = b"PAR1"
 
@@ -47,11 +47,6 @@ class WarehouseFileError(PreflightError):
 
 class RawFileError(PreflightError):
     """A raw export file is not a readable Parquet file."""
-
-
-def raw_dir() -> Path:
-    """The raw export: ``BROKER_RAW_DIR``, else the project's default."""
-    return Path(os.environ.get("BROKER_RAW_DIR", DEFAULT_RAW_DIR))
 
 
 def _rebuild_advice(path: Path) -> str:

@@ -19,6 +19,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 DEFAULT_DUCKDB_PATH = "data/broker_segments.duckdb"
@@ -63,3 +65,16 @@ def spark_table_folder(warehouse: Path, table: str, schema: str = SPARK_SCHEMA) 
 def duckdb_path() -> Path:
     """The warehouse file: ``BROKER_DUCKDB_PATH``, else the project's default."""
     return Path(os.environ.get("BROKER_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
+
+
+def raw_dir() -> Path:
+    """The raw export: ``BROKER_RAW_DIR``, else the project's default."""
+    return Path(os.environ.get("BROKER_RAW_DIR", DEFAULT_RAW_DIR))
+
+
+def venv_executable(name: str) -> str:
+    """The program ``name`` beside this Python (the project's venv), else the one on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    return shutil.which(name) or name

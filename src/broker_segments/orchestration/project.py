@@ -12,8 +12,6 @@
 """
 
 import os
-import shutil
-import sys
 from pathlib import Path
 from typing import Self
 
@@ -25,6 +23,7 @@ from broker_segments.project import (
     DEFAULT_DUCKDB_PATH,
     DEFAULT_RAW_DIR,
     DEFAULT_SPARK_WAREHOUSE,
+    venv_executable,
 )
 
 
@@ -40,10 +39,7 @@ def default_project_dir() -> Path:
 
 def default_dbt_executable() -> str:
     """The dbt beside this Python (the project's venv), else the one on PATH."""
-    beside = Path(sys.executable).with_name("dbt")
-    if beside.exists():
-        return str(beside)
-    return shutil.which("dbt") or "dbt"
+    return venv_executable("dbt")
 
 
 class BrokerWarehouse(dg.ConfigurableResource):
