@@ -92,12 +92,15 @@ ifeq ($(TARGET),spark)
 # SPARK_BUILD_ARGS: more arguments for both dbt builds (the parity test builds the models alone,
 # '--exclude-resource-type test': their output is what it compares with DuckDB's).
 SPARK_BUILD := $(BIN)/dbt build --target spark --exclude-resource-type unit_test $(SPARK_DBT_VARS) $(SPARK_BUILD_ARGS)
+# The two steps' selectors are chosen once, before the first (load_range --spark-steps): a
+# day's run where no scheme fits leaves out the fits' inputs and the diagnostics.
 build: install-spark java
 	@$(BIN)/python -m broker_segments.preflight --target spark
 	$(BIN)/dbt source freshness --target spark $(SPARK_DBT_VARS)
-	$(SPARK_BUILD) --selector spark_before_fit $$($(LOAD_RANGE) --target spark)
-	$(BIN)/python -m broker_segments.spark_fit --target spark
-	$(SPARK_BUILD) --selector spark_after_fit
+	set -- $$($(LOAD_RANGE) --spark-steps $(SPARK_DBT_VARS)) && \
+	$(SPARK_BUILD) --selector $$1 $$($(LOAD_RANGE) --target spark) && \
+	$(BIN)/python -m broker_segments.spark_fit --target spark && \
+	$(SPARK_BUILD) --selector $$2
 else
 build: install
 	@$(BIN)/python -m broker_segments.preflight

@@ -4,15 +4,19 @@
 # the pipeline of `make build TARGET=spark` on SIZE generated customers, each step timed: a
 # first build of the whole export, then one trading day appended and the daily run of it.
 #
-#   tools/spark_cluster_run.sh [SIZE]      # default 1000000; run from the project root
+#   tools/spark_cluster_run.sh [SIZE]          # default 1000000; run from the project root
+#   tools/spark_cluster_run.sh SIZE next-day   # one more day on the last run's warehouse
 #
 # Data, warehouse, logs and the per-step times go to data/bench/spark-SIZE/ (times.tsv,
 # <step>.out, and each dbt step's run_results.json); the run reads a copy of the export (hard
 # links, as make bench lays out its run copy), so the appended day leaves the shared data as
-# it was. Development tooling: not installed.
+# it was. With `next-day` the run appends one more day to that run's export copy and runs the
+# daily pipeline on its warehouse (steps next_day_*, appended to times.tsv). Development
+# tooling: not installed.
 set -euo pipefail
 
 SIZE=${1:-1000000}
+MODE=${2:-full}
 WORKERS=${SPARK_BENCH_WORKERS:-2}
 WORKER_CORES=${SPARK_BENCH_WORKER_CORES:-1}
 EXECUTOR_MEMORY=${SPARK_BENCH_EXECUTOR_MEMORY:-5g}
@@ -54,11 +58,13 @@ step() { # step NAME COMMAND...: run, time, keep the output and dbt's run_result
     if [ -f "$OUT/target/run_results.json" ]; then cp "$OUT/target/run_results.json" "$OUT/$name.run_results.json"; fi
 }
 
-: >"$OUT/times.tsv"
-if [ ! -f "$DATA/_generator/summary.json" ]; then
-    step datagen "$BIN/python" -m broker_segments.datagen --customers "$SIZE" --seed 42 --jobs 2 --out "$DATA"
+if [ "$MODE" = full ]; then
+    : >"$OUT/times.tsv"
+    if [ ! -f "$DATA/_generator/summary.json" ]; then
+        step datagen "$BIN/python" -m broker_segments.datagen --customers "$SIZE" --seed 42 --jobs 2 --out "$DATA"
+    fi
+    rm -rf "$RAW" && cp -al "$DATA" "$RAW" && rm -rf "$RAW/_generator" && cp -r "$DATA/_generator" "$RAW/"
 fi
-rm -rf "$RAW" && cp -al "$DATA" "$RAW" && rm -rf "$RAW/_generator" && cp -r "$DATA/_generator" "$RAW/"
 
 "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master \
     --host 127.0.0.1 --port 7077 --webui-port 8080 >"$SPARK_LOG_DIR/master.log" 2>&1 &
@@ -77,18 +83,27 @@ export BROKER_SPARK_MASTER=spark://127.0.0.1:7077 DBT_SEND_ANONYMOUS_USAGE_STATS
 DBT=("$BIN/dbt" --log-path "$OUT/logs")
 TARGET=(--target spark --target-path "$OUT/target")
 BUILD=(build "${TARGET[@]}" --exclude-resource-type unit_test)
-rm -rf "$BROKER_SPARK_WAREHOUSE"
 
-# The steps of `make build TARGET=spark`, the per-day models given the export's new days.
+# The steps of `make build TARGET=spark`: the two dbt steps' selectors chosen before the first
+# (the daily ones where no scheme fits), the per-day models given the export's new days.
 pipeline() { # pipeline PREFIX
+    local steps before after
     step "$1freshness" "${DBT[@]}" source freshness "${TARGET[@]}"
+    steps=$("$BIN/python" -m broker_segments.load_range --spark-steps)
+    read -r before after <<<"$steps"
     # shellcheck disable=SC2046  # the load range is several arguments
-    step "$1before_fit" "${DBT[@]}" "${BUILD[@]}" --selector spark_before_fit \
+    step "$1before_fit" "${DBT[@]}" "${BUILD[@]}" --selector "$before" \
         $("$BIN/python" -m broker_segments.load_range --target spark)
     step "$1fit" "$BIN/python" -m broker_segments.spark_fit --target spark --manifest "$OUT/target/manifest.json"
-    step "$1after_fit" "${DBT[@]}" "${BUILD[@]}" --selector spark_after_fit
+    step "$1after_fit" "${DBT[@]}" "${BUILD[@]}" --selector "$after"
 }
-pipeline ""
-step append_day "$BIN/python" -m broker_segments.datagen --out "$RAW" --append-days 1
-pipeline daily_
+if [ "$MODE" = full ]; then
+    rm -rf "$BROKER_SPARK_WAREHOUSE"
+    pipeline ""
+    step append_day "$BIN/python" -m broker_segments.datagen --out "$RAW" --append-days 1
+    pipeline daily_
+else
+    step next_day_append "$BIN/python" -m broker_segments.datagen --out "$RAW" --append-days 1
+    pipeline next_day_
+fi
 echo "times: $OUT/times.tsv"

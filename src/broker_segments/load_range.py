@@ -1,6 +1,7 @@
 """The days a build loads into the per-day models, as dbt's microbatch flags.
 
     python -m broker_segments.load_range [--full] [--target dev|spark] [--daily]
+    python -m broker_segments.load_range --spark-steps [--vars YAML]
 
 prints ``--event-time-start YYYY-MM-DD --event-time-end YYYY-MM-DD`` for ``dbt build``: from
 the day after the last day the warehouse holds (the first day of the export on a first build,
@@ -12,6 +13,13 @@ model of every scheme. The daily selection leaves out what only a fit changes (t
 inputs, the diagnostics; selectors.yml); a warehouse without a model (a first build, or after
 the models were reset) fits, so its build is the whole project: no selector.
 
+With ``--spark-steps`` it prints the selectors of the spark target's two dbt steps (before and
+after the fit command; ``make build TARGET=spark``): ``spark_daily_before_fit
+spark_daily_after_fit`` on a Spark warehouse that holds a model of every scheme, where the run's
+vars (``--vars``, as dbt takes them) do not ask for a refit, else ``spark_before_fit
+spark_after_fit``. The choice is taken once, before the first step: after the fit every
+warehouse holds a model.
+
 dbt's microbatch models take their batches up to the wall clock unless told otherwise, while
 an export is often replayed or in the past (the demo data ends in 2025): ``make build``,
 Dagster and the tests pass this range, so a run loads the export's own new days. A backfill
@@ -21,18 +29,18 @@ names its days itself (``--event-time-start D1 --event-time-end D2``, D2 exclusi
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from broker_segments.project import (
-    DEFAULT_SPARK_WAREHOUSE,
     FIT_MODELS,
     duckdb_path,
     spark_table_folder,
+    spark_warehouse,
 )
 from broker_segments.project import raw_dir as project_raw_dir
 
@@ -41,6 +49,9 @@ WATERMARK_MODEL = "int_daily_balances_validated"
 WATERMARK_COLUMN = "balance_date"
 # The selector (selectors.yml) of a day's build on a warehouse with a model of every scheme.
 DAILY_SELECTOR = "daily"
+# The selectors of the spark target's two dbt steps: a build that may fit, and a day's run.
+SPARK_STEPS = ("spark_before_fit", "spark_after_fit")
+SPARK_DAILY_STEPS = ("spark_daily_before_fit", "spark_daily_after_fit")
 
 
 def export_days(raw_dir: Path) -> tuple[date, date] | None:
@@ -103,6 +114,37 @@ def loaded_through_spark(warehouse: Path) -> date | None:
     return max(days, default=None)
 
 
+def fitted_spark(warehouse: Path) -> bool:
+    """Whether the Spark warehouse holds a model of every scheme (rows in the Parquet files of
+    each fit table, which the fit command appends to)."""
+    with duckdb.connect() as con:
+        for name in FIT_MODELS.values():
+            files = [str(file) for file in spark_table_folder(warehouse, name).glob("*.parquet")]
+            if (
+                not files
+                or not con.execute("select count(*) from read_parquet(?)", [files]).fetchone()[0]
+            ):
+                return False
+    return True
+
+
+def refit_asked(dbt_vars: str | None) -> bool:
+    """Whether the run's vars (dbt's --vars: a YAML or JSON dict) set segmentation_refit true."""
+    values = yaml.safe_load(dbt_vars or "") or {}
+    if not isinstance(values, dict):
+        raise SystemExit(f"--vars is not a dict of vars: {dbt_vars!r}")
+    return str(values.get("segmentation_refit", "auto")).lower() == "true"
+
+
+def spark_steps(warehouse: Path | None = None, dbt_vars: str | None = None) -> tuple[str, str]:
+    """The selectors of the spark target's two dbt steps: the daily ones where no scheme fits
+    (a model of every scheme stored, no refit asked), else the ones with the fits' inputs and
+    the diagnostics. warehouse: by default BROKER_SPARK_WAREHOUSE's folder."""
+    if fitted_spark(warehouse or spark_warehouse()) and not refit_asked(dbt_vars):
+        return SPARK_DAILY_STEPS
+    return SPARK_STEPS
+
+
 def load_range(
     days: tuple[date, date], loaded_through: date | None, full: bool = False
 ) -> tuple[date, date]:
@@ -137,8 +179,7 @@ def build_args(
     if days is None:
         return []
     if target.startswith("spark"):
-        folder = os.environ.get("BROKER_SPARK_WAREHOUSE", DEFAULT_SPARK_WAREHOUSE)
-        loaded = loaded_through_spark(warehouse or Path(folder))
+        loaded = loaded_through_spark(warehouse or spark_warehouse())
     else:
         loaded = loaded_through_duckdb(warehouse or duckdb_path())
     return event_time_args(*load_range(days, loaded, full))
@@ -156,7 +197,17 @@ def main(argv: list[str] | None = None) -> int:
         help="print the selection of the day's build first (--selector daily, or nothing "
         "where a scheme has no model yet); DuckDB targets",
     )
+    parser.add_argument(
+        "--spark-steps",
+        action="store_true",
+        help="print the selectors of the spark target's two dbt steps instead (the daily "
+        "ones where no scheme fits)",
+    )
+    parser.add_argument("--vars", help="the run's dbt vars, for --spark-steps (YAML or JSON)")
     args = parser.parse_args(argv)
+    if args.spark_steps:
+        print(" ".join(spark_steps(dbt_vars=args.vars)))
+        return 0
     selection = selection_args() if args.daily else []
     print(" ".join([*selection, *build_args(args.target, args.full)]))
     return 0

@@ -67,6 +67,12 @@ def duckdb_path() -> Path:
     return Path(os.environ.get("BROKER_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
 
 
+def spark_warehouse() -> Path:
+    """The spark target's warehouse folder: ``BROKER_SPARK_WAREHOUSE``, else the project's
+    default."""
+    return Path(os.environ.get("BROKER_SPARK_WAREHOUSE", DEFAULT_SPARK_WAREHOUSE))
+
+
 def raw_dir() -> Path:
     """The raw export: ``BROKER_RAW_DIR``, else the project's default."""
     return Path(os.environ.get("BROKER_RAW_DIR", DEFAULT_RAW_DIR))

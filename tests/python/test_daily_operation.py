@@ -12,9 +12,40 @@ import pytest
 from conftest import assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import append_days, generate
-from broker_segments.load_range import selection_args
+from broker_segments.load_range import SPARK_DAILY_STEPS, SPARK_STEPS, selection_args, spark_steps
+from broker_segments.project import FIT_MODELS, spark_table_folder
 
 CUSTOMERS = 1200
+
+
+def write_fit_table(warehouse, name, rows: int) -> None:
+    """A fit table of the spark target: a Parquet file of `rows` rows in its folder."""
+    folder = spark_table_folder(warehouse, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select 'm' as model_id from range({rows})) to '{folder}/part-0.parquet'"
+        )
+
+
+def test_a_spark_day_builds_the_daily_steps_only_where_no_scheme_fits(tmp_path):
+    """make build TARGET=spark chooses its two steps' selectors before the first: the daily
+    ones on a warehouse with a model of every scheme, unless the vars ask for a refit."""
+    warehouse = tmp_path / "spark-warehouse"
+    assert spark_steps(warehouse) == SPARK_STEPS  # nothing built yet
+    scheme_a, scheme_b = FIT_MODELS.values()
+    write_fit_table(warehouse, scheme_a, 3)
+    write_fit_table(warehouse, scheme_b, 0)
+    assert spark_steps(warehouse) == SPARK_STEPS  # scheme B has no model: it fits
+    write_fit_table(warehouse, scheme_b, 2)
+    assert spark_steps(warehouse) == SPARK_DAILY_STEPS
+    assert spark_steps(warehouse, "{segmentation_refit: auto, as_of_date: 2025-06-30}") == (
+        SPARK_DAILY_STEPS
+    )
+    for refit in ("{segmentation_refit: true}", '{"segmentation_refit": "true"}'):
+        assert spark_steps(warehouse, refit) == SPARK_STEPS
+    with pytest.raises(SystemExit, match="not a dict of vars"):
+        spark_steps(warehouse, "[segmentation_refit]")
 
 
 def query(path, sql):

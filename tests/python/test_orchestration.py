@@ -309,10 +309,16 @@ def test_on_spark_the_fit_command_runs_between_the_two_dbt_steps(spark_defs):
     assert {"customer_indicators", "int_segment_twin_inputs", "segment_catalogue"} <= named
     assert {"customer_segments", "customer_points"} <= {key.to_user_string() for key in after}
     assert not before & after
-    for job in ("daily_build_job", "monthly_refit_job"):
-        assert spark_defs.resolve_job_def(job).asset_layer.selected_asset_keys == (
-            before | fit | after
-        )
+    monthly_keys = spark_defs.resolve_job_def("monthly_refit_job").asset_layer.selected_asset_keys
+    assert monthly_keys == before | fit | after
+    # the daily job leaves out what only a fit changes: its inputs and the diagnostics
+    daily_keys = spark_defs.resolve_job_def("daily_build_job").asset_layer.selected_asset_keys
+    left_out = {key.to_user_string() for key in monthly_keys - daily_keys}
+    assert "int_segment_twin_inputs" in left_out and "segment_factor_loadings" in left_out
+    assert fit <= daily_keys
+    assert {"customer_indicators", "customer_segments", "segment_model_runs"} <= {
+        key.to_user_string() for key in daily_keys
+    }
     monthly = spark_defs.resolve_job_def("monthly_refit_job").run_config["ops"]
     assert {op: config["config"]["segmentation_refit"] for op, config in monthly.items()} == {
         SPARK_BEFORE_FIT_NAME: "true",
@@ -331,15 +337,18 @@ def test_on_spark_the_steps_are_the_makefiles(spark_defs):
         check=True,
     ).stdout
     commands = [line for line in makefile.splitlines() if "dbt " in line or "spark_fit" in line]
-    # the step before the fit loads the export's new days (the Dagster step adds the same)
-    loaded_days = " $(.venv/bin/python -m broker_segments.load_range --target spark)"
+    # the step before the fit loads the export's new days (the Dagster step adds the same);
+    # the two steps' selectors are chosen once (load_range --spark-steps, as the jobs' are)
+    loaded_days = " $(.venv/bin/python -m broker_segments.load_range --target spark) && \\"
     assert commands[1].endswith(loaded_days), makefile
     commands[1] = commands[1].removesuffix(loaded_days)
+    commands[2] = commands[2].removesuffix(" && \\")
+    assert "load_range --spark-steps" in makefile
     assert [" ".join(command.split("/")[-1].split()) for command in commands] == [
         "dbt source freshness --target spark",
-        "dbt build --target spark " + " ".join(SPARK_DBT_ARGS) + " --selector spark_before_fit",
+        "dbt build --target spark " + " ".join(SPARK_DBT_ARGS) + " --selector $1",
         "python -m broker_segments.spark_fit --target spark",
-        "dbt build --target spark " + " ".join(SPARK_DBT_ARGS) + " --selector spark_after_fit",
+        "dbt build --target spark " + " ".join(SPARK_DBT_ARGS) + " --selector $2",
     ]
     steps = {assets.node_def.name: assets for assets in spark_defs.assets}
     assert steps[SPARK_BEFORE_FIT_NAME].op.tags["dagster_dbt/selector"] == "spark_before_fit"
@@ -347,3 +356,28 @@ def test_on_spark_the_steps_are_the_makefiles(spark_defs):
     project = dbt_project(target="spark")
     command = spark_fit_command(project, Path("manifest.json"))
     assert command[1:5] == ["-m", "broker_segments.spark_fit", "--target", "spark"]
+
+
+def test_the_spark_daily_job_on_a_warehouse_without_a_model_says_which_run_comes_first(
+    spark_defs, tmp_path
+):
+    """On Spark too the daily job leaves out what a fit reads: on a new warehouse its first
+    step stops before dbt (and before Spark starts)."""
+    daily = spark_defs.resolve_job_def("daily_build_job")
+    result = dg.materialize(
+        list(spark_defs.assets),
+        resources={
+            **spark_defs.resources,
+            "warehouse": BrokerWarehouse(
+                raw_dir=str(tmp_path / "raw"), spark_warehouse=str(tmp_path / "warehouse")
+            ),
+        },
+        run_config=daily.run_config,
+        selection=list(daily.asset_layer.selected_asset_keys),
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = result.get_step_failure_events()[0]
+    assert failure.step_key == SPARK_BEFORE_FIT_NAME
+    description = failure.step_failure_data.user_failure_data.description
+    assert "holds no model of every scheme yet" in description

@@ -3,10 +3,11 @@
 `dbt build --empty` and the README's `--select +customer_indicators` are built. Every selector
 of selectors.yml is checked on the manifest: each model, seed and snapshot it selects has its
 parents selected too (spark_after_fit's may come from spark_before_fit, the step the spark
-target runs before it, and daily's from monthly_refit, part of the first build), so it builds
-where nothing was built before; the daily selector is
-also built by the Dagster job's test (test_orchestration.py), spark_before_fit and
-spark_after_fit by the Spark parity test.
+target runs before it; spark_daily_after_fit's from spark_daily_before_fit and the first
+build's spark_before_fit; daily's from monthly_refit, part of the first build), so it builds
+where nothing was built before; the daily selector is also built by the Dagster job's test
+(test_orchestration.py), spark_before_fit, spark_daily_before_fit and spark_scoring_after_fit
+by the Spark parity test.
 
 A selection picks only the tests whose parents it builds (`indirect_selection: buildable`), so
 none of them fails on a table the selection did not make.
@@ -41,9 +42,11 @@ def small_raw_dir(tmp_path_factory):
 # and the daily run on a warehouse whose first build fitted (make build builds the whole
 # project where a scheme has no model: it holds monthly_refit).
 BUILT_AFTER = {
-    "daily": "monthly_refit",
-    "spark_after_fit": "spark_before_fit",
-    "spark_scoring_after_fit": "spark_before_fit",
+    "daily": ("monthly_refit",),
+    "spark_after_fit": ("spark_before_fit",),
+    "spark_scoring_after_fit": ("spark_before_fit",),
+    # a day's run, after its own first step and a first build
+    "spark_daily_after_fit": ("spark_daily_before_fit", "spark_before_fit"),
 }
 
 
@@ -90,7 +93,9 @@ def selected(small_raw_dir, tmp_path_factory) -> tuple[dict, dict[str, set[str]]
 @pytest.mark.parametrize("selector", SELECTORS)
 def test_every_selector_selects_the_parents_of_what_it_builds(selector, selected):
     nodes, selections = selected
-    available = selections[selector] | selections.get(BUILT_AFTER.get(selector), set())
+    available = selections[selector].union(
+        *(selections[before] for before in BUILT_AFTER.get(selector, ()))
+    )
     missing = {
         f"{node_id.split('.')[-1]} needs {parent.split('.')[-1]}"
         for node_id in selections[selector]

@@ -32,7 +32,7 @@ import pytest
 from conftest import PROJECT_DIR, assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import generate
-from broker_segments.load_range import build_args
+from broker_segments.load_range import SPARK_DAILY_STEPS, SPARK_STEPS, build_args, spark_steps
 
 CUSTOMERS = 300
 # A year a microbatch: a Spark batch costs ~8 s of fixed work, whatever its rows (the months
@@ -58,11 +58,10 @@ KEYS = {
 PUBLISHED = ["--select", "+customer_segments", "+quarantined_rows", "+raw_data_reconciliation"]
 # The published tables that do not depend on when a model was fitted, and what they read.
 SCRATCH = ["--select", "+customer_indicators", "+quarantined_rows", "+raw_data_reconciliation"]
-SPARK_STEPS = [
-    ["dbt", "build", "--selector", "spark_before_fit"],
-    ["python", "-m", "broker_segments.spark_fit"],
-    ["dbt", "build", "--selector", "spark_scoring_after_fit"],
-]
+# The step before the fit builds the selector make build chooses (load_range --spark-steps:
+# spark_before_fit, or spark_daily_before_fit where no scheme fits); the step after it the
+# published tables alone.
+AFTER_FIT = "spark_scoring_after_fit"
 
 
 @dataclass
@@ -76,10 +75,13 @@ class Engines:
     rewritten: dict[str, set[str]]  # per per-day table, the partitions the daily run wrote
     daily_fit_output: str  # what the fit command of the daily Spark run printed
     moved_customer: str  # whose open date the daily run's export moved later
+    before_fit: tuple[str, str]  # the selector of the step before the fit: first, daily run
+    twin_input_files: set[tuple[str, int]]  # the fits' inputs' files after the first build
 
 
-def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -> str:
-    """The steps of `make build TARGET=spark`; the fit command's output."""
+def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -> tuple[str, str]:
+    """The steps of `make build TARGET=spark`; the selector of the step before the fit and
+    the fit command's output."""
     env = {
         **os.environ,
         # relative to the working directory, as make's default data/raw is: Spark would
@@ -93,7 +95,13 @@ def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     bin_dir = Path(sys.executable).parent
-    for program, *args in SPARK_STEPS:
+    before_fit = spark_steps(spark_warehouse, json.dumps(DBT_VARS))[0]
+    steps = [
+        ["dbt", "build", "--selector", before_fit],
+        ["python", "-m", "broker_segments.spark_fit"],
+        ["dbt", "build", "--selector", AFTER_FIT],
+    ]
+    for program, *args in steps:
         command = [str(bin_dir / program), *args, "--target", "spark"]
         if program == "dbt":
             command += ["--exclude-resource-type", "test", "unit_test"]
@@ -106,7 +114,12 @@ def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -
         )
         if program == "python":
             fit_output = result.stdout
-    return fit_output
+    return before_fit, fit_output
+
+
+def parquet_files(folder: Path) -> set[tuple[str, int]]:
+    """A table folder's Parquet files and their modification times."""
+    return {(file.name, file.stat().st_mtime_ns) for file in folder.rglob("*.parquet")}
 
 
 def partition_files(schema: Path) -> dict[str, dict[str, set[tuple[str, int]]]]:
@@ -145,14 +158,15 @@ def engines(tmp_path_factory) -> Engines:
         ).fetchone()[0]
     before_last_day = [*every_day[:3], last_day]
     duckdb_build(raw, duckdb_path, root / "duckdb", before_last_day)
-    spark_build(raw, root, spark_warehouse, before_last_day)
+    first_before_fit, _ = spark_build(raw, root, spark_warehouse, before_last_day)
 
     before = partition_files(schema)
+    twin_input_files = parquet_files(schema / "int_segment_twin_inputs")
     moved_customer = move_an_open_date_later(raw)
     new_days = build_args("spark", raw_dir=raw, warehouse=spark_warehouse)
     assert new_days[1] <= last_day < new_days[3], new_days
     duckdb_build(raw, duckdb_path, root / "duckdb", new_days)
-    daily_fit_output = spark_build(raw, root, spark_warehouse, new_days)
+    daily_before_fit, daily_fit_output = spark_build(raw, root, spark_warehouse, new_days)
     after = partition_files(schema)
     rewritten = {
         table: {
@@ -164,7 +178,15 @@ def engines(tmp_path_factory) -> Engines:
     # the tables compared with it only (no fit: customer_segments depends on when one ran)
     duckdb_build(raw, scratch, root / "scratch", every_day, SCRATCH)
     return Engines(
-        duckdb_path, schema, scratch, new_days, rewritten, daily_fit_output, moved_customer
+        duckdb_path,
+        schema,
+        scratch,
+        new_days,
+        rewritten,
+        daily_fit_output,
+        moved_customer,
+        (first_before_fit, daily_before_fit),
+        twin_input_files,
     )
 
 
@@ -207,8 +229,9 @@ def move_an_open_date_later(raw: Path) -> str:
 
 
 def test_make_build_runs_the_spark_steps_in_order():
-    """`make build TARGET=spark` (here as make prints it, not run): freshness, then the steps
-    the parity build runs, with the full after-fit selection."""
+    """`make build TARGET=spark` (here as make prints it, not run): freshness, the two steps'
+    selectors chosen from the run's vars (what the parity build's spark_steps call does), then
+    the steps the parity build runs, with the full after-fit selection."""
     printed = subprocess.run(
         ["make", "--no-print-directory", "-n", "build", "TARGET=spark", "DBT_VARS={a: 1}"],
         cwd=PROJECT_DIR,
@@ -216,16 +239,22 @@ def test_make_build_runs_the_spark_steps_in_order():
         text=True,
         check=True,
     ).stdout
-    steps = [line for line in printed.splitlines() if "dbt " in line or "spark_fit" in line]
+    steps = [
+        line
+        for line in printed.splitlines()
+        if "dbt " in line or "spark_fit" in line or "--spark-steps" in line
+    ]
     expected = [
-        "source freshness",
-        "spark_before_fit",
-        "broker_segments.spark_fit",
-        "spark_after_fit",
+        "source freshness --target spark",
+        "load_range --spark-steps --vars '{a: 1}'",
+        "--target spark",
+        "broker_segments.spark_fit --target spark",
+        "--target spark",
     ]
     assert len(steps) == len(expected), printed
     for line, step in zip(steps, expected, strict=True):
-        assert step in line and "--target spark" in line, printed
+        assert step in line, printed
+    assert "--selector $1 " in steps[2] and steps[4].endswith("--selector $2"), printed
     assert all("--vars '{a: 1}'" in line for line in steps if "dbt " in line), printed
 
 
@@ -291,6 +320,16 @@ def normal(value):
 
 def test_the_daily_spark_run_keeps_the_models_without_starting_spark_to_fit(engines):
     assert "nothing to fit (Spark not started)" in engines.daily_fit_output
+
+
+def test_the_daily_spark_run_leaves_the_fits_inputs_to_the_fit(engines):
+    """The first build fits (the fits' inputs built before it); the daily run, where no scheme
+    fits, builds the daily selection: without int_segment_twin_inputs."""
+    assert engines.before_fit == (SPARK_STEPS[0], SPARK_DAILY_STEPS[0])
+    folder = engines.spark / "int_segment_twin_inputs"
+    assert folder.is_dir()
+    assert engines.twin_input_files
+    assert parquet_files(folder) == engines.twin_input_files
 
 
 @pytest.mark.parametrize("table", ["customer_indicators", "raw_data_reconciliation"])

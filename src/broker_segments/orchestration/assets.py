@@ -16,7 +16,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -24,7 +24,7 @@ from typing import Literal
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from broker_segments.load_range import build_args, fitted_duckdb
+from broker_segments.load_range import build_args, fitted_duckdb, fitted_spark
 from broker_segments.orchestration.project import BrokerWarehouse
 from broker_segments.preflight import check_raw_files, check_warehouse_free
 from broker_segments.project import FIT_MODELS
@@ -117,12 +117,13 @@ def _check_freshness(
     ).wait()
 
 
-def check_fit_inputs_selected(selected: set, environment: Mapping[str, str]) -> None:
-    """A selection with the fits but not what they read (the daily job's) on a warehouse where
-    a scheme has no model yet would fit without its inputs: stop and say which job runs first."""
-    if FIT_INPUT_KEY in selected or not set(FIT_KEYS) & set(selected):
+def check_fit_inputs_selected(selected: set, fits: bool, fitted: Callable[[], bool]) -> None:
+    """A selection with the fits (`fits`) but not what they read (the daily job's) on a
+    warehouse where a scheme has no model yet (`fitted()` false) would fit without its inputs:
+    stop and say which job runs first."""
+    if FIT_INPUT_KEY in selected or not fits:
         return
-    if not fitted_duckdb(Path(environment["BROKER_DUCKDB_PATH"])):
+    if not fitted():
         raise dg.Failure(
             description="The warehouse holds no model of every scheme yet, and this run "
             "leaves out what a fit reads (int_segment_twin_inputs): the first run builds every "
@@ -147,7 +148,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         # that is no Parquet: each fails with a message that says so (the preflight).
         check_raw_files(Path(environment["BROKER_RAW_DIR"]))
         check_warehouse_free(Path(environment["BROKER_DUCKDB_PATH"]))
-        check_fit_inputs_selected(context.selected_asset_keys, environment)
+        check_fit_inputs_selected(
+            context.selected_asset_keys,
+            bool(set(FIT_KEYS) & set(context.selected_asset_keys)),
+            lambda: fitted_duckdb(Path(environment["BROKER_DUCKDB_PATH"])),
+        )
         target_path = _run_folder(context, project)
         with _environment(environment):
             _check_freshness(dbt, project, config, target_path)
@@ -186,7 +191,14 @@ def _spark_dbt_step(
     whose config carries a freshness run date (DbtBuildConfig) checks freshness first."""
     args = [*dbt_build_args(config.segmentation_refit), *SPARK_DBT_ARGS]
     target_path = _run_folder(context, project) / step
-    with _environment(warehouse.dbt_environment(project.project_dir)):
+    environment = warehouse.dbt_environment(project.project_dir)
+    if isinstance(config, DbtBuildConfig):  # the step before the fit command
+        check_fit_inputs_selected(
+            context.selected_asset_keys,
+            True,
+            lambda: fitted_spark(Path(environment["BROKER_SPARK_WAREHOUSE"])),
+        )
+    with _environment(environment):
         if isinstance(config, DbtBuildConfig):
             _check_freshness(dbt, project, config, target_path)
         args += build_args(project.target or "spark")

@@ -37,8 +37,9 @@ UI or with `dagster schedule start`.
 On a spark target (DBT_TARGET=spark, README "Running on Spark") the assets are the three steps
 of `make build TARGET=spark`: the dbt assets of the selector `spark_before_fit`, the fit
 command (assets `segment_fits/segmentation_fit_scheme_a` and `_b`, the tables it appends to)
-and the dbt assets of `spark_after_fit`; both jobs run all three, with their refit var. Give a
-Spark target its own DBT_TARGET_PATH: the manifest is parsed per target.
+and the dbt assets of `spark_after_fit`; both jobs run all three, with their refit var, the
+daily job over the daily selection's assets (schedules.py). Give a Spark target its own
+DBT_TARGET_PATH: the manifest is parsed per target.
 """
 
 from pathlib import Path

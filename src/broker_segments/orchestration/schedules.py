@@ -13,14 +13,16 @@ Both carry the tag `broker_segments/warehouse`, so a run queue limit of 1 on it 
 launches back too: the DuckDB file takes a single writer.
 
 On the spark target both jobs run the three steps (dbt before the fit, the fit command, dbt
-after it) over every asset: the selectors `daily` and `monthly_refit` are DuckDB's; on Spark
-the refit var alone decides whether the fit command refits (`auto` fits a scheme with no
-model yet).
+after it): the monthly job over every asset, the daily job over the assets of the selectors
+`spark_daily_before_fit` and `spark_daily_after_fit` (the daily selection: without the fits'
+inputs and the diagnostics) and the fit command's, which fits nothing on a warehouse with a
+model of every scheme (`auto`); on a warehouse without one it stops before dbt, as on DuckDB.
 """
 
 import dagster as dg
 from dagster_dbt import build_dbt_asset_selection
 
+from broker_segments.load_range import SPARK_DAILY_STEPS
 from broker_segments.orchestration.assets import (
     DBT_ASSETS_NAME,
     SPARK_AFTER_FIT_NAME,
@@ -68,12 +70,19 @@ def build_jobs(assets: dg.AssetsDefinition) -> tuple:
 
 
 def build_spark_jobs(assets: list[dg.AssetsDefinition]) -> tuple:
-    """The daily and monthly jobs on the spark target: the three steps over every asset."""
+    """The daily and monthly jobs on the spark target: the three steps, the daily job over the
+    daily selectors' assets of the two dbt steps."""
+    before_fit, fit, after_fit = assets
+    daily = (
+        build_dbt_asset_selection([before_fit], dbt_selector=SPARK_DAILY_STEPS[0])
+        | dg.AssetSelection.assets(fit)
+        | build_dbt_asset_selection([after_fit], dbt_selector=SPARK_DAILY_STEPS[1])
+    )
 
-    def spark_job(name: str, description: str, refit: RefitMode):
+    def spark_job(name: str, description: str, refit: RefitMode, selection):
         return dg.define_asset_job(
             name,
-            selection=dg.AssetSelection.assets(*assets),
+            selection=selection,
             description=description,
             config=dg.RunConfig(
                 ops={
@@ -85,8 +94,8 @@ def build_spark_jobs(assets: list[dg.AssetsDefinition]) -> tuple:
         )
 
     return (
-        spark_job(DAILY_JOB, DAILY_DESCRIPTION, "auto"),
-        spark_job(MONTHLY_JOB, MONTHLY_DESCRIPTION, "true"),
+        spark_job(DAILY_JOB, DAILY_DESCRIPTION, "auto", daily),
+        spark_job(MONTHLY_JOB, MONTHLY_DESCRIPTION, "true", dg.AssetSelection.assets(*assets)),
     )
 
 
