@@ -27,7 +27,7 @@ export BROKER_DUCKDB_PATH
 endif
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test install install-dev install-spark java orchestration data build refit summary report docs docs-check chromium lint pytest clean
+.PHONY: run test install install-dev install-spark java orchestration data build refit summary report docs docs-check chromium lint generate pytest clean
 
 run: install
 ifeq ($(GENERATE_DEMO),yes)
@@ -156,9 +156,15 @@ java:
 	fi
 
 lint: install-dev
+	$(BIN)/python -m tools.generate --check
 	BROKER_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The files generated from the registries (tools/generate.py: the indicator registry
+# src/broker_segments/indicators.yml gives the indicator macros and docs/domain.md's table).
+generate: install
+	$(BIN)/python -m tools.generate
 
 pytest: install-dev
 	$(BIN)/python -u -m pytest -n 2 --dist loadfile --durations=15

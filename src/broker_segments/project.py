@@ -10,10 +10,10 @@
   ``server_side_parameters``), checked by the same test; ``SPARK_SCHEMA`` its schema, the
   target's ``schema``.
 * ``FIT_MODELS``: the table of each scheme's fitted models, the dbt Python model of that name.
-* ``INDICATORS``: the numeric indicators of ``customer_indicators`` in the domain's order
-  (``docs/domain.md``), each with its Chinese term. The SQL side's list is the macro
-  ``indicator_columns()`` (``macros/segmentation/indicator_columns.sql``); the same test
-  checks the macro, this list and the domain's table agree, order included.
+* ``INDICATORS``, ``TWIN_TRANSFORMS``, ``TWIN_NULL_FILL``: read from the indicator registry
+  ``indicators.yml`` (its one home); ``make generate`` writes the macros
+  ``indicator_columns()`` and ``twin_input_columns()`` and docs/domain.md's indicator table
+  from it (``tools/generate.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 DEFAULT_DUCKDB_PATH = "data/broker_segments.duckdb"
 DEFAULT_RAW_DIR = "data/raw"
@@ -33,27 +36,29 @@ SPARK_SCHEMA = "broker_segments"
 # artifacts on DuckDB, and on Spark the table of the same name the fit command appends to.
 FIT_MODELS = {"A": "segmentation_fit_scheme_a", "B": "segmentation_fit_scheme_b"}
 
-INDICATORS: tuple[tuple[str, str], ...] = (
-    ("open_trading_days", "窗口内开户交易日"),
-    ("avg_daily_cash", "日均保证金"),
-    ("avg_daily_market_value", "日均市值"),
-    ("avg_daily_assets", "日均资产"),
-    ("end_assets", "期末资产"),
-    ("asset_growth", "资产增长"),
-    ("annual_commission", "年佣金收入"),
-    ("annual_trade_volume", "年交易量(成交金额)"),
-    ("trade_count", "交易笔数"),
-    ("active_trading_days", "交易天数"),
-    ("active_months", "活跃月数"),
-    ("product_breadth", "交易品种数"),
-    ("net_fund_inflow", "净转入资金"),
-    ("interest_margin_contribution", "息差贡献"),
-    ("customer_contribution", "客户贡献"),
-    ("annual_turnover", "年周转次数"),
-    ("account_age_years", "开户年数"),
-    ("days_since_last_trade", "最近交易距今天数"),
+# The indicator registry (indicators.yml beside this module): each indicator's facts, in the
+# domain's order. `make generate` writes the dbt macros and the docs table from the same file.
+INDICATOR_REGISTRY: tuple[dict[str, Any], ...] = tuple(
+    yaml.safe_load((Path(__file__).parent / "indicators.yml").read_text(encoding="utf-8"))[
+        "indicators"
+    ]
+)
+INDICATORS: tuple[tuple[str, str], ...] = tuple(
+    (entry["name"], entry["term"]) for entry in INDICATOR_REGISTRY
 )
 INDICATOR_NAMES: tuple[str, ...] = tuple(name for name, _ in INDICATORS)
+# The inputs a twin (and a new customer) can have, each with its transform before
+# standardising, in the indicators' order; and the value a null one is filled with first.
+TWIN_TRANSFORMS: dict[str, str] = {
+    entry["name"]: entry["twin_transform"]
+    for entry in INDICATOR_REGISTRY
+    if "twin_transform" in entry
+}
+TWIN_NULL_FILL: dict[str, float] = {
+    entry["name"]: float(entry["twin_null_fill"])
+    for entry in INDICATOR_REGISTRY
+    if "twin_null_fill" in entry
+}
 
 
 def spark_table_folder(warehouse: Path, table: str, schema: str = SPARK_SCHEMA) -> Path:

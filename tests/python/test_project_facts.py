@@ -6,10 +6,12 @@ from __future__ import annotations
 import ast
 import re
 
+import pytest
 import yaml
 from conftest import PROJECT_DIR
 
 from broker_segments import project
+from tools import generate
 
 
 def _env_defaults(text: str, variable: str) -> set[str]:
@@ -39,17 +41,27 @@ def test_the_default_raw_folder_is_the_sources_and_the_demo_datas():
     assert re.search(r"^DEMO_RAW_DIR := (\S+)$", makefile, re.M).group(1) == project.DEFAULT_RAW_DIR
 
 
-def test_the_indicator_macro_lists_the_indicators_in_order():
-    macro = (PROJECT_DIR / "macros" / "segmentation" / "indicator_columns.sql").read_text()
-    body = macro[macro.index("macro indicator_columns") : macro.index("endmacro")]
-    assert tuple(re.findall(r"'(\w+)'", body)) == project.INDICATOR_NAMES
+def test_the_files_generated_from_the_registries_are_current():
+    """make generate writes them (the indicator macros, docs/domain.md's indicator table);
+    make lint runs the same check."""
+    stale = [
+        str(path.relative_to(PROJECT_DIR))
+        for path, text in generate.generated().items()
+        if path.read_text(encoding="utf-8") != text
+    ]
+    assert not stale, f"run make generate: {stale}"
 
 
-def test_the_domain_documents_the_indicators_in_order_with_their_terms():
-    domain = (PROJECT_DIR / "docs" / "domain.md").read_text()
-    section = domain[domain.index("\n## Indicators") : domain.index("\n### The flags")]
-    rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", section, re.M)
-    assert tuple(rows) == project.INDICATORS
+def test_the_generated_indicator_table_and_macro_follow_the_registry(tmp_path, monkeypatch):
+    """A registry change reaches the macro and the docs table (here a renamed indicator)."""
+    renamed = [dict(entry) for entry in project.INDICATOR_REGISTRY]
+    renamed[0]["name"] = "open_days_renamed"
+    monkeypatch.setattr(generate, "INDICATOR_REGISTRY", tuple(renamed))
+    files = generate.generated()
+    assert "'open_days_renamed', 'avg_daily_cash'" in files[generate.MACRO_FILE]
+    assert "| `open_days_renamed` | 窗口内开户交易日 |" in files[generate.DOMAIN_FILE]
+    with pytest.raises(SystemExit, match="markers"):
+        generate.domain_table("no markers here")
 
 
 def test_the_raw_contract_macro_has_the_sources_columns_in_order():

@@ -30,29 +30,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from broker_segments.project import TWIN_NULL_FILL, TWIN_TRANSFORMS
+
 from . import discriminant
 from .errors import SegmentationInputError
 from .transform import apply_transform
 
-# The inputs a twin (and a new customer) can have, their transform before standardising (as
-# in scheme A; the averages and contribution are money, heavy-tailed; in indicator_columns()
-# order, as the macro twin_input_columns()) and the value a null is filled with first (a
-# turnover without assets).
-TWIN_TRANSFORMS = {
-    "avg_daily_cash": "signed_log1p",
-    "avg_daily_market_value": "signed_log1p",
-    "avg_daily_assets": "signed_log1p",
-    "annual_commission": "signed_log1p",
-    "annual_trade_volume": "signed_log1p",
-    "trade_count": "signed_log1p",
-    "active_trading_days": "signed_log1p",
-    "active_months": "none",
-    "product_breadth": "none",
-    "interest_margin_contribution": "signed_log1p",
-    "customer_contribution": "signed_log1p",
-    "annual_turnover": "signed_log1p",
-}
-TWIN_NULL_FILL = {"annual_turnover": 0.0}
 # The default inputs (var new_customer_twin_inputs): scheme A's inputs a short history measures.
 DEFAULT_TWIN_INPUTS = (
     "annual_commission",
