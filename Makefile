@@ -160,6 +160,7 @@ lint: install-dev
 	BROKER_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The files generated from the registries (tools/generate.py: the indicator registry
 # src/broker_segments/indicators.yml gives the indicator macros and docs/domain.md's table).

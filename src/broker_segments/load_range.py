@@ -54,19 +54,28 @@ SPARK_STEPS = ("spark_before_fit", "spark_after_fit")
 SPARK_DAILY_STEPS = ("spark_daily_before_fit", "spark_daily_after_fit")
 
 
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    """The row of a query that returns one (an aggregate)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from: {sql}")
+    return row
+
+
 def export_days(raw_dir: Path) -> tuple[date, date] | None:
     """The first and last balance date of the export (every Parquet file below
     daily_balances/, as the raw sources read them), or None without one."""
     pattern = str(raw_dir / "daily_balances" / "**" / "*.[pP][aA][rR][qQ][uU][eE][tT]")
     with duckdb.connect() as con:
-        if not con.execute("select count(*) from glob(?)", [pattern]).fetchone()[0]:
+        if not one_row(con, "select count(*) from glob(?)", [pattern])[0]:
             return None
-        first, last = con.execute(
+        first, last = one_row(
+            con,
             f"select min(try_cast({WATERMARK_COLUMN} as date)), "
             f"max(try_cast({WATERMARK_COLUMN} as date)) "
             "from read_parquet(?, union_by_name = true, hive_partitioning = false)",
             [pattern],
-        ).fetchone()
+        )
     return (first, last) if first is not None else None
 
 
@@ -75,13 +84,14 @@ def loaded_through_duckdb(warehouse: Path) -> date | None:
     if str(warehouse) == ":memory:" or not warehouse.exists():
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        found = con.execute(
+        found = one_row(
+            con,
             "select count(*) from information_schema.tables where table_name = ?",
             [WATERMARK_MODEL],
-        ).fetchone()[0]
+        )[0]
         if not found:
             return None
-        return con.execute(f"select max({WATERMARK_COLUMN}) from {WATERMARK_MODEL}").fetchone()[0]
+        return one_row(con, f"select max({WATERMARK_COLUMN}) from {WATERMARK_MODEL}")[0]
 
 
 def fitted_duckdb(warehouse: Path) -> bool:
@@ -92,7 +102,7 @@ def fitted_duckdb(warehouse: Path) -> bool:
         listed = con.execute("select table_name from information_schema.tables").fetchall()
         tables = {row[0] for row in listed}
         return all(
-            name in tables and con.execute(f"select count(*) from {name}").fetchone()[0] > 0
+            name in tables and one_row(con, f"select count(*) from {name}")[0] > 0
             for name in FIT_MODELS.values()
         )
 
@@ -120,10 +130,7 @@ def fitted_spark(warehouse: Path) -> bool:
     with duckdb.connect() as con:
         for name in FIT_MODELS.values():
             files = [str(file) for file in spark_table_folder(warehouse, name).glob("*.parquet")]
-            if (
-                not files
-                or not con.execute("select count(*) from read_parquet(?)", [files]).fetchone()[0]
-            ):
+            if not files or not one_row(con, "select count(*) from read_parquet(?)", [files])[0]:
                 return False
     return True
 

@@ -106,3 +106,17 @@ def test_the_packages_scheme_defaults_are_the_project_vars():
             values["segmentation_priors"],
             values["segmentation_min_cluster_share"],
         )
+
+
+def test_the_pre_commit_hooks_run_the_lint_steps():
+    """.pre-commit-config.yaml parses, and each hook runs a tool of `make lint`."""
+    config = yaml.safe_load((PROJECT_DIR / ".pre-commit-config.yaml").read_text())
+    hooks = config["repos"][0]["hooks"]
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    lint = makefile[makefile.index("\nlint:") : makefile.index("\n\n", makefile.index("\nlint:"))]
+    for hook in hooks:
+        program = next(
+            word.split("/")[-1] for word in hook["entry"].split() if word.startswith(".venv/bin/")
+        )
+        assert f"$(BIN)/{program}" in lint, (hook["id"], program)
+    assert {"ruff-check", "sqlfluff-lint", "mypy", "generated"} <= {hook["id"] for hook in hooks}

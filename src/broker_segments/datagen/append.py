@@ -507,7 +507,9 @@ def append_days(out_dir: str | Path, days: int, *, progress: bool = False) -> di
             f"appended {first_new}..{last_new}: {rows} in {time.monotonic() - started:.0f} s",
             file=sys.stderr,
         )
-    paths = {t: [str(out / f) for f in summary["tables"][t]["files"]] for t in TABLES}
+    paths: dict[str, list[str] | str] = {
+        t: [str(out / f) for f in summary["tables"][t]["files"]] for t in TABLES
+    }
     for name in ("planted_profiles.parquet", "defects.parquet", "summary.json"):
         paths[name.split(".")[0]] = str(out / "_generator" / name)
     return {**summary, "out_dir": str(out), "paths": paths, "appended_paths": appended_paths}

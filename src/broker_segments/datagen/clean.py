@@ -94,7 +94,10 @@ def build_context(
     returns[0] = 0.0
     market_log = np.cumsum(returns)
 
-    codes, offsets, counts, prices = [], [], [], []
+    codes: list[np.ndarray] = []
+    prices: list[np.ndarray] = []
+    offsets: list[int] = []
+    counts: list[int] = []
     for type_name in PRODUCT_TYPES:
         count, median, sigma, low, high, _tick, _lot, _beta = UNIVERSE[type_name]
         pool = np.concatenate([np.arange(a, b) for a, b in CODE_RANGES[type_name]])

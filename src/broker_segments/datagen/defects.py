@@ -107,7 +107,7 @@ def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
     def new_customer(number: int | None, **changes: object) -> dict:
         opened = first_day - int(rng.integers(30, 3000))
         opened -= max((opened + 3) % 7 - 4, 0)
-        row = {
+        row: dict[str, object] = {
             "customer_id": None if number is None else customer_id(number),
             "open_date": from_day_number(opened),
             "close_date": None,
@@ -124,7 +124,7 @@ def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
         ticks = int(
             price_ticks(ctx, ctx.sec_base_price[security : security + 1], np.zeros(1, np.int64))[0]
         )
-        row = {
+        row: dict[str, object] = {
             "trade_id": f"T{next(defect_serial):08d}9999",
             "customer_id": customer,
             "trade_date": day,
@@ -137,7 +137,7 @@ def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
         return row
 
     def transfer(customer: str | None, day: date | None, **changes: object) -> dict:
-        row = {
+        row: dict[str, object] = {
             "transfer_id": f"F{next(defect_serial):08d}9999",
             "customer_id": customer,
             "transfer_date": day,
@@ -148,7 +148,7 @@ def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
         return row
 
     def balance(customer: str | None, day: date | None, **changes: object) -> dict:
-        row = {
+        row: dict[str, object] = {
             "customer_id": customer,
             "balance_date": day,
             "cash_balance": _cents(int(rng.integers(0, 10_000_000))),
@@ -164,7 +164,9 @@ def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
             key = "|".join(_key_text(row[c]) for c in key_columns)
             book.add(table, EXACT_DUPLICATE, key, [], "resent identical copy", rows_written=2)
 
-    def sample_rows(table: str, k: int, exclude_customers: set[str] = frozenset()) -> pa.Table:
+    def sample_rows(
+        table: str, k: int, exclude_customers: frozenset[str] | set[str] = frozenset()
+    ) -> pa.Table:
         part = _first_row_group(chunk_path(ctx, table, 0))
         ids = part.column("customer_id").to_pylist()
         picked, seen = [], set(exclude_customers)
@@ -221,12 +223,12 @@ def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
         )
     for _ in range(how_many()):
         number = next(numbers)
-        opened = from_day_number(last_day + int(rng.integers(1, 60)))
+        opened_on = from_day_number(last_day + int(rng.integers(1, 60)))
         book.add(
             c,
             "after_data_end",
             customer_id(number),
-            [new_customer(number, open_date=opened)],
+            [new_customer(number, open_date=opened_on)],
             "open_date after the last trading day",
         )
     resend(c, ("customer_id",), sample_rows(c, how_many()))

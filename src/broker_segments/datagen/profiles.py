@@ -78,7 +78,7 @@ N_BRANCHES = 120
 
 # securities: per product type, how many, price level (CNY), tick and lot
 UNIVERSE = {
-    # type: (count, median price, sigma, min, max, tick in 1e-4 CNY, lot, market beta)
+    # product type: (count, median price, sigma, min, max, tick in 1e-4 CNY, lot, market beta)
     "stock": (2000, 12.0, 0.7, 2.0, 500.0, 100, 100, 1.0),
     "etf": (150, 1.5, 0.6, 0.3, 10.0, 10, 100, 0.9),
     "fund": (300, 1.3, 0.4, 0.5, 5.0, 1, 100, 0.6),

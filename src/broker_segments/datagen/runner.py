@@ -159,7 +159,9 @@ def generate(
     if progress:
         rows = ", ".join(f"{t} {summary['tables'][t]['rows_written']:,}" for t in TABLES)
         print(f"wrote {rows} to {out} in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    paths = {t: [str(out / f) for f in summary["tables"][t]["files"]] for t in TABLES}
+    paths: dict[str, list[str] | str] = {
+        t: [str(out / f) for f in summary["tables"][t]["files"]] for t in TABLES
+    }
     for name in ("planted_profiles.parquet", "defects.parquet", "summary.json"):
         paths[name.split(".")[0]] = str(generator_dir / name)
     return {**summary, "out_dir": str(out), "paths": paths}

@@ -102,7 +102,7 @@ def dbt_project(
     """The DbtProject; each argument defaults to the environment (DBT_TARGET_PATH, DBT_TARGET)."""
     return DbtProject(
         project_dir=Path(project_dir) if project_dir else default_project_dir(),
-        target_path=Path(target_path or os.environ.get("DBT_TARGET_PATH", "target")),
+        target_path=Path(target_path or os.environ.get("DBT_TARGET_PATH") or "target"),
         target=target or os.environ.get("DBT_TARGET"),
     )
 

@@ -13,6 +13,8 @@ import math
 import altair as alt
 import pandas as pd
 
+# What the chart functions return: one chart, or layers of them.
+ChartLike = alt.Chart | alt.LayerChart | alt.FacetChart
 METHOD_COLOURS = {"kmeans": "#2b6cb0", "discriminant": "#dd6b20", "rule": "#a0aec0"}
 DRIFT_COLOURS = {"stable": "#2f855a", "warn": "#d69e2e", "refit recommended": "#c53030"}
 FONT = "system-ui, 'Segoe UI', 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif"
@@ -32,7 +34,7 @@ def spec(chart: alt.TopLevelMixin) -> str:
     return json.dumps(document, ensure_ascii=False, default=str).replace("</", "<\\/")
 
 
-def _tooltip(frame: pd.DataFrame) -> list[alt.Tooltip]:
+def _tooltip(frame: pd.DataFrame) -> list[alt.Tooltip | str]:
     return [
         alt.Tooltip(c, format=",.4~g") if pd.api.types.is_numeric_dtype(frame[c]) else c
         for c in frame.columns
@@ -40,7 +42,7 @@ def _tooltip(frame: pd.DataFrame) -> list[alt.Tooltip]:
     ]
 
 
-def stacked_bars(frame: pd.DataFrame, title: str) -> alt.Chart:
+def stacked_bars(frame: pd.DataFrame, title: str) -> ChartLike:
     """Customers per group (``group``, in ``_order``), stacked by ``method``."""
     methods = list(METHOD_COLOURS)
     return (
@@ -70,7 +72,7 @@ def line(
     reference: float | None = None,
     band: str | None = None,
     zero: bool = False,
-) -> alt.LayerChart:
+) -> ChartLike:
     """A line with a point per row; ``marker`` a vertical rule at that x (the chosen k),
     ``reference`` a horizontal one, ``band`` a column of +- errors drawn as bars."""
     base = alt.Chart(frame, title=title).encode(
@@ -78,9 +80,9 @@ def line(
         y=alt.Y(f"{y}:Q", scale=alt.Scale(zero=zero)),
     )
     filled = (
-        alt.value("#2b6cb0")
+        alt.FillValue("#2b6cb0")
         if "_filled" not in frame
-        else alt.Color(
+        else alt.Fill(
             "_filled:N",
             scale=alt.Scale(domain=[True, False], range=["#2b6cb0", "white"]),
             legend=None,
@@ -123,7 +125,7 @@ def heatmap(
     y_title: str | None = None,
     diverging: bool = False,
     cell: int = 64,
-) -> alt.LayerChart:
+) -> ChartLike:
     """A cell per row at (``x``, ``y``) in the frame's order, coloured by ``colour`` and
     labelled with ``text``."""
     scale = (
@@ -148,7 +150,7 @@ def heatmap(
     return alt.layer(cells, labels).properties(width=cell * len(xs), height=22 * len(ys))
 
 
-def drift_bars(frame: pd.DataFrame, warn: float, refit: float, title: str) -> alt.LayerChart:
+def drift_bars(frame: pd.DataFrame, warn: float, refit: float, title: str) -> ChartLike:
     """PSI per drift measure (``drift_measure``, ``psi``, ``drift_status``) with both
     thresholds as rules."""
     bars = (
@@ -177,7 +179,7 @@ def drift_bars(frame: pd.DataFrame, warn: float, refit: float, title: str) -> al
     return alt.layer(bars, values, rules).properties(width=360)
 
 
-def share_bars(frame: pd.DataFrame, title: str) -> alt.Chart:
+def share_bars(frame: pd.DataFrame, title: str) -> ChartLike:
     """Each group's share at fit and now (``group``, ``when``, ``share``) side by side."""
     return (
         alt.Chart(frame, title=title)

@@ -534,11 +534,12 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         )
 
     fm = result.factor_model
-    if fm is not None:
-        kmo = result.factor_step.kmo_per_variable.to_frame("kmo")
-        kmo.loc["overall"] = result.factor_step.kmo_overall
+    factor_step = result.factor_step
+    if fm is not None and factor_step is not None:
+        kmo = factor_step.kmo_per_variable.to_frame("kmo")
+        kmo.loc["overall"] = factor_step.kmo_overall
         blocks.add_frame("kmo", kmo)
-        blocks.add_frame("bartlett", pd.DataFrame(result.factor_step.bartlett, index=["overall"]))
+        blocks.add_frame("bartlett", pd.DataFrame(factor_step.bartlett, index=["overall"]))
         blocks.add_frame("communality", fm.communalities)
         blocks.add_frame("variance_explained", fm.variance_explained, dropna=True)
         blocks.add_frame("unrotated_loading", fm.unrotated_loadings)
@@ -569,8 +570,14 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
     naming = result.naming
     numeric = naming[["naming_step", "sort_order", "ambiguous", "ambiguity_group"]]
     blocks.add_frame("segment_naming", numeric.astype(float))
-    texts = ("segment_name", "segment_name_zh", "criterion", "naming_method", "rule_segment_code")
-    for column in texts:
+    naming_texts = (
+        "segment_name",
+        "segment_name_zh",
+        "criterion",
+        "naming_method",
+        "rule_segment_code",
+    )
+    for column in naming_texts:
         blocks.add(
             "segment_naming",
             list(naming.index),
@@ -619,8 +626,10 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         blocks.add_frame("group_statistic", keyed)
         blocks.add_frame("group_means_test", result.discrimination.group_means_tests)
         box = result.discrimination.box_m
-        numbers = ["box_m", "f", "df1", "df2", "p_value", "groups_used"]
-        blocks.add("box_m_test", ["overall"] * len(numbers), numbers, [box[c] for c in numbers])
+        statistics = ["box_m", "f", "df1", "df2", "p_value", "groups_used"]
+        blocks.add(
+            "box_m_test", ["overall"] * len(statistics), statistics, [box[c] for c in statistics]
+        )
         if box.get("note"):
             blocks.add("box_m_test", ["overall"], ["note"], texts=[box["note"]])
         blocks.add_frame("log_determinant", result.discrimination.log_determinants)
@@ -652,9 +661,9 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
         "n_dropped_inputs": len(standardisation.dropped_inputs),
         "n_factors": len(result.model_variables) if fm else np.nan,
         "k": config.k,
-        "kmo": result.factor_step.kmo_overall if fm else np.nan,
-        "low_adequacy": float(result.factor_step.kmo_overall < config.kmo_warning_threshold)
-        if fm
+        "kmo": factor_step.kmo_overall if factor_step else np.nan,
+        "low_adequacy": float(factor_step.kmo_overall < config.kmo_warning_threshold)
+        if factor_step
         else np.nan,
         "cumulative_variance_pct": cumulative,
         "inertia": result.clustering.inertia,

@@ -113,11 +113,11 @@ def best_restart_seeds(x: np.ndarray, k: int, n_init: int, seed: int) -> np.ndar
     x_mean = x.mean(axis=0)
     centred = x - x_mean
     norms = row_norms(centred, squared=True)
-    best_seeds, best_labels, best_inertia = None, None, None
+    best_seeds, best_labels, best_inertia = None, None, np.inf
     for _ in range(n_init):
         seeds = kmeans_plusplus(centred, k, random_state=random_state, x_squared_norms=norms)[0]
         run = KMeans(n_clusters=k, init=seeds + x_mean, n_init=1).fit(x)
-        if best_inertia is None or (
+        if best_labels is None or (
             run.inertia_ < best_inertia and not _same_partition(run.labels_, best_labels)
         ):
             best_seeds, best_labels, best_inertia = seeds + x_mean, run.labels_, run.inertia_

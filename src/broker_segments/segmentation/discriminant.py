@@ -430,7 +430,9 @@ def box_m_test(
     x = np.asarray(x, dtype=np.float64)
     p = x.shape[1]
     counts = np.bincount(groups, minlength=n_groups).astype(np.float64)
-    covariances, ranks, logdets = [], [], []
+    covariances: list[np.ndarray | None] = []
+    ranks: list[float] = []
+    logdets: list[float] = []
     for g in range(n_groups):
         part = x[groups == g]
         if len(part) < 2:

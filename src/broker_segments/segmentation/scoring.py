@@ -110,7 +110,11 @@ class ScoringModel:
                 f"function_set must be 'nearest_centre' or 'fisher', got {function_set!r}"
             )
         ids, z = self.standardised(frame)
-        if function_set == "nearest_centre" and self.assignment_coefficients is not None:
+        if (
+            function_set == "nearest_centre"
+            and self.assignment_coefficients is not None
+            and self.assignment_constants is not None
+        ):
             x, coefficients, constants = (
                 self.model_space(z),
                 self.assignment_coefficients,

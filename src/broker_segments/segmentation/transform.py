@@ -144,12 +144,12 @@ def reference_bins(z: np.ndarray, names: Sequence[str], bins: int = REFERENCE_BI
     for j, name in enumerate(names):
         values = np.sort(z[:, j])
         distinct = np.unique(values)
-        edges = []
+        midpoints = []
         for q in np.quantile(values, np.arange(1, bins) / bins):
             above = distinct[distinct > q]
             if len(above):
-                edges.append((distinct[distinct <= q].max() + above[0]) / 2.0)
-        edges = np.unique(edges)
+                midpoints.append((distinct[distinct <= q].max() + above[0]) / 2.0)
+        edges = np.unique(midpoints)
         counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
         lower = np.concatenate([[np.nan], edges])
         upper = np.concatenate([edges, [np.nan]])
