@@ -1,28 +1,17 @@
 {#
-    Fails for every combination of `combination_of_columns` that occurs more than once.
+    Fails for every combination of `combination_of_columns` that occurs more than once. On a
+    per-day table, `where: rows_of_latest_load` (the test's config) checks the rows the build
+    loaded: a grain that holds the date has its duplicates within those days.
 
     Arguments: _tests__macros.yml (beside this file).
 #}
-{% test unique_combination_of_columns(model, combination_of_columns, latest_load_date_column=none) %}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
 
     with
 
     checked_rows as (
 
         select * from {{ model }}
-        {%- if latest_load_date_column and var('test_full_history') not in [true, 'true'] %}
-            {#- the run's first day when it names one (make build, Dagster: the new days),
-                else the first day of the rows of the highest loaded_through_date -#}
-            {%- set run_start = run_event_time('start') %}
-            where {{ latest_load_date_column }} >= {% if run_start -%}
-                cast('{{ run_start }}' as date)
-            {%- else -%} (
-                select min({{ latest_load_date_column }})
-                from {{ model }}
-                where loaded_through_date = (select max(loaded_through_date) from {{ model }})
-            )
-            {%- endif %}
-        {%- endif %}
 
     ),
 

@@ -5,7 +5,7 @@
 -- the others their reason (unknown_customer, customer_quarantined, non_trading_day).
 -- A customer-day whose row was quarantined for its values reads the customer's last kept
 -- balance (int_daily_balances_stand_ins, carried_forward_from_date), not zero.
-{{ config(materialized='view') }}
+{{ config(materialized='view', event_time='balance_date') }}
 
 with
 

@@ -4,7 +4,7 @@
 -- the export's last day, whose trade_id has no other version (int_trade_key_conflicts): the
 -- verdicts that depend on other tables are taken here, where the rows are read, and
 -- quarantined_rows gives the others their reason.
-{{ config(materialized='view') }}
+{{ config(materialized='view', event_time='trade_date') }}
 
 with
 
