@@ -363,7 +363,9 @@ def first_output_error(result) -> str:
 
 # The slowest files first. With --dist loadfile each worker takes the next file when it is
 # done, so a long file taken last (the Spark parity test builds on both engines, ~7 minutes)
-# would leave the other worker idle at the end.
+# would leave the other worker idle at the end. xdist hands out the files in this order only
+# when told not to reorder them by their number of tests (pytest_configure below): by count,
+# the Spark parity file (11 tests) started a quarter of an hour into the run.
 SLOW_FILES_FIRST = (
     "test_spark_parity.py",
     "test_hostile_exports.py",
@@ -380,3 +382,10 @@ SLOW_FILES_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: position for position, name in enumerate(SLOW_FILES_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES_FIRST)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist's --dist loadfile sorts the files by their number of tests, most first,
+    # unless --no-loadscope-reorder: keep the order of pytest_collection_modifyitems instead.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
