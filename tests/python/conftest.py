@@ -172,11 +172,20 @@ def build(
     defects: bool = False,
     dbt_vars: dict | None = None,
     unit_tests: bool = False,
+    data_tests: bool = True,
 ) -> Build:
     raw_dir = tmp_root / "raw"
     generate(raw_dir, customers=customers, seed=seed, defects=defects)
     duckdb_path = tmp_root / "warehouse.duckdb"
-    result = run_dbt(["build"], raw_dir, duckdb_path, tmp_root, dbt_vars, unit_tests=unit_tests)
+    result = run_dbt(
+        ["build"],
+        raw_dir,
+        duckdb_path,
+        tmp_root,
+        dbt_vars,
+        unit_tests=unit_tests,
+        data_tests=data_tests,
+    )
     return Build(raw_dir, duckdb_path, tmp_root, result)
 
 
