@@ -385,6 +385,12 @@ SLOW_FILES_FIRST = (
     "test_daily_operation.py",
     "test_raw_data_quality.py",
     "test_segmentation_new_customers.py",
+    # each a minute or two of dbt: not left for the end, where one worker would wait for it
+    "test_indicators.py",
+    "test_semantic_layer.py",
+    "test_operator_errors.py",
+    "test_layout.py",
+    "test_segmentation_warehouse.py",
 )
 
 
