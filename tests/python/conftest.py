@@ -172,11 +172,20 @@ def build(
     defects: bool = False,
     dbt_vars: dict | None = None,
     unit_tests: bool = False,
+    data_tests: bool = True,
 ) -> Build:
     raw_dir = tmp_root / "raw"
     generate(raw_dir, customers=customers, seed=seed, defects=defects)
     duckdb_path = tmp_root / "warehouse.duckdb"
-    result = run_dbt(["build"], raw_dir, duckdb_path, tmp_root, dbt_vars, unit_tests=unit_tests)
+    result = run_dbt(
+        ["build"],
+        raw_dir,
+        duckdb_path,
+        tmp_root,
+        dbt_vars,
+        unit_tests=unit_tests,
+        data_tests=data_tests,
+    )
     return Build(raw_dir, duckdb_path, tmp_root, result)
 
 
@@ -363,7 +372,9 @@ def first_output_error(result) -> str:
 
 # The slowest files first. With --dist loadfile each worker takes the next file when it is
 # done, so a long file taken last (the Spark parity test builds on both engines, ~7 minutes)
-# would leave the other worker idle at the end.
+# would leave the other worker idle at the end. xdist hands out the files in this order only
+# when told not to reorder them by their number of tests (pytest_configure below): by count,
+# the Spark parity file (11 tests) started a quarter of an hour into the run.
 SLOW_FILES_FIRST = (
     "test_spark_parity.py",
     "test_hostile_exports.py",
@@ -374,9 +385,22 @@ SLOW_FILES_FIRST = (
     "test_daily_operation.py",
     "test_raw_data_quality.py",
     "test_segmentation_new_customers.py",
+    # each a minute or two of dbt: not left for the end, where one worker would wait for it
+    "test_indicators.py",
+    "test_semantic_layer.py",
+    "test_operator_errors.py",
+    "test_layout.py",
+    "test_segmentation_warehouse.py",
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: position for position, name in enumerate(SLOW_FILES_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES_FIRST)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist's --dist loadfile sorts the files by their number of tests, most first,
+    # unless --no-loadscope-reorder: keep the order of pytest_collection_modifyitems instead.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False

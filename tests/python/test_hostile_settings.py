@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from conftest import PROJECT_DIR, Build, assert_dbt_ok, build, run_dbt
+from conftest import PROJECT_DIR, Build, assert_dbt_ok, build, run_dbt, worker_export_dir
 
 from broker_segments.segmentation.errors import SegmentationConfigError
 from broker_segments.segmentation.warehouse import fit_model, sample_shortfall
@@ -23,7 +23,9 @@ CATALOGUE = pd.read_csv(PROJECT_DIR / "seeds" / "segment_catalogue.csv")
 
 @pytest.fixture(scope="module")
 def small_build(tmp_path_factory) -> Build:
-    built = build(tmp_path_factory.mktemp("hostile"), customers=CUSTOMERS, seed=1)
+    """The models alone: the tests below break or rebuild copies of it, and the one that
+    rebuilds it whole (test_a_k_...) runs every data test on that build."""
+    built = build(tmp_path_factory.mktemp("hostile"), customers=CUSTOMERS, seed=1, data_tests=False)
     assert_dbt_ok(built.result)
     return built
 
@@ -137,10 +139,10 @@ def test_model_ids_differ_for_different_settings_and_agree_for_equal_ones(small_
 # ---------------------------------------------------------------- meaningless segments
 
 
-def test_an_export_without_trades_stops_scheme_b_with_the_reason(tmp_path):
+def test_an_export_without_trades_stops_scheme_b_with_the_reason(tmp_path_factory, tmp_path):
     from broker_segments.datagen import generate
 
-    raw = tmp_path / "raw"
+    raw = worker_export_dir(tmp_path_factory)
     generate(raw, customers=CUSTOMERS, seed=1)
     empty_table(raw, "trades")
     result = run_dbt(["build"], raw, tmp_path / "warehouse.duckdb", tmp_path)
@@ -171,8 +173,10 @@ def test_a_short_fitting_sample_says_why():
 # ---------------------------------------------------------------- the quality gate
 
 
-def test_a_failed_quality_gate_leaves_the_published_marts(small_build, small_copy, tmp_path):
-    raw = tmp_path / "raw"
+def test_a_failed_quality_gate_leaves_the_published_marts(
+    small_build, small_copy, tmp_path_factory, tmp_path
+):
+    raw = worker_export_dir(tmp_path_factory)
     shutil.copytree(small_build.raw_dir, raw)
     published = ["customer_segments", "customer_points", "segment_service_plan"]
     before = {name: query(small_copy, f"select * from {name} order by all") for name in published}
@@ -276,10 +280,10 @@ def test_the_checked_vars_are_the_project_vars():
     assert set(re.findall(r"'(\w+)'", listed)) == set(project["vars"])
 
 
-def test_an_export_without_customers_says_so(tmp_path):
+def test_an_export_without_customers_says_so(tmp_path_factory, tmp_path):
     from broker_segments.datagen import generate
 
-    raw = tmp_path / "raw"
+    raw = worker_export_dir(tmp_path_factory)
     generate(raw, customers=CUSTOMERS, seed=1)
     empty_table(raw, "customers")
     result = run_dbt(["build"], raw, tmp_path / "warehouse.duckdb", tmp_path)

@@ -7,7 +7,7 @@ import shutil
 
 import duckdb
 import pytest
-from conftest import run_dbt
+from conftest import run_dbt, worker_export_dir
 
 RAW_TABLES = ["customers", "trades", "daily_balances", "fund_transfers"]
 KEY_COLUMNS = {
@@ -131,28 +131,30 @@ def test_quarantined_rows_warn_but_pass_under_the_limit(defects_build):
     assert "WARN" in out and "raw_rows_quarantined_none" in out
 
 
-def test_missing_table_folder_names_the_folder(clean_build, tmp_path):
-    raw = tmp_path / "raw"
+def test_missing_table_folder_names_the_folder(clean_build, tmp_path_factory, tmp_path):
+    raw = worker_export_dir(tmp_path_factory)
     shutil.copytree(clean_build.raw_dir, raw)
     shutil.rmtree(raw / "fund_transfers")
-    result = run_dbt(["build"], raw, tmp_path / "wh.duckdb", tmp_path)
+    result = run_dbt(["build"], raw, tmp_path / "warehouse.duckdb", tmp_path)
     assert result.returncode != 0
     assert f"'{raw / 'fund_transfers'}' is missing or holds no Parquet file" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_empty_table_folder_names_the_folder(clean_build, tmp_path):
-    raw = tmp_path / "raw"
+def test_empty_table_folder_names_the_folder(clean_build, tmp_path_factory, tmp_path):
+    raw = worker_export_dir(tmp_path_factory)
     shutil.copytree(clean_build.raw_dir, raw)
     for part in (raw / "trades").glob("*.parquet"):
         part.unlink()
-    result = run_dbt(["build"], raw, tmp_path / "wh.duckdb", tmp_path)
+    result = run_dbt(["build"], raw, tmp_path / "warehouse.duckdb", tmp_path)
     assert result.returncode != 0
     assert f"'{raw / 'trades'}' is missing or holds no Parquet file" in result.stdout
 
 
-def test_file_without_a_contract_column_names_table_file_and_column(clean_build, tmp_path):
-    raw = tmp_path / "raw"
+def test_file_without_a_contract_column_names_table_file_and_column(
+    clean_build, tmp_path_factory, tmp_path
+):
+    raw = worker_export_dir(tmp_path_factory)
     shutil.copytree(clean_build.raw_dir, raw)
     part = sorted((raw / "trades").glob("*.parquet"))[0]
     duckdb.sql(
@@ -160,6 +162,6 @@ def test_file_without_a_contract_column_names_table_file_and_column(clean_build,
         f"to '{tmp_path / 'tmp.parquet'}'"
     )
     shutil.move(tmp_path / "tmp.parquet", part)
-    result = run_dbt(["build"], raw, tmp_path / "wh.duckdb", tmp_path)
+    result = run_dbt(["build"], raw, tmp_path / "warehouse.duckdb", tmp_path)
     assert result.returncode != 0
     assert f"Raw table 'trades': the file '{part}' has no column 'commission'" in result.stdout
