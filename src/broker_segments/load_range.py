@@ -137,10 +137,17 @@ def fitted_spark(warehouse: Path) -> bool:
 
 def refit_asked(dbt_vars: str | None) -> bool:
     """Whether the run's vars (dbt's --vars: a YAML or JSON dict) set segmentation_refit true."""
+    # the fit's own reading of the var (imported here: the package loads pandas and sklearn)
+    from broker_segments.segmentation.errors import SegmentationConfigError
+    from broker_segments.segmentation.warehouse import refit_choice
+
     values = yaml.safe_load(dbt_vars or "") or {}
     if not isinstance(values, dict):
         raise SystemExit(f"--vars is not a dict of vars: {dbt_vars!r}")
-    return str(values.get("segmentation_refit", "auto")).lower() == "true"
+    try:
+        return refit_choice(values.get("segmentation_refit")) == "true"
+    except SegmentationConfigError as error:
+        raise SystemExit(str(error)) from error
 
 
 def spark_steps(warehouse: Path | None = None, dbt_vars: str | None = None) -> tuple[str, str]:

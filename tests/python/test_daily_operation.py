@@ -46,6 +46,8 @@ def test_a_spark_day_builds_the_daily_steps_only_where_no_scheme_fits(tmp_path):
         assert spark_steps(warehouse, refit) == SPARK_STEPS
     with pytest.raises(SystemExit, match="not a dict of vars"):
         spark_steps(warehouse, "[segmentation_refit]")
+    with pytest.raises(SystemExit, match="segmentation_refit is 'sometimes'"):
+        spark_steps(warehouse, "{segmentation_refit: sometimes}")
 
 
 def query(path, sql):
