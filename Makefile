@@ -167,8 +167,10 @@ lint: install-dev
 generate: install
 	$(BIN)/python -m tools.generate
 
+# Three workers on two cores: each spends part of its time waiting (dbt and the JVM starting).
+PYTEST_WORKERS ?= 3
 pytest: install-dev
-	$(BIN)/python -u -m pytest -n 2 --dist loadfile --durations=15
+	$(BIN)/python -u -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 # Benchmark at scale: SIZE customers (default 100,000), data and warehouses in data/bench;
 # writes the SIZE section of docs/benchmarks.md. The harness is development code in tools/

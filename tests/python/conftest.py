@@ -370,11 +370,10 @@ def first_output_error(result) -> str:
     return result.stdout + result.stderr
 
 
-# The slowest files first. With --dist loadfile each worker takes the next file when it is
-# done, so a long file taken last (the Spark parity test builds on both engines, ~7 minutes)
-# would leave the other worker idle at the end. xdist hands out the files in this order only
-# when told not to reorder them by their number of tests (pytest_configure below): by count,
-# the Spark parity file (11 tests) started a quarter of an hour into the run.
+# The slowest files first. Each worker takes the next group of tests when it is done, so a long
+# group taken last (the Spark parity test builds on both engines, ~13 minutes) would leave the
+# other workers idle at the end. xdist hands out the groups in this order only when told not to
+# reorder them by their number of tests (pytest_configure below).
 SLOW_FILES_FIRST = (
     "test_spark_parity.py",
     "test_hostile_exports.py",
@@ -392,6 +391,25 @@ SLOW_FILES_FIRST = (
     "test_layout.py",
     "test_segmentation_warehouse.py",
 )
+# The files whose tests each break and build an export of their own (function-scoped
+# fixtures only): their tests are handed out one by one, so the workers share them. The tests
+# of every other file stay together on one worker, which builds the file's module-scoped
+# fixtures once (what --dist loadfile does for every file).
+TESTS_SPREAD = ("test_hostile_exports.py", "test_raw_files.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's scheduler of --dist loadfile, with the tests of TESTS_SPREAD each a unit of
+    their own. (Not --dist loadgroup: xdist 3.8 groups by rewriting the test ids, which
+    pytest 9.2 no longer lets it do.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrTestScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if Path(path).name in TESTS_SPREAD else path
+
+    return FileOrTestScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -400,7 +418,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # pytest-xdist's --dist loadfile sorts the files by their number of tests, most first,
-    # unless --no-loadscope-reorder: keep the order of pytest_collection_modifyitems instead.
+    # xdist's loadfile scheduler sorts the files by their number of tests, most first, unless
+    # --no-loadscope-reorder: keep the order of pytest_collection_modifyitems instead.
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
