@@ -3,12 +3,16 @@
     python -m tools.generate           # make generate: write them
     python -m tools.generate --check   # make lint: exit 1, naming each stale file
 
-The indicator registry (``src/broker_segments/indicators.yml``, read by the package as
-``broker_segments.project.INDICATOR_REGISTRY``) is the one home of each indicator's facts;
-from it come the macros ``indicator_columns()`` and ``twin_input_columns()``
-(``macros/segmentation/indicator_columns.sql``) and the indicator table of ``docs/domain.md``
-(between its two ``generated`` markers). Edit the registry and run ``make generate``; a
-generated file edited by hand is overwritten.
+Two registries, each the one home of its facts, read by the package:
+- the indicators (``src/broker_segments/indicators.yml``,
+  ``broker_segments.project.INDICATOR_REGISTRY``): the macros ``indicator_columns()`` and
+  ``twin_input_columns()`` (``macros/segmentation/indicator_columns.sql``) and the indicator
+  table of ``docs/domain.md`` (between its two ``generated`` markers) come from it;
+- the fit's artifacts (``src/broker_segments/segmentation/artifacts.yml``,
+  ``broker_segments.segmentation.artifacts.ARTIFACT_REGISTRY``): the macro
+  ``artifact_catalogue()`` (``macros/segmentation/artifact_catalogue.sql``) and
+  ``docs/artifacts.md``.
+Edit a registry and run ``make generate``; a generated file edited by hand is overwritten.
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ import textwrap
 from pathlib import Path
 
 from broker_segments.project import INDICATOR_REGISTRY, TWIN_TRANSFORMS
+from broker_segments.segmentation.artifacts import ARTIFACT_REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = "src/broker_segments/indicators.yml"
 MACRO_FILE = ROOT / "macros" / "segmentation" / "indicator_columns.sql"
 DOMAIN_FILE = ROOT / "docs" / "domain.md"
 TABLE_START = f"<!-- generated from {REGISTRY} by make generate: edit the registry -->"
+ARTIFACT_REGISTRY_FILE = "src/broker_segments/segmentation/artifacts.yml"
+CATALOGUE_FILE = ROOT / "macros" / "segmentation" / "artifact_catalogue.sql"
+ARTIFACTS_DOC = ROOT / "docs" / "artifacts.md"
 TABLE_END = "<!-- end of generated -->"
 
 
@@ -77,11 +85,112 @@ def domain_table(text: str) -> str:
     return f"{before}{TABLE_START}\n" + "\n".join(rows) + f"\n{TABLE_END}{after}"
 
 
+def jinja_pair(pair: list[str]) -> str:
+    return "[" + ", ".join(f"'{item}'" for item in pair) + "]"
+
+
+def catalogue_macro() -> str:
+    """The macro artifact_catalogue(): each artifact's `diagnostics` entry, a Jinja literal."""
+    entries = []
+    for artifact in ARTIFACT_REGISTRY["artifacts"]:
+        shape = artifact.get("diagnostics")
+        if not shape:
+            continue
+        lines = [
+            f"        '{artifact['name']}': {{",
+            f"            'row_key': {jinja_pair(shape['row_key'])},",
+        ]
+        if "columns" in shape:
+            lines.append("            'columns': [")
+            lines += [f"                {jinja_pair(column)}," for column in shape["columns"]]
+            lines.append("            ],")
+            for key in ("optional", "not_shown"):
+                if key in shape:
+                    lines.append(f"            '{key}': {jinja_pair(shape[key])},")
+        else:
+            for key in ("column_key", "value"):
+                lines.append(f"            '{key}': {jinja_pair(shape[key])},")
+        lines.append("        },")
+        entries.append("\n".join(lines))
+    body = "\n".join(entries)
+    return f"""{{#
+    Generated from {ARTIFACT_REGISTRY_FILE} (make generate):
+    edit the registry.
+
+    The artifact catalogue as the diagnostics read it: per artifact a diagnostics model shows,
+    what its row_key and column_keys are called there and their SQL types (the registry's
+    `diagnostics`, whose two shapes, a table and a matrix, it describes). artifact_table()
+    renders each diagnostics model from it. A literal (no call, no variable): the tests read
+    it with plain Jinja. Arguments: _segmentation__macros.yml (beside this file).
+#}}
+{{% macro artifact_catalogue() %}}
+    {{{{ return({{
+{body}
+    }}) }}}}
+{{% endmacro %}}
+"""
+
+
+def cell(text: str) -> str:
+    """A registry text as a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def artifacts_doc() -> str:
+    """docs/artifacts.md: the registry as tables."""
+    rows = ["| column | dtype | meaning |", "|---|---|---|"]
+    rows += [
+        f"| `{column['name']}` | {column['dtype']} | {cell(column['meaning'])} |"
+        for column in ARTIFACT_REGISTRY["columns"]
+    ]
+    artifacts = [
+        "| artifact | rows (row_key) | cells (column_key -> value / text_value) | diagnostics |"
+    ]
+    artifacts.append("|---|---|---|---|")
+    for artifact in ARTIFACT_REGISTRY["artifacts"]:
+        shape = artifact.get("diagnostics")
+        if not shape:
+            shown = "not shown"
+        elif "columns" in shape:
+            shown = f"a row per `{shape['row_key'][0]}`, a column per column_key"
+        else:
+            row, column, value = (shape[key][0] for key in ("row_key", "column_key", "value"))
+            shown = f"a row per (`{row}`, `{column}`): `{value}`"
+        texts = (cell(artifact["rows"]), cell(artifact["cells"]))
+        artifacts.append(f"| `{artifact['name']}` | {texts[0]} | {texts[1]} | {shown} |")
+    header = registry_comment(ROOT / ARTIFACT_REGISTRY_FILE)
+    return f"""<!-- generated from {ARTIFACT_REGISTRY_FILE} by make generate: edit the registry -->
+# The fit's artifacts
+
+{header}
+
+## The long frame's columns
+
+{chr(10).join(rows)}
+
+## The artifacts
+
+{chr(10).join(artifacts)}
+"""
+
+
+def registry_comment(path: Path) -> str:
+    """The prose of a registry: its leading comment, without the comment marks and the title."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        if not line.startswith("#"):
+            break
+        lines.append(line[2:] if line.startswith("# ") else line[1:])
+    return "\n".join(lines).strip()
+
+
 def generated() -> dict[Path, str]:
     """Each generated file and the text the registries give it."""
     return {
         MACRO_FILE: indicator_macros(),
         DOMAIN_FILE: domain_table(DOMAIN_FILE.read_text(encoding="utf-8")),
+        CATALOGUE_FILE: catalogue_macro(),
+        ARTIFACTS_DOC: artifacts_doc(),
     }
 
 
@@ -91,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = []
     for path, text in generated().items():
-        if path.read_text(encoding="utf-8") != text:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
             stale.append(path.relative_to(ROOT))
             if not args.check:
                 path.write_text(text, encoding="utf-8")

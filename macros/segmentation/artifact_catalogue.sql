@@ -1,20 +1,12 @@
 {#
-    The SQL side's catalogue of the fit's artifacts (segment_model_artifacts), written once:
-    what each artifact's row_key and column_keys are called in the diagnostics and which SQL
-    type they get. Python's copy is the docstring of broker_segments.segmentation.artifacts;
-    tests/python/test_artifact_catalogue.py checks the two against a fit.
+    Generated from src/broker_segments/segmentation/artifacts.yml (make generate):
+    edit the registry.
 
-    Two shapes:
-    - a table (`columns`): a row per row_key, a column per listed column_key; a `varchar`
-      column is read from text_value, every other type from value (cast unless `double`).
-      `optional` lists the column_keys a fit may leave out (the column is then null);
-      `not_shown` the column_keys a fit may write that are not a column (model_run's
-      run_metadata as_of_date, already segment_model_artifacts' as_of_date).
-    - a matrix (`column_key` and `value`): a row per (row_key, column_key) cell, e.g. a
-      correlation matrix; its column_keys are data (inputs, factors, segment codes).
-
-    The dict is a literal (no call, no variable): the test reads it with plain Jinja.
-    Arguments: _segmentation__macros.yml (beside this file).
+    The artifact catalogue as the diagnostics read it: per artifact a diagnostics model shows,
+    what its row_key and column_keys are called there and their SQL types (the registry's
+    `diagnostics`, whose two shapes, a table and a matrix, it describes). artifact_table()
+    renders each diagnostics model from it. A literal (no call, no variable): the tests read
+    it with plain Jinja. Arguments: _segmentation__macros.yml (beside this file).
 #}
 {% macro artifact_catalogue() %}
     {{ return({
@@ -39,7 +31,9 @@
         },
         'kmo': {
             'row_key': ['input_name', 'varchar'],
-            'columns': [['kmo', 'double']],
+            'columns': [
+                ['kmo', 'double'],
+            ],
         },
         'bartlett': {
             'row_key': ['test_name', 'varchar'],
@@ -52,7 +46,10 @@
         },
         'communality': {
             'row_key': ['input_name', 'varchar'],
-            'columns': [['initial', 'double'], ['extraction', 'double']],
+            'columns': [
+                ['initial', 'double'],
+                ['extraction', 'double'],
+            ],
         },
         'variance_explained': {
             'row_key': ['component', 'integer'],
@@ -123,7 +120,10 @@
         },
         'rotation_iteration': {
             'row_key': ['sweep', 'integer'],
-            'columns': [['criterion', 'double'], ['max_angle', 'double']],
+            'columns': [
+                ['criterion', 'double'],
+                ['max_angle', 'double'],
+            ],
         },
         'cluster_centre': {
             'row_key': ['segment_code', 'varchar'],
@@ -152,7 +152,11 @@
         },
         'cluster_size': {
             'row_key': ['segment_code', 'varchar'],
-            'columns': [['n', 'double'], ['pct', 'double'], ['kmeans_cluster_number', 'double']],
+            'columns': [
+                ['n', 'double'],
+                ['pct', 'double'],
+                ['kmeans_cluster_number', 'double'],
+            ],
         },
         'segment_naming': {
             'row_key': ['segment_code', 'varchar'],
@@ -170,7 +174,10 @@
         },
         'previous_model_match': {
             'row_key': ['segment_code', 'varchar'],
-            'columns': [['previous_segment_code', 'varchar'], ['match_distance', 'double']],
+            'columns': [
+                ['previous_segment_code', 'varchar'],
+                ['match_distance', 'double'],
+            ],
         },
         'centre_distance': {
             'row_key': ['from_segment_code', 'varchar'],
@@ -225,7 +232,11 @@
         },
         'group_statistic': {
             'row_key': ['group_input', 'varchar'],
-            'columns': [['mean', 'double'], ['std', 'double'], ['n', 'bigint']],
+            'columns': [
+                ['mean', 'double'],
+                ['std', 'double'],
+                ['n', 'bigint'],
+            ],
         },
         'group_means_test': {
             'row_key': ['input_name', 'varchar'],
@@ -252,7 +263,10 @@
         },
         'log_determinant': {
             'row_key': ['segment_code', 'varchar'],
-            'columns': [['rank', 'integer'], ['log_determinant', 'double']],
+            'columns': [
+                ['rank', 'integer'],
+                ['log_determinant', 'double'],
+            ],
         },
         'canonical_coefficient': {
             'row_key': ['input_name', 'varchar'],
@@ -271,7 +285,10 @@
         },
         'group_prior': {
             'row_key': ['segment_code', 'varchar'],
-            'columns': [['prior', 'double'], ['n', 'bigint']],
+            'columns': [
+                ['prior', 'double'],
+                ['n', 'bigint'],
+            ],
         },
         'twin_standardisation': {
             'row_key': ['input_name', 'varchar'],

@@ -1,5 +1,6 @@
 """The artifact catalogue crosses languages: the SQL side's (macro artifact_catalogue, which
-the diagnostic models are rendered from) against what the Python fit writes.
+the diagnostic models are rendered from; generated from the registry
+src/broker_segments/segmentation/artifacts.yml) against what the Python fit writes.
 
 The catalogue is a Jinja literal: it is read with plain Jinja (dbt's `return` raises, as in
 dbt), no dbt run needed. The fits are small (tools.synthetic), one per scheme and a refit

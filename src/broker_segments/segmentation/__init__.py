@@ -6,7 +6,7 @@ Public API::
 
     SCHEME_A, SCHEME_B, SchemeConfig, get_scheme(scheme), config_from_vars(scheme, vars)
     fit_scheme(frame, config, model_id, run_metadata=None, previous=None) -> FitResult
-    FitResult.to_artifacts() -> long DataFrame (catalogue: ``artifacts`` module docstring)
+    FitResult.to_artifacts() -> long DataFrame (catalogue: ``artifacts.yml``)
     score(frame, model, model_id=None), classify(frame, model, model_id=None)
     segment_catalogue(configs=None), name_clusters(profile, naming_rule)
     SegmentationConfigError, SegmentationInputError, LowAdequacyWarning, DroppedInputWarning,

@@ -1,263 +1,10 @@
 """The warehouse form of a fit: one long frame, written from a FitResult and read back.
 
 ``FitResult.to_artifacts()`` returns ONE long DataFrame, the return value of the dbt Python
-model. The SQL side reads it through one catalogue, the macro ``artifact_catalogue()``
-(macros/segmentation/artifact_catalogue.sql), which ``artifact_table()`` turns into each
-diagnostics model; tests/python/test_artifact_catalogue.py checks that catalogue against what
-a fit writes. Columns:
-
-============ ========= ==================================================================
-column       dtype     meaning
-============ ========= ==================================================================
-model_id     str       the id passed to ``fit_scheme``
-scheme       str       'A' or 'B'
-artifact     str       which table (below)
-row_key      str       the table's row (variable, component, segment code, k, customer_id)
-column_key   str       the table's column (statistic, factor, variable, segment code)
-value        float64   the number; NaN (read as NULL by DuckDB) when the cell is text or
-                       undefined (e.g. the silhouette for a k the sample cannot support)
-text_value   str       the text of text cells, else null
-============ ========= ==================================================================
-
-(artifact, row_key, column_key) is unique within a model_id. "input" below means a model input
-kept after dropping zero-variance ones (configuration order); "model variable" means
-``factor_1``..``factor_m`` with the factor step (scheme A), else the kept input's name (its z-score,
-scheme B). Segment codes are e.g. ``vip`` (see ``naming``).
-
-========================= ======================= ==========================================
-artifact                  row_key                 column_key -> value / text_value
-========================= ======================= ==========================================
-standardisation           input                   ``position`` (1-based order of the input in
-                                                  the model), ``mean``, ``std`` (of the
-                                                  transformed input, population std, fit
-                                                  sample), ``null_fill`` (raw value nulls are
-                                                  filled with before the transform; NaN = no
-                                                  fill) -> value; ``transform``
-                                                  (``signed_log1p``/``log1p``/``none``) ->
-                                                  text_value
-input_reference_bin       ``<input>:<bin>``       the input's reference distribution on the
-                          (bin ``1``..``b``,      fit sample, for drift (``transform.
-                          b <= 10)                reference_bins``): ``bin``, ``lower_edge``
-                                                  (no cell for bin 1), ``upper_edge`` (none
-                                                  for the last bin) of the z-score, bin =
-                                                  lower_edge < z <= upper_edge; ``fit_share``
-                                                  (of the fit sample, 0..1; an input's bins
-                                                  add up to 1) -> value
-dropped_input             input dropped           ``reason`` -> text_value;
-                                                  ``constant_value`` (its transformed
-                                                  constant) -> value
-kmo                       input, or ``overall``   ``kmo`` -> value (factor step only)
-bartlett                  ``overall``             ``chi_square``, ``df``, ``p_value``, ``n``
-                                                  -> value (factor step only)
-communality               input                   ``initial`` (1.0), ``extraction`` -> value
-variance_explained        component ``1``..``p``  ``initial_eigenvalue``,
-                                                  ``initial_pct_variance``, ``initial_cum_pct``
-                                                  for every component; ``extraction_ss_loadings``,
-                                                  ``extraction_pct_variance``,
-                                                  ``extraction_cum_pct``,
-                                                  ``rotation_ss_loadings``,
-                                                  ``rotation_pct_variance``,
-                                                  ``rotation_cum_pct`` only for the kept
-                                                  components ``1``..``m`` (SPSS leaves them
-                                                  blank) -> value; percentages in 0..100
-unrotated_loading         input                   ``factor_j`` -> principal-component loading
-                                                  (SPSS "Component Matrix")
-rotated_loading           input                   ``factor_j`` -> varimax-rotated loading
-factor_score_coefficient  input                   ``factor_j`` -> regression coefficient
-                                                  (W = R^-1 L); factor_j = sum over inputs of
-                                                  z * coefficient
-correlation_matrix        input                   input -> correlation of the two z-scores
-                                                  in the fit sample, R (SPSS "Correlation
-                                                  Matrix"; diagonal 1)
-anti_image_covariance     input                   input -> P_ij / (P_ii P_jj), P = R^-1 (SPSS
-                                                  "Anti-image Covariance"; diagonal 1 - the
-                                                  squared multiple correlation)
-anti_image_correlation    input                   input -> P_ij / sqrt(P_ii P_jj) (the
-                                                  negative partial correlation); on the
-                                                  diagonal the input's KMO (MSA, = ``kmo``)
-reproduced_correlation    input                   input -> (L L')_ij of the unrotated loadings
-                                                  (SPSS "Reproduced Correlation"; diagonal =
-                                                  extraction communality)
-residual_correlation      input                   another input -> R_ij - (L L')_ij (SPSS
-                                                  "Residual"; no diagonal cells)
-factor_summary            ``overall``             ``determinant`` (of R), ``large_residual_pct``
-                                                  (percent of the p(p-1)/2 non-redundant
-                                                  residuals with absolute value > 0.05, SPSS's
-                                                  footnote; 0..100), ``rotation_sweeps``
-                                                  (sweeps of the planar rotations; 0 without
-                                                  rotation) -> value
-component_transformation  ``factor_j``            ``factor_j`` (rotated) -> T_jk, with
-                          (unrotated)             L_rot = L_unrot T (SPSS "Component
-                                                  Transformation Matrix"), after the rotated
-                                                  factors' reordering and signs
-rotation_iteration        sweep ``0``..``s``      ``criterion`` (varimax criterion of the
-                                                  Kaiser-normalised loadings after the sweep;
-                                                  0 = the start), ``max_angle`` (largest
-                                                  planar rotation of the sweep, radians; not
-                                                  for sweep 0) -> value; no rows without a
-                                                  rotation (see ``factor.varimax``)
-cluster_centre            segment_code            model variable -> final centre coordinate
-initial_cluster_centre    segment_code            model variable -> the centre the K-means run
-                                                  that produced the model started from (SPSS
-                                                  "Initial Cluster Centers"; see
-                                                  ``cluster.fit_kmeans``)
-kmeans_iteration          ``<iteration>:<code>``  that run's Lloyd steps (SPSS "Iteration
-                          (iteration 1..N,        History"): ``change`` (Euclidean distance
-                          segment_code)           the centre moved in the step), each model
-                                                  variable (the centre after the step; at N
-                                                  = ``cluster_centre``) -> value
-cluster_profile           segment_code            every configured input (dropped ones too) ->
-                                                  mean raw (untransformed, after null fill)
-                                                  value over the segment's customers
-cluster_median_profile    segment_code            every configured input -> median raw value
-                                                  over the segment's customers (after null
-                                                  fill); naming reads it for
-                                                  ``annual_turnover`` (``naming``)
-cluster_size              segment_code            ``n`` (customers), ``pct`` (0..100),
-                                                  ``kmeans_cluster_number`` (K-means' own
-                                                  1-based number; arbitrary) -> value
-segment_naming            segment_code            ``naming_step``, ``sort_order``,
-                                                  ``ambiguous`` (1 if the rule was ambiguous
-                                                  for it, see ``naming``, else 0),
-                                                  ``ambiguity_group`` (0, or the group's
-                                                  lowest naming step) -> value;
-                                                  ``segment_name``, ``segment_name_zh``,
-                                                  ``criterion`` (why it got the name, with
-                                                  the statistic read: mean, or median),
-                                                  ``naming_method`` (``rule`` or
-                                                  ``matched_previous``, see ``continuity``),
-                                                  ``rule_segment_code`` (the code the rule
-                                                  alone gives) -> text_value
-previous_model_match      segment_code            only when fitted with a previous model:
-                                                  ``previous_segment_code`` (the previous
-                                                  segment it continues: the matched one, else
-                                                  the one with the same code) -> text_value;
-                                                  ``match_distance`` (between the two
-                                                  profiles, new standardised input space) ->
-                                                  value
-centre_distance           segment_code            segment_code -> Euclidean distance between
-                                                  the two centres in model space
-anova                     model variable          ``ss_between``, ``df_between``,
-                                                  ``ms_between``, ``ss_within``,
-                                                  ``df_within``, ``ms_within``, ``f``,
-                                                  ``p_value`` -> value
-classification_function   segment_code            Fisher's functions (the SPSS
-                                                  diagnostic): input -> coefficient on its
-                                                  z-score; ``constant`` -> constant (includes
-                                                  ln prior)
-assignment_function       segment_code            the nearest-centre rule as linear
-                                                  functions (they place new customers):
-                                                  model variable -> centre coordinate c_g;
-                                                  ``constant`` -> -||c_g||^2 / 2
-hit_rate                  ``resubstitution`` or   ``overall`` (share correct, 0..1), a
-                          ``leave_one_out``       segment_code (share correct within that
-                                                  true segment); Fisher's functions; leave-
-                                                  one-out is exact (SPSS's cross-validated),
-                                                  NaN for a group of one row, and overall
-                                                  then: the reason in text_value (else null)
-classification_result     ``<method>:<segment>``  Fisher's functions' classification results
-                          (method                 (SPSS's table, confusion counts): predicted
-                          ``resubstitution``, or  segment_code -> customers of the true
-                          ``leave_one_out``;      segment (after the colon) the method puts in
-                          segment: the true       it; resubstitution is SPSS's "Original";
-                          segment_code)           no leave_one_out rows of a group of one row
-                                                  (no rate); diagonal / row total = hit_rate
-discriminant_function     canonical function      SPSS's "Eigenvalues" and "Wilks' Lambda"
-                          ``1``..``m``            (m = min(inputs, k - 1)), on the inputs'
-                                                  z-scores: ``eigenvalue``, ``pct_variance``,
-                                                  ``cum_pct`` (0..100),
-                                                  ``canonical_correlation``,
-                                                  ``wilks_lambda`` (test of functions this
-                                                  one through m), ``chi_square``, ``df``,
-                                                  ``p_value`` -> value
-group_statistic           ``<segment>:<input>``   SPSS's "Group Statistics" of the inputs'
-                          (segment: a             z-scores by K-means group: ``mean``,
-                          segment_code, or        ``std`` (n - 1; NaN for a group of one),
-                          ``total`` for all rows) ``n`` (unweighted customers) -> value
-group_means_test          input                   SPSS's "Tests of Equality of Group Means"
-                                                  (z-scores): ``wilks_lambda`` (SS_within /
-                                                  SS_total), ``f``, ``df1`` (k - 1), ``df2``
-                                                  (n - k), ``p_value`` -> value
-box_m_test                ``overall``             Box's M test of equal group covariance
-                                                  matrices (z-scores): ``box_m``, ``f``
-                                                  (Box's 1949 approximation, as SPSS),
-                                                  ``df1``, ``df2``, ``p_value``,
-                                                  ``groups_used`` -> value (NaN when fewer
-                                                  than two groups have a non-singular
-                                                  covariance); ``note`` -> text_value, only
-                                                  when a group's covariance is singular (it
-                                                  is left out of the test, as SPSS does)
-log_determinant           segment_code, or        SPSS's "Log Determinants": ``rank``,
-                          ``pooled``              ``log_determinant`` (natural log of the
-                                                  determinant of the group's covariance,
-                                                  NaN when singular; ``pooled``: the pooled
-                                                  within-group covariance) -> value
-canonical_coefficient     input                   canonical function ``1``..``m`` ->
-                                                  standardised coefficient (SPSS's
-                                                  "Standardized Canonical Discriminant
-                                                  Function Coefficients": raw coefficient x
-                                                  the input's pooled within-group std); sign
-                                                  fixed so that each function's largest
-                                                  absolute coefficient is positive
-structure_matrix          input                   canonical function ``1``..``m`` -> pooled
-                                                  within-group correlation of the input's
-                                                  z-score with the function (SPSS's
-                                                  "Structure Matrix"; same signs)
-group_centroid            segment_code            canonical function ``1``..``m`` -> the
-                                                  group's mean unstandardised canonical score
-                                                  (SPSS's "Functions at Group Centroids";
-                                                  scores centred on the grand mean)
-group_prior               segment_code            SPSS's "Prior Probabilities for Groups":
-                                                  ``prior`` (of Fisher's functions, var
-                                                  ``segmentation_priors``), ``n`` (customers
-                                                  used, unweighted) -> value
-twin_standardisation      input of the twin       only when fitted with twins (``twins``):
-                          functions               ``position``, ``mean``, ``std`` (of the
-                                                  transformed input over the established
-                                                  customers' twins, population std),
-                                                  ``null_fill`` -> value; ``transform`` ->
-                                                  text_value
-twin_function             segment_code            only when fitted with twins: the functions
-                                                  that place new customers (LDA on the twins,
-                                                  classes their K-means segments, priors var
-                                                  ``new_customer_twin_priors``): input ->
-                                                  coefficient on its twin z-score;
-                                                  ``constant`` -> constant (includes ln prior)
-k_selection               k (``2``, ``3``..)      ``inertia``, ``silhouette``,
-                                                  ``calinski_harabasz``, ``davies_bouldin``,
-                                                  ``sample_size``, ``silhouette_sample_size``,
-                                                  ``stability_ari_mean``, ``stability_ari_std``
-                                                  (bootstrap ARI of refits against the k's
-                                                  clustering, see ``cluster.k_selection``;
-                                                  NaN without resamples),
-                                                  ``stability_resamples``
-model_run                 ``run``                 see below
-fitted_assignment         customer_id             ``segment_code`` -> text_value;
-                                                  ``distance_to_centre`` (Euclidean, model
-                                                  space), each model variable (the row's
-                                                  factor score / z-score), ``in_fit_sample``
-                                                  (1/0) -> value
-========================= ======================= ==========================================
-
-``model_run`` column_keys: value: ``n_rows`` (customers passed in, all assigned),
-``n_fit_sample`` (rows the parameters were fitted on), ``n_inputs`` (kept), ``n_dropped_inputs``,
-``n_factors`` (NaN without factor step), ``k``, ``kmo`` (NaN without factor step),
-``low_adequacy`` (1 if KMO below the threshold, else 0; NaN without factor step),
-``cumulative_variance_pct`` (rotation cumulative % of the kept factors; NaN without factor
-step), ``inertia`` (K-means within sum of squares, fit sample), ``cv_hit_rate`` (leave-one-out),
-``resubstitution_hit_rate``, ``random_seed``, ``n_init``, ``fit_seconds``,
-``kmeans_label_mismatches`` (fit-sample rows whose K-means label differs from the
-nearest-centre rule; 0 except on exact ties), ``codes_matched_to_previous`` (segments whose
-code the matching to the previous model decided; 0 without one), ``kmeans_iterations`` (Lloyd
-steps of the run that produced the model, see ``kmeans_iteration``),
-``min_initial_centre_distance`` (smallest Euclidean distance between two of its initial
-centres, SPSS's footnote to the iteration history); text_value:
-``model_variables`` (comma-separated, in order), ``segment_codes`` (comma-separated, sort
-order), ``config`` (JSON of the SchemeConfig), ``package_version``, ``fitted_at_utc`` (ISO
-timestamp), ``warnings`` ('; ' joined, null if none), ``previous_model_id`` (the model passed
-as ``previous``, null if none). Each ``run_metadata`` key is stored under its own name:
-numbers in value, text (and JSON for dicts/lists, e.g. ``vars``) in text_value; ``as_of_date``
-as ISO text.
+model, a row per cell of an artifact (a table of the fit). Which artifacts there are, what
+each row_key and column_key holds and how the diagnostics models show it is the artifact
+catalogue, ``artifacts.yml`` beside this module (its one home; ``make generate`` writes the
+SQL side's macro and docs/artifacts.md from it).
 
 The SQL scoring places a new customer by ``twin_standardisation`` and ``twin_function`` when
 the model has them (var ``new_customer_placement`` twins), else by ``assignment_function``.
@@ -276,11 +23,13 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import yaml
 
 from . import cluster
 from .errors import SegmentationInputError
@@ -288,92 +37,17 @@ from .errors import SegmentationInputError
 if TYPE_CHECKING:
     from .fit import FitResult
 
-ARTIFACT_COLUMNS = (
-    "model_id",
-    "scheme",
-    "artifact",
-    "row_key",
-    "column_key",
-    "value",
-    "text_value",
+# The artifact catalogue (artifacts.yml): the long frame's columns, the artifacts in order and
+# the column_keys of model_run the fit writes itself (a run_metadata key may not take one).
+ARTIFACT_REGISTRY: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).parent / "artifacts.yml").read_text(encoding="utf-8")
 )
-ARTIFACTS = (
-    "standardisation",
-    "input_reference_bin",
-    "dropped_input",
-    "kmo",
-    "bartlett",
-    "communality",
-    "variance_explained",
-    "unrotated_loading",
-    "rotated_loading",
-    "factor_score_coefficient",
-    "correlation_matrix",
-    "anti_image_covariance",
-    "anti_image_correlation",
-    "reproduced_correlation",
-    "residual_correlation",
-    "factor_summary",
-    "component_transformation",
-    "rotation_iteration",
-    "cluster_centre",
-    "initial_cluster_centre",
-    "kmeans_iteration",
-    "cluster_profile",
-    "cluster_median_profile",
-    "cluster_size",
-    "segment_naming",
-    "previous_model_match",
-    "centre_distance",
-    "anova",
-    "classification_function",
-    "assignment_function",
-    "hit_rate",
-    "classification_result",
-    "discriminant_function",
-    # SPSS DISCRIMINANT's other tables (spss-discriminant)
-    "group_statistic",
-    "group_means_test",
-    "box_m_test",
-    "log_determinant",
-    "canonical_coefficient",
-    "structure_matrix",
-    "group_centroid",
-    "group_prior",
-    # end SPSS DISCRIMINANT's other tables
-    "twin_standardisation",
-    "twin_function",
-    "k_selection",
-    "model_run",
-    "fitted_assignment",
-)
-RESERVED_MODEL_RUN_KEYS = (
-    "n_rows",
-    "n_fit_sample",
-    "n_inputs",
-    "n_dropped_inputs",
-    "n_factors",
-    "k",
-    "kmo",
-    "low_adequacy",
-    "cumulative_variance_pct",
-    "inertia",
-    "cv_hit_rate",
-    "resubstitution_hit_rate",
-    "random_seed",
-    "n_init",
-    "fit_seconds",
-    "kmeans_label_mismatches",
-    "codes_matched_to_previous",
-    "kmeans_iterations",
-    "min_initial_centre_distance",
-    "model_variables",
-    "segment_codes",
-    "config",
-    "package_version",
-    "fitted_at_utc",
-    "warnings",
-    "previous_model_id",
+ARTIFACT_COLUMNS: tuple[str, ...] = tuple(column["name"] for column in ARTIFACT_REGISTRY["columns"])
+ARTIFACTS: tuple[str, ...] = tuple(entry["name"] for entry in ARTIFACT_REGISTRY["artifacts"])
+RESERVED_MODEL_RUN_KEYS: tuple[str, ...] = tuple(
+    next(entry for entry in ARTIFACT_REGISTRY["artifacts"] if entry["name"] == "model_run")[
+        "reserved_keys"
+    ]
 )
 
 
@@ -486,7 +160,7 @@ def _min_distance(centres: pd.DataFrame | None) -> float:
 
 
 def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> pd.DataFrame:
-    """Build the long artifact frame of ``result`` (catalogue in the module docstring)."""
+    """Build the long artifact frame of ``result`` (catalogue: artifacts.yml)."""
     from .. import __version__
 
     clash = sorted(set(result.run.run_metadata) & set(RESERVED_MODEL_RUN_KEYS))
