@@ -170,7 +170,7 @@ generate: install
 # Two workers, one a core (a third made make test slower: 26.6 against 25.5 min, 2026-12-07).
 PYTEST_WORKERS ?= 2
 pytest: install-dev
-	$(BIN)/python -u -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/python -u -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=60
 
 # Benchmark at scale: SIZE customers (default 100,000), data and warehouses in data/bench;
 # writes the SIZE section of docs/benchmarks.md. The harness is development code in tools/
