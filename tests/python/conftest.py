@@ -88,6 +88,18 @@ def _parse_cache_files(duckdb_path: Path, raw_dir: Path, dbt_vars: dict | None) 
     return [exact, *sorted(PARSE_CACHE[0].glob(f"{prefix}-*.msgpack"))]
 
 
+# Whether the running test is marked `fast` (make test-fast runs those alone): such a test may
+# not run dbt, run_dbt fails it.
+RUNNING_FAST_TEST: list[bool] = [False]
+
+
+@pytest.fixture(autouse=True)
+def _fast_mark(request):
+    RUNNING_FAST_TEST[0] = request.node.get_closest_marker("fast") is not None
+    yield
+    RUNNING_FAST_TEST[0] = False
+
+
 def worker_export_dir(tmp_path_factory) -> Path:
     """One raw folder per xdist worker for the tests that each write an export of their own
     (emptied here): dbt then finds the manifest it parsed for the previous test."""
@@ -115,6 +127,8 @@ def run_dbt(
     models and seeds alone, for a test whose subject is the models' output (a third of a
     build's time is its ~400 data tests).
     """
+    if RUNNING_FAST_TEST[0]:
+        raise RuntimeError("a test marked fast runs dbt: take its module's `fast` mark off")
     duckdb_path = Path(duckdb_path).absolute()
     raw_dir = Path(raw_dir).absolute()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,8 @@ from broker_segments.segmentation import ARTIFACTS, SCHEME_A, SCHEME_B, fit_sche
 from broker_segments.segmentation.twins import DEFAULT_TWIN_INPUTS
 from tools.synthetic import make_customers
 
+pytestmark = pytest.mark.fast
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CATALOGUE_MACRO = PROJECT_DIR / "macros" / "segmentation" / "artifact_catalogue.sql"
 DIAGNOSTICS_DIR = PROJECT_DIR / "models" / "segmentation" / "diagnostics"

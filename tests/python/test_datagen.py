@@ -29,6 +29,8 @@ from broker_segments.datagen import (
     trading_days,
 )
 
+pytestmark = pytest.mark.fast
+
 END = date(2025, 12, 31)
 CLEAN_CUSTOMERS = 2000
 

@@ -12,6 +12,8 @@ import pytest
 import setuptools
 from conftest import PROJECT_DIR
 
+pytestmark = pytest.mark.fast
+
 PACKAGE_DIR = PROJECT_DIR / "src" / "broker_segments"
 
 

@@ -8,10 +8,12 @@ import re
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, run_dbt
 
 from broker_segments import project
 from tools import generate
+
+pytestmark = pytest.mark.fast
 
 
 def _env_defaults(text: str, variable: str) -> set[str]:
@@ -120,3 +122,9 @@ def test_the_pre_commit_hooks_run_the_lint_steps():
         )
         assert f"$(BIN)/{program}" in lint, (hook["id"], program)
     assert {"ruff-check", "sqlfluff-lint", "mypy", "generated"} <= {hook["id"] for hook in hooks}
+
+
+def test_a_test_marked_fast_cannot_run_dbt(tmp_path):
+    """make test-fast runs the tests marked fast alone: one that ran dbt would make it slow."""
+    with pytest.raises(RuntimeError, match="marked fast runs dbt"):
+        run_dbt(["parse"], tmp_path / "raw", tmp_path / "warehouse.duckdb", tmp_path)

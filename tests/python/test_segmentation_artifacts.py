@@ -23,6 +23,8 @@ from broker_segments.segmentation import (
 from broker_segments.segmentation.transform import prepare_inputs
 from tools.synthetic import make_customers
 
+pytestmark = pytest.mark.fast
+
 FAST = {"k_range": (2, 4, 6), "silhouette_sample_size": 800}
 
 

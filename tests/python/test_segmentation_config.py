@@ -15,6 +15,8 @@ from broker_segments.segmentation import (
     get_scheme,
 )
 
+pytestmark = pytest.mark.fast
+
 
 def test_scheme_a_is_the_thesis():
     assert SCHEME_A.inputs == (

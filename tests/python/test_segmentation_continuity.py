@@ -22,6 +22,8 @@ from broker_segments.segmentation import (
 from broker_segments.segmentation.continuity import PreviousModelWarning
 from tools.synthetic import make_customers
 
+pytestmark = pytest.mark.fast
+
 FAST = {"k_range": (2,), "silhouette_sample_size": 200}
 A = dataclasses.replace(SCHEME_A, **FAST)
 B = dataclasses.replace(SCHEME_B, **FAST)

@@ -21,6 +21,8 @@ from broker_segments.segmentation.factor import (
     varimax,
 )
 
+pytestmark = pytest.mark.fast
+
 
 def _standardise(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(axis=0)) / x.std(axis=0, ddof=0)

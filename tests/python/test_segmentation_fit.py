@@ -23,6 +23,8 @@ from broker_segments.segmentation import (
 )
 from tools.synthetic import make_customers
 
+pytestmark = pytest.mark.fast
+
 FAST = {"k_range": (2, 3, 6), "silhouette_sample_size": 1000}
 A = dataclasses.replace(SCHEME_A, **FAST)
 B = dataclasses.replace(SCHEME_B, **FAST)

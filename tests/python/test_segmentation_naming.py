@@ -17,6 +17,8 @@ from broker_segments.segmentation import (
 )
 from broker_segments.segmentation.naming import MEDIAN_COLUMNS, naming_profile
 
+pytestmark = pytest.mark.fast
+
 THESIS_COLUMNS = [
     "annual_commission",
     "interest_margin_contribution",

@@ -20,6 +20,8 @@ from broker_segments.segmentation.twins import (
 )
 from tools.synthetic import make_customers
 
+pytestmark = pytest.mark.fast
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FAST = {"k_range": (2, 4), "silhouette_sample_size": 300}
 
