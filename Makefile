@@ -41,6 +41,12 @@ test: install-dev chromium java
 	@$(MAKE) --no-print-directory -j 2 --output-sync=line lint pytest
 	@$(MAKE) --no-print-directory docs-check
 
+# A recipe's first step for a dbt command on throwaway data: a temporary folder ($$tmp, removed
+# at the end) with 200 generated customers in $$tmp/raw, and an in-memory warehouse.
+THROWAWAY_EXPORT = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export BROKER_RAW_DIR="$$tmp/raw" BROKER_DUCKDB_PATH=:memory: && \
+	$(BIN)/python -m broker_segments.datagen --customers 200 --seed 1 --out "$$tmp/raw" >/dev/null
+
 # The inner loop (CONTRIBUTING): the tests marked `fast` (the package's, no dbt) beside the dbt
 # unit tests, in about a minute. No lint, no data test, no build of real rows.
 test-fast: install-dev
@@ -50,12 +56,9 @@ pytest-fast: install-dev
 	$(BIN)/python -m pytest -q -n 2 -m fast
 
 # The dbt unit tests (SQL logic on hand-made rows) with every model they read built empty
-# (--empty: no rows), on 100 generated customers and an in-memory warehouse, in a throwaway
-# folder; the per-day models given the export's days, as a first build.
+# (--empty: no rows), on a throwaway export; the per-day models given its days, a first build.
 unit-tests: install
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	export BROKER_RAW_DIR="$$tmp/raw" BROKER_DUCKDB_PATH=:memory: && \
-	$(BIN)/python -m broker_segments.datagen --customers 100 --seed 1 --out "$$tmp/raw" >/dev/null && \
+	@$(THROWAWAY_EXPORT) && \
 	$(BIN)/dbt --quiet build --empty --select +test_type:unit --exclude-resource-type test \
 		--target ci --target-path "$$tmp/target" --log-path "$$tmp/logs" $$($(LOAD_RANGE)) && \
 	echo "dbt unit tests: ok"
@@ -146,9 +149,8 @@ docs: install
 # make test: the docs generate (every node compiles, the catalog query runs), on an in-memory
 # warehouse and a few generated customers, all in a throwaway folder.
 docs-check: install
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(BIN)/python -m broker_segments.datagen --customers 200 --seed 1 --out "$$tmp/raw" >/dev/null && \
-	BROKER_RAW_DIR="$$tmp/raw" BROKER_DUCKDB_PATH=:memory: $(BIN)/dbt --quiet docs generate \
+	@$(THROWAWAY_EXPORT) && \
+	$(BIN)/dbt --quiet docs generate \
 		--target ci --target-path "$$tmp/docs" --log-path "$$tmp/logs" && \
 	test -s "$$tmp/docs/index.html" && test -s "$$tmp/docs/catalog.json" && \
 	echo "dbt docs generate: ok"

@@ -30,10 +30,10 @@ REGISTRY = "src/broker_segments/indicators.yml"
 MACRO_FILE = ROOT / "macros" / "segmentation" / "indicator_columns.sql"
 DOMAIN_FILE = ROOT / "docs" / "domain.md"
 TABLE_START = f"<!-- generated from {REGISTRY} by make generate: edit the registry -->"
+TABLE_END = "<!-- end of generated -->"
 ARTIFACT_REGISTRY_FILE = "src/broker_segments/segmentation/artifacts.yml"
 CATALOGUE_FILE = ROOT / "macros" / "segmentation" / "artifact_catalogue.sql"
 ARTIFACTS_DOC = ROOT / "docs" / "artifacts.md"
-TABLE_END = "<!-- end of generated -->"
 
 
 def jinja_list(names: list[str]) -> str:

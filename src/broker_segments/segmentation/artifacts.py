@@ -37,17 +37,19 @@ from .errors import SegmentationInputError
 if TYPE_CHECKING:
     from .fit import FitResult
 
-# The artifact catalogue (artifacts.yml): the long frame's columns, the artifacts in order and
-# the column_keys of model_run the fit writes itself (a run_metadata key may not take one).
+# The artifact catalogue (artifacts.yml): the long frame's columns and the artifacts in order.
 ARTIFACT_REGISTRY: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parent / "artifacts.yml").read_text(encoding="utf-8")
 )
 ARTIFACT_COLUMNS: tuple[str, ...] = tuple(column["name"] for column in ARTIFACT_REGISTRY["columns"])
 ARTIFACTS: tuple[str, ...] = tuple(entry["name"] for entry in ARTIFACT_REGISTRY["artifacts"])
+# The column_keys of model_run the fit writes itself, those every fit writes (not optional):
+# a run_metadata key may not take one.
+_MODEL_RUN = next(e for e in ARTIFACT_REGISTRY["artifacts"] if e["name"] == "model_run")[
+    "diagnostics"
+]
 RESERVED_MODEL_RUN_KEYS: tuple[str, ...] = tuple(
-    next(entry for entry in ARTIFACT_REGISTRY["artifacts"] if entry["name"] == "model_run")[
-        "reserved_keys"
-    ]
+    name for name, _ in _MODEL_RUN["columns"] if name not in _MODEL_RUN.get("optional", [])
 )
 
 
