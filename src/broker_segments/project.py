@@ -32,7 +32,7 @@ DEFAULT_SPARK_WAREHOUSE = "data/spark-warehouse"
 # The spark target's schema (profiles.yml): its tables are the folders <schema>.db/<table> of
 # the warehouse.
 SPARK_SCHEMA = "broker_segments"
-# Each scheme's fit: the Python model (python_models/segmentation) that appends its models'
+# Each scheme's fit: the Python model (models/segmentation/fit) that appends its models'
 # artifacts on DuckDB, and on Spark the table of the same name the fit command appends to.
 FIT_MODELS = {"A": "segmentation_fit_scheme_a", "B": "segmentation_fit_scheme_b"}
 

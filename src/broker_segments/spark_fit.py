@@ -3,7 +3,7 @@
     python -m broker_segments.spark_fit [--manifest PATH] [--target spark]
 
 dbt-spark runs Python models only on Databricks. On the ``spark`` target the two fit models
-(``python_models/segmentation``) are disabled and the pipeline runs this command between the
+(``models/segmentation/fit``) are disabled and the pipeline runs this command between the
 dbt step that builds ``customer_indicators`` and the one that reads the fits (Makefile
 ``build TARGET=spark``, the Dagster job). For each scheme it does what the Python model does on
 DuckDB, with the same code (:func:`broker_segments.segmentation.warehouse.fit_model`):

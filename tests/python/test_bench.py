@@ -96,28 +96,28 @@ MANIFEST = {
     "nodes": {
         "model.p.stg": {
             "resource_type": "model", "name": "stg", "schema": "main",
-            "original_file_path": "models/staging/broker/stg.sql",
+            "original_file_path": "models/raw/staging/stg.sql",
             "tags": ["staging"],
             "config": {"materialized": "view"},
             "depends_on": {"nodes": ["source.p.broker.daily_balances"]},
         },
         "model.p.validated": {
             "resource_type": "model", "name": "validated", "schema": "main",
-            "original_file_path": "models/intermediate/validation/validated.sql",
+            "original_file_path": "models/raw/validation/validated.sql",
             "tags": ["validation"],
             "config": {"materialized": "incremental"},
             "depends_on": {"nodes": ["model.p.stg"]},
         },
         "model.p.agg": {
             "resource_type": "model", "name": "agg", "schema": "main",
-            "original_file_path": "models/intermediate/indicators/agg.sql",
+            "original_file_path": "models/indicators/agg.sql",
             "tags": ["indicators"],
             "config": {"materialized": "table"},
             "depends_on": {"nodes": ["model.p.validated", "model.p.stg"]},
         },
         "model.p.fit": {
             "resource_type": "model", "name": "fit", "schema": "main",
-            "original_file_path": "python_models/segmentation/fit.py",
+            "original_file_path": "models/segmentation/fit/fit.py",
             "tags": ["segmentation_fit"],
             "config": {"materialized": "table"},
             "depends_on": {"nodes": ["model.p.agg"]},
@@ -404,7 +404,7 @@ manifest = {{
     "sources": {{"source.p.broker.daily_balances": {{"name": "daily_balances"}}}},
     "nodes": {{"model.p.t": {{
         "resource_type": "model", "name": "t", "schema": "main",
-        "original_file_path": "models/intermediate/indicators/t.sql", "tags": ["indicators"],
+        "original_file_path": "models/indicators/t.sql", "tags": ["indicators"],
         "config": {{"materialized": "incremental"}},
         "depends_on": {{"nodes": ["source.p.broker.daily_balances"]}},
     }}}},

@@ -29,7 +29,6 @@ PROJECT_ENTRIES = (
     "profiles.yml",
     "selectors.yml",
     "models",
-    "python_models",
     "macros",
     "seeds",
     "snapshots",

@@ -65,7 +65,6 @@ def project_state() -> str:
                 "--porcelain",
                 "--",
                 "models",
-                "python_models",
                 "macros",
                 "seeds",
                 "snapshots",

@@ -1,6 +1,6 @@
 """The entry point of the dbt Python models: fit one scheme on the warehouse's indicators.
 
-A dbt Python model (``python_models/segmentation/``) reads ``customer_indicators``, calls
+A dbt Python model (``models/segmentation/fit/``) reads ``customer_indicators``, calls
 :func:`fit_for_warehouse` and returns its frame; everything else (SQL scoring of every
 customer, the diagnostics tables) reads that frame from the warehouse. Kept here, not in the
 model file, so it is covered by pytest.
@@ -227,7 +227,7 @@ def fit_model(
         raise SegmentationConfigError(
             f"{error}. The scheme settings are dbt vars (dbt_project.yml: scheme_a_n_factors, "
             f"scheme_a_k, scheme_b_k, segmentation_*), passed by the model's config in "
-            f"python_models/segmentation/_segmentation__models.yml."
+            f"models/segmentation/fit/_fit__models.yml."
         ) from None
     except SegmentationError as error:
         raise error.with_traceback(None) from None
