@@ -1,0 +1,91 @@
+"""Compare the published tables of two DuckDB warehouses built from the same export: a change
+that should not change the output (a refactoring, a new tree) shows here if it does.
+
+    python -m tools.compare_published BEFORE.duckdb AFTER.duckdb --manifest target/manifest.json
+
+The published tables are the project's public models, what its exposures read (from the
+manifest of either build) and the quality gate's tables. Per table: the rows of each warehouse
+and the rows found in one but not the other (EXCEPT ALL both ways, every column). Columns that
+hold when a build ran, not what it computed, are left out (VOLATILE_COLUMNS). Exit status 1
+when a table differs. Development tooling: not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+
+# Columns that record when a build ran or how long it took, not what it computed.
+VOLATILE_COLUMNS = {"fitted_at_utc", "fit_seconds"}
+# The raw data quality gate's tables the operator reads (README).
+OPERATOR_TABLES = {"quarantined_rows", "raw_data_reconciliation"}
+
+
+def published_relations(manifest: dict) -> list[str]:
+    """The relation names of the public models and of the models the exposures read."""
+    nodes = manifest["nodes"]
+    public = {key for key, node in nodes.items() if node.get("access") == "public"}
+    exposed = {
+        parent
+        for exposure in manifest.get("exposures", {}).values()
+        for parent in exposure["depends_on"]["nodes"]
+        if parent in nodes
+    }
+    return sorted({nodes[key]["alias"] for key in public | exposed} | OPERATOR_TABLES)
+
+
+def compare(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    columns = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = 'before' and table_name = ? order by ordinal_position",
+            [table],
+        ).fetchall()
+        if row[0] not in VOLATILE_COLUMNS
+    ]
+    listed = ", ".join(f'"{c}"' for c in columns)
+    before = f"select {listed} from before.main.{table}"
+    after = f"select {listed} from after.main.{table}"
+
+    def count(sql: str) -> int:
+        return con.execute(f"select count(*) from ({sql})").fetchone()[0]
+
+    return {
+        "table": table,
+        "rows_before": count(before),
+        "rows_after": count(after),
+        "only_before": count(f"{before} except all {after}"),
+        "only_after": count(f"{after} except all {before}"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--manifest", type=Path, default=Path("target/manifest.json"))
+    args = parser.parse_args(argv)
+    tables = published_relations(json.loads(args.manifest.read_text()))
+    con = duckdb.connect()
+    con.execute(f"attach '{args.before}' as before (read_only)")
+    con.execute(f"attach '{args.after}' as after (read_only)")
+    results = [compare(con, table) for table in tables]
+    print("| table | rows before | rows after | only before | only after |")
+    print("|---|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| `{r['table']}` | {r['rows_before']:,} | {r['rows_after']:,} | "
+            f"{r['only_before']:,} | {r['only_after']:,} |"
+        )
+    differ = [r["table"] for r in results if r["only_before"] or r["only_after"]]
+    print(f"differ: {', '.join(differ)}" if differ else "every published table is identical")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
