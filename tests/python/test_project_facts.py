@@ -37,7 +37,7 @@ def test_the_default_spark_warehouse_is_the_spark_targets():
 
 
 def test_the_default_raw_folder_is_the_sources_and_the_demo_datas():
-    sources = (PROJECT_DIR / "models" / "staging" / "broker" / "_broker__sources.yml").read_text()
+    sources = (PROJECT_DIR / "models" / "raw" / "staging" / "_broker__sources.yml").read_text()
     assert _env_defaults(sources, "BROKER_RAW_DIR") == {project.DEFAULT_RAW_DIR}
     makefile = (PROJECT_DIR / "Makefile").read_text()
     assert re.search(r"^DEMO_RAW_DIR := (\S+)$", makefile, re.M).group(1) == project.DEFAULT_RAW_DIR
@@ -70,7 +70,7 @@ def test_the_raw_contract_macro_has_the_sources_columns_in_order():
     macro = (PROJECT_DIR / "macros" / "raw_data" / "raw_contract_columns.sql").read_text()
     contract = ast.literal_eval(re.search(r"set contract = (\{.*?\}) %\}", macro, re.S).group(1))
     sources = yaml.safe_load(
-        (PROJECT_DIR / "models" / "staging" / "broker" / "_broker__sources.yml").read_text()
+        (PROJECT_DIR / "models" / "raw" / "staging" / "_broker__sources.yml").read_text()
     )
     declared = {
         table["name"]: [column["name"] for column in table["columns"]]
