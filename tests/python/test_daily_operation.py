@@ -12,7 +12,13 @@ import pytest
 from conftest import assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import append_days, generate
-from broker_segments.load_range import SPARK_DAILY_STEPS, SPARK_STEPS, selection_args, spark_steps
+from broker_segments.load_range import (
+    SPARK_DAILY_STEPS,
+    SPARK_STEPS,
+    build_args,
+    selection_args,
+    spark_steps,
+)
 from broker_segments.project import FIT_MODELS, spark_table_folder
 
 CUSTOMERS = 1200
@@ -61,6 +67,16 @@ def invocation_id(work_dir) -> str:
     ]
 
 
+def compiled_tests(work_dir) -> dict[str, str]:
+    """The SQL of each data test a dbt command in work_dir ran, by test name."""
+    results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
+    return {
+        result["unique_id"].split(".")[2]: result["compiled_code"]
+        for result in results
+        if result["unique_id"].startswith("test.")
+    }
+
+
 def built_nodes(work_dir) -> set[str]:
     """The names of the models and data tests a dbt command in work_dir ran."""
     results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
@@ -91,11 +107,13 @@ def operation(tmp_path_factory):
 
     append_days(raw, 2)
     runs["daily_selection"] = selection_args(warehouse)
+    runs["daily_days"] = build_args(raw_dir=raw, warehouse=warehouse)  # as run_dbt passes them
     daily = run_dbt(["build", *runs["daily_selection"]], raw, warehouse, root / "daily")
     assert_dbt_ok(daily)
     runs["daily"] = query(warehouse, "select max(as_of_date) from segment_runs")[0][0]
     runs["daily_invocation"] = invocation_id(root / "daily")
     runs["daily_nodes"] = built_nodes(root / "daily")
+    runs["daily_tests"] = compiled_tests(root / "daily")
     runs["daily_new_balances"] = appended_rows(raw, "daily_balances")
     runs["daily_new_trades"] = appended_rows(raw, "trades")
     runs["daily_segments"] = dict(
@@ -144,6 +162,22 @@ def test_a_daily_build_leaves_what_only_a_fit_changes_to_the_fit(operation):
     # the fit's inputs and its diagnostics (but the model runs drift reads) wait for a fit
     assert not {"int_segment_twin_inputs", "segment_kmo", "segment_anova"} & daily
     assert "segment_model_runs" in daily
+
+
+def test_a_daily_build_tests_the_month_rollups_batches_it_wrote(operation):
+    """A month rollup's uniqueness test reads the months from the daily run's first batch on
+    (where: rows_of_run_batches), not every month of the history."""
+    _, runs = operation
+    start = runs["daily_days"][runs["daily_days"].index("--event-time-start") + 1]
+    month = f"cast(date_trunc('month', cast('{start}' as date)) as date)"
+    for model, column in [
+        ("int_customer_balance_months", "balance_month"),
+        ("int_customer_trade_months", "trade_month"),
+    ]:
+        name = next(
+            n for n in runs["daily_tests"] if n.startswith(f"unique_combination_of_columns_{model}")
+        )
+        assert f"{column} >= {month}" in runs["daily_tests"][name], runs["daily_tests"][name]
 
 
 def test_daily_build_scores_with_the_first_model_and_monthly_refits(operation):
