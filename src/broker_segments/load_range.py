@@ -1,29 +1,11 @@
 """The days a build loads into the per-day models, as dbt's microbatch flags.
-
-    python -m broker_segments.load_range [--full] [--target dev|spark] [--daily]
-    python -m broker_segments.load_range --spark-steps [--vars YAML]
-
-prints ``--event-time-start YYYY-MM-DD --event-time-end YYYY-MM-DD`` for ``dbt build``: from
-the day after the last day the warehouse holds (the first day of the export on a first build,
-or with ``--full`` for ``--full-refresh``) through the export's last balance date. It prints
-nothing when the export has no balance file (the build's own check then names the problem).
-
-With ``--daily`` it prints ``--selector daily`` first on a DuckDB warehouse that holds a
-model of every scheme. The daily selection leaves out what only a fit changes (the fits' twin
-inputs, the diagnostics; selectors.yml); a warehouse without a model (a first build, or after
-the models were reset) fits, so its build is the whole project: no selector.
-
-With ``--spark-steps`` it prints the selectors of the spark target's two dbt steps (before and
-after the fit command; ``make build TARGET=spark``): ``spark_daily_before_fit
-spark_daily_after_fit`` on a Spark warehouse that holds a model of every scheme, where the run's
-vars (``--vars``, as dbt takes them) do not ask for a refit, else ``spark_before_fit
-spark_after_fit``. The choice is taken once, before the first step: after the fit every
-warehouse holds a model.
-
-dbt's microbatch models take their batches up to the wall clock unless told otherwise, while
-an export is often replayed or in the past (the demo data ends in 2025): ``make build``,
-Dagster and the tests pass this range, so a run loads the export's own new days. A backfill
-names its days itself (``--event-time-start D1 --event-time-end D2``, D2 exclusive).
+``python -m broker_segments.load_range [--full] [--target dev|spark] [--daily]`` prints
+``--event-time-start D1 --event-time-end D2`` for ``dbt build``: the export's days after the
+last one the warehouse holds (every day with ``--full``), with ``--daily`` preceded by
+``--selector daily`` where every scheme has a model; ``--spark-steps [--vars YAML]`` prints
+the selectors of the spark target's two dbt steps. Why a build passes the range (dbt's
+batches otherwise follow the wall clock) and how the selection is chosen: README, "Running
+it every day", "Building part of the project" and "Running on Spark".
 """
 
 from __future__ import annotations

@@ -1,20 +1,12 @@
 """Checks to run before a dbt build, for the failures dbt would only show as a stack trace.
-
-    python -m broker_segments.preflight [--duckdb PATH] [--raw-dir PATH] [--target spark]
-
-- **The warehouse file** (DuckDB). One process writes a database file at a time: a second
-  build started while one is running (a daily run overlapping a long refit, a user's run
-  beside the scheduler's) fails inside dbt-duckdb's connection code; this check names the
-  holder. A path that is a directory, in a folder that cannot be written, or a file that is not
-  a DuckDB database (a text file, a truncated copy, a garbled block) gets one line saying what
-  is wrong and what to do.
-- **The raw export's files.** A zero-byte, truncated or corrupt Parquet file would stop the
-  build with the reader's words ("No magic bytes found") and often another file's name; this
-  names the file and what is wrong with it.
-
-Each failure exits 2 with its message, before dbt starts (``make build``, Dagster); the dbt-duckdb
-plugin (``broker_segments.duckdb_plugin``) runs the same checks when a plain ``dbt`` command
-opens the warehouse.
+``python -m broker_segments.preflight [--duckdb PATH] [--raw-dir PATH] [--target spark]``
+checks that no other process holds the DuckDB warehouse file and that it is a writable
+DuckDB database (:func:`check_warehouse_free`), and that every Parquet file of the raw export
+is readable (:func:`check_raw_files`); a failure prints one line naming the file and what to
+do, and exits 2 before dbt starts (``make build``, Dagster). The dbt-duckdb plugin
+(``broker_segments.duckdb_plugin``) runs the same checks when a plain ``dbt`` command opens
+the warehouse. What each check names: README (the warehouse check, after the run's error
+messages) and docs/raw-data-contract.md, "Where the files are".
 """
 
 from __future__ import annotations

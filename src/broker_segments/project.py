@@ -1,19 +1,14 @@
-"""Facts the Python side shares with the dbt project, each with one home here.
-
-* ``DEFAULT_DUCKDB_PATH`` / ``DEFAULT_RAW_DIR``: the warehouse file dbt builds and the raw
-  export it reads when ``BROKER_DUCKDB_PATH`` / ``BROKER_RAW_DIR`` are unset, relative to the
-  project directory. dbt has its own copy in ``profiles.yml`` (the default target's ``path``)
-  and in the sources YAML (``raw_dir``); ``tests/python/test_project_facts.py`` checks they
-  agree with these.
-* ``DEFAULT_SPARK_WAREHOUSE``: the spark target's warehouse folder when
-  ``BROKER_SPARK_WAREHOUSE`` is unset; ``profiles.yml`` has its copies (the ``spark`` target's
-  ``server_side_parameters``), checked by the same test; ``SPARK_SCHEMA`` its schema, the
-  target's ``schema``.
-* ``FIT_MODELS``: the table of each scheme's fitted models, the dbt Python model of that name.
-* ``INDICATORS``, ``TWIN_TRANSFORMS``, ``TWIN_NULL_FILL``: read from the indicator registry
-  ``indicators.yml`` (its one home); ``make generate`` writes the macros
-  ``indicator_columns()`` and ``twin_input_columns()`` and docs/domain.md's indicator table
-  from it (``tools/generate.py``).
+"""Facts the Python side shares with the dbt project, each with one home here: the warehouse
+file, raw export and Spark warehouse folder used when ``BROKER_DUCKDB_PATH``,
+``BROKER_RAW_DIR`` and ``BROKER_SPARK_WAREHOUSE`` are unset (``DEFAULT_DUCKDB_PATH``,
+``DEFAULT_RAW_DIR``, ``DEFAULT_SPARK_WAREHOUSE``, relative to the project directory) and the
+Spark schema (``SPARK_SCHEMA``), whose copies in ``profiles.yml`` (the default target's
+``path``, the ``spark`` target's ``server_side_parameters`` and ``schema``) and in the sources
+YAML (``raw_dir``) ``tests/python/test_project_facts.py`` holds equal to these; ``FIT_MODELS``,
+the dbt Python model that stores each scheme's fitted models; and ``INDICATORS``,
+``TWIN_TRANSFORMS`` and ``TWIN_NULL_FILL``, read from the indicator registry
+``indicators.yml``, from which ``make generate`` (``tools/generate.py``) writes the macros
+``indicator_columns()`` and ``twin_input_columns()`` and docs/domain.md's indicator table.
 """
 
 from __future__ import annotations

@@ -1,50 +1,8 @@
-"""append_days(): the next trading days of an existing data set, as a daily export lands.
-
-Given a data set written by ``generate`` (its ``_generator/summary.json``), write the ``days``
-trading days after its last trading day as new files, one per table that gets rows::
-
-    daily_balances/append-<first day>-<last day>.parquet   every account open on those days
-    trades/append-<first day>-<last day>.parquet
-    fund_transfers/append-<first day>-<last day>.parquet
-
-No existing file changes except ``_generator/summary.json`` (``last_trading_day``,
-``trading_days``, per table ``files``, ``rows_written``, ``clean_rows_written``,
-``expected_kept``, and one entry per call in ``appends``). ``end_date``, ``months`` and
-``first_trading_day`` stay the generation's arguments: after an append ``last_trading_day`` is
-later than ``end_date``.
-
-How the customers go on
------------------------
-Nobody opens or closes an account on an appended day (the customers table gets no file): every
-account open on the last trading day (``close_date`` null) gets one balance row per new day.
-Each customer continues from its own data, not from the hidden random walk:
-
-* balances start from its row on the last trading day; market value moves with a market
-  return of the day (beta 0.7-1.3 per customer), its profile's own volatility and the
-  profile's average growth; cash takes a multiplicative shock of half its profile's cash
-  volatility, then the day's transfers; both stay >= 0 and are rounded to cents;
-* trades: the share of its open trading days with a trade, its trades per active day, its
-  product-type mix, its buy share, its typical trade amount (the geometric mean, times the
-  generator's lognormal spread, so the arithmetic mean stays where it was) and its
-  commission rate (the median commission / amount where the 5 CNY minimum does not bind), all
-  measured over the generation's window (``first_trading_day`` .. the generation's last
-  trading day); prices follow the generator's securities and market index; commission is
-  ``max(5, rate x amount)``; sleeping customers (no trade in the window) trade nothing;
-* fund transfers: its transfers per open trading day, its share of deposits and its typical
-  amount, in whole hundreds of CNY; a withdrawal takes at most 70% of the cash (else it is a
-  deposit), as in the generator.
-
-Ids continue each customer's sequence (``T``/``F`` + customer number + sequence, from its
-highest sequence so far) and stay below the 9999 reserved for defect rows.
-
-Determinism: the day's market return draws from ``default_rng([seed, 4, day])``, a chunk's
-customers' daily draws from ``[seed, 4, day, 1 + chunk]`` and their fixed traits (beta) from
-``[seed, 5, chunk]`` (chunks of ``chunk_size`` customers, as generated); the statistics are
-measured over the generation's window only. So the output is a pure function of the data set
-and ``days``, and appending 1 day then 1 day writes the same rows as appending 2 days at once.
-
-Data sets generated with ``--defects`` are refused: their ``after_data_end`` rows are dated in
-the days after the last trading day, where appended days would land.
+"""append_days(): the next trading days of an existing data set, as a daily export lands:
+new ``<table>/append-<first>-<last>.parquet`` files of balances, trades and transfers, each
+customer going on from its own data, and ``_generator/summary.json`` updated. How the
+customers go on, what changes in the summary and why the output is deterministic:
+docs/demo-data.md, "Appending days".
 """
 
 from __future__ import annotations

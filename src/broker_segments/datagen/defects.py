@@ -1,5 +1,5 @@
 """Bad rows of every kind the contract names, planted after the clean data and recorded; the
-scheme is in the package docstring."""
+scheme is in docs/demo-data.md, "The bad rows"."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def _first_row_group(path: Path) -> pa.Table:
 
 
 def inject_defects(ctx: Context, clean: CleanCustomers) -> DefectBook:
-    """Plant 3-5 bad rows per (table, reason); the scheme is in the package docstring."""
+    """Plant 3-5 bad rows per (table, reason); the scheme: docs/demo-data.md."""
     rng = np.random.default_rng([ctx.seed, STREAM_DEFECTS])
     book = DefectBook()
     days = ctx.days

@@ -1,45 +1,10 @@
-"""Dagster definitions: the dbt project as assets, a daily build and a monthly refit.
-
-The pieces, as the dagster-dbt examples lay them out: `project` (the dbt project, dbt and the
-warehouse), `assets` (the dbt assets and the op that builds them), `schedules` (the jobs and
-their schedules); this module puts them together.
-
-    dagster dev -m broker_segments.orchestration.definitions
-    dagster definitions validate -m broker_segments.orchestration.definitions
-
-- Assets: every dbt model, seed and snapshot (dagster-dbt, from the project's manifest); dbt
-  tests are asset checks. The manifest is read from the target path (`DBT_TARGET_PATH`, default
-  `target/`) and made with `dbt parse` when it is missing or under `dagster dev`; a deployment
-  that ships a manifest does not parse at start-up.
-- `daily_build_job`, on `daily_build_schedule` (19:00 Asia/Shanghai, after the day's export,
-  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml: what a new
-  day changes, without the fits' inputs and the diagnostics), built with the default vars, so
-  new customers and new days are scored with the latest fitted model. A new warehouse has no
-  model: the daily job stops before dbt and says to run the monthly refit job (or every asset)
-  first, which fits.
-- `monthly_refit_job`, on `monthly_refit_schedule` (19:00 on the 1st, in place of that day's
-  daily build): the assets of the selector `monthly_refit`, built with
-  `--vars '{segmentation_refit: true}'`, which refits both schemes and
-  scores everyone with the new models.
-
-Both jobs build the one DuckDB file, which takes a single writer: the two crons never meet,
-both runs carry the tag `broker_segments/warehouse` so that a run queue limit of 1 on it
-(`run_queue: tag_concurrency_limits` in dagster.yaml) also holds manual launches back, and a
-run that finds the file held stops before dbt with the preflight's message
-(broker_segments.preflight).
-
-Where dbt reads and writes comes from the code location's environment, as for a plain
-`dbt build`: BROKER_DUCKDB_PATH (default data/broker_segments.duckdb) and BROKER_RAW_DIR
-(default data/raw), relative paths from the project directory; DBT_TARGET picks the profile's
-target (default `dev`). Schedules start stopped, as Dagster's always do: turn them on in the
-UI or with `dagster schedule start`.
-
-On a spark target (DBT_TARGET=spark, README "Running on Spark") the assets are the three steps
-of `make build TARGET=spark`: the dbt assets of the selector `spark_before_fit`, the fit
-command (assets `segment_fits/segmentation_fit_scheme_a` and `_b`, the tables it appends to)
-and the dbt assets of `spark_after_fit`; both jobs run all three, with their refit var, the
-daily job over the daily selection's assets (schedules.py). Give a Spark target its own
-DBT_TARGET_PATH: the manifest is parsed per target.
+"""Dagster definitions: the dbt project as assets, a daily build and a monthly refit, put
+together from ``project`` (the dbt project, dbt and the warehouse), ``assets`` (the dbt assets
+and the op that builds them) and ``schedules`` (the jobs and their schedules), as the
+dagster-dbt examples lay them out. Load it with ``dagster dev -m
+broker_segments.orchestration.definitions``. What the jobs build and when, why they never
+write the warehouse at once, where the manifest and the warehouse come from, and the Spark
+target's three steps: README, "From Dagster" and "Running on Spark".
 """
 
 from pathlib import Path

@@ -1,22 +1,10 @@
-"""The two jobs and their schedules: the daily build and the monthly refit.
-
-- `daily_build_job`, on `daily_build_schedule` (19:00 Asia/Shanghai, after the day's export,
-  every day but the 1st): the assets of the dbt selector `daily` (selectors.yml: what a new
-  day changes, without the fits' inputs and the diagnostics), built with the default vars
-  (`segmentation_refit: auto`). On a warehouse without a model of every scheme it stops
-  before dbt and says so: the first run is the monthly refit job (or every asset).
-- `monthly_refit_job`, on `monthly_refit_schedule` (19:00 on the 1st, in place of that day's
-  daily build): the assets of the selector `monthly_refit`, built with
-  `--vars '{segmentation_refit: true}'`.
-
-Both carry the tag `broker_segments/warehouse`, so a run queue limit of 1 on it holds manual
-launches back too: the DuckDB file takes a single writer.
-
-On the spark target both jobs run the three steps (dbt before the fit, the fit command, dbt
-after it): the monthly job over every asset, the daily job over the assets of the selectors
-`spark_daily_before_fit` and `spark_daily_after_fit` (the daily selection: without the fits'
-inputs and the diagnostics) and the fit command's, which fits nothing on a warehouse with a
-model of every scheme (`auto`); on a warehouse without one it stops before dbt, as on DuckDB.
+"""The two jobs and their schedules: ``daily_build_job`` (the selector ``daily``, 19:00
+Asia/Shanghai every day but the 1st; it stops before dbt on a warehouse without a model of
+every scheme) and ``monthly_refit_job`` (the selector ``monthly_refit`` with
+``segmentation_refit: true``, 19:00 on the 1st), both tagged ``broker_segments/warehouse``
+so that one run at a time writes the warehouse; on the spark target, the same jobs over the
+three steps of ``make build TARGET=spark``. What each job builds and why: README, "From
+Dagster" and "Running on Spark".
 """
 
 import dagster as dg

@@ -1,19 +1,9 @@
 """Read the warehouse and write the segment report: one self-contained HTML page of charts.
-
-    python -m broker_segments.report [--duckdb PATH] [--out reports/segment_report.html]
-
-PATH defaults to BROKER_DUCKDB_PATH, then the project's default warehouse file. The charts are
-Vega-Lite specifications (Altair, ``charts``) with their data inline, drawn as SVG with tooltips
-by the Vega runtime, which the page carries inline (vl-convert's bundle): it needs no network.
-
-What it shows, for the model each scheme's customers are scored with (the model_id of
-customer_segments): the model-run facts (KMO, variance explained, hit rates), group sizes by
-assignment method, the scree plot and rotated loadings (scheme A), the k-selection curves and
-the bootstrap stability of each k, the classification results of Fisher's functions (the
-confusion matrix, resubstituted and leave-one-out), the drift of today's population from the
-fitting sample (PSI per input against the thresholds, and the segment shares at fit and now),
-the indicator profile of every group, and the migration matrix between the two latest as-of
-dates of segment_migrations ("no history yet" while it is missing or empty).
+``python -m broker_segments.report [--duckdb PATH] [--out reports/segment_report.html]``
+(:func:`build_report`) reads the tables of the model each scheme's customers are scored with
+and renders one section per subject (the ``section_*`` functions) as Vega-Lite charts
+(``charts``) with their data inline, drawn by the Vega runtime the page carries, so it needs
+no network. What the page shows: README, "The segment report and the documentation".
 """
 
 from __future__ import annotations

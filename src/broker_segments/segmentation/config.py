@@ -1,61 +1,10 @@
-"""Configuration of a segmentation scheme.
-
-The two schemes of the project differ only in a :class:`SchemeConfig`; every step of the fit
-(transform, standardise, factor analysis, K-means, naming, discriminant functions) is shared.
-
-Transforms (per input, applied to the raw indicator before standardising):
-
-``signed_log1p``
-    ``sign(x) * ln(1 + |x|)``. Used for money and count indicators, which are heavy-tailed
-    (a few accounts hold or trade orders of magnitude more than the median). Signed because
-    ``net_fund_inflow`` can be negative; for non-negative inputs it equals ``log1p``.
-``log1p``
-    ``ln(1 + x)``; the input must be >= 0 (the paper's log transform of contribution and
-    turnover, both non-negative by construction). A negative value is an input error.
-``none``
-    The value as it is. Scheme A leaves ``asset_growth`` (already a log difference),
-    ``product_breadth`` (a small count, 0..5), ``active_months`` (0..12) and
-    ``account_age_years`` (tenure, not heavy-tailed) untransformed: a log would only compress
-    the bounded counts and distort the tenure scale without making them more symmetric.
-
-Missing values: ``annual_turnover`` is null when average daily assets are zero (turnover is
-undefined, there is nothing to turn over). Both schemes fill it with 0 *before* the transform
-(``fill_null``): no assets and (almost always) no trading is the least active turnover. Any
-other null, and any infinite value, is an input error (see ``transform.prepare_inputs``).
-
-dbt vars accepted by :func:`config_from_vars` (strings or numbers):
-
-========================== ==================================================================
-var                        meaning
-========================== ==================================================================
-``n_factors``              factors to keep; ``none``/empty = eigenvalue > 1 (ignored when the
-                           scheme has no factor step)
-``k``                      number of clusters (>= 2)
-``n_init``                 K-means restarts (>= 1)
-``restart_sample_size``    rows the ``n_init`` restarts run on before one final run on the
-                           whole fit sample; ``none`` = restarts on the whole fit sample
-``random_seed``            seed of K-means, samples and CV folds (>= 0)
-``k_range``                k values of the k-selection table: ``"2..10"``, ``"2,3,4"`` or a list
-``k_range_min``            alternative to ``k_range``: lower end (>= 2)
-``k_range_max``            alternative to ``k_range``: upper end (>= ``k_range_min``)
-``k_selection_n_init``     K-means restarts per k in the k-selection table (>= 1)
-``k_selection_sample_size`` rows the k-selection table is fitted on (>= 10)
-``silhouette_sample_size`` rows the silhouette is computed on (>= 10)
-``stability_resamples``    bootstrap resamples per k of the k-selection table's stability
-                           (ARI of refits against the k's clustering); 0 = none (>= 0)
-``fit_sample_size``        rows the model is fitted on; ``none``/``all``/empty = all rows
-``min_cluster_share``      smallest share of the fit sample a K-means cluster may hold; the
-                           customers of a smaller one are left out of the fit as outliers and
-                           it is fitted again (``fit``); 0 = no minimum; 0 <= share < 1/k
-``cv_folds``               unused: the hit rate is exact leave-one-out (kept so older
-                           settings still parse; >= 2)
-``priors``                 prior of Fisher's classification functions: ``equal`` (SPSS's
-                           default, 1/G) or ``size`` (group shares n_g / n)
-``kmo_warning_threshold``  KMO below this warns (``LowAdequacyWarning``), 0..1
-``naming_ambiguity_margin`` relative margin under which a naming step is ambiguous and, on a
-                           refit, the previous model's codes decide (see ``naming`` and
-                           ``continuity``), 0..1
-========================== ==================================================================
+"""Configuration of a segmentation scheme: the two schemes differ only in a
+:class:`SchemeConfig` (``SCHEME_A``, ``SCHEME_B``: the inputs, their transforms and null fills,
+the factor step, k, the naming rule and the fit's settings with their defaults), and every
+step of the fit is shared. :func:`get_scheme` gives a scheme's configuration and
+:func:`config_from_vars` overrides it with the settings the fit model's config passes from the
+dbt vars (``ACCEPTED_VARS``). The transforms and why each input has its own, and what each
+setting means: docs/domain.md, "Scheme A" and "Scheme B" (the inputs) and "The fit's settings".
 """
 
 from __future__ import annotations
@@ -347,11 +296,12 @@ def config_from_vars(
 ) -> SchemeConfig:
     """The configuration of ``scheme`` with fields overridden from dbt var values.
 
-    ``scheme`` is 'A', 'B' or a :class:`SchemeConfig` to start from. ``vars`` maps the names in
-    the module docstring to values as dbt hands them over (strings or numbers); ``None`` values
-    of required integers are an error, of ``n_factors``/``fit_sample_size`` they mean
-    "eigenvalue > 1" / "all rows". Unknown names raise, so a typo in a var name is not silently
-    ignored. Every error is a :class:`SegmentationConfigError` naming the var.
+    ``scheme`` is 'A', 'B' or a :class:`SchemeConfig` to start from. ``vars`` maps the names of
+    ``ACCEPTED_VARS`` (docs/domain.md, "The fit's settings") to values as dbt hands them over
+    (strings or numbers); ``None`` values of required integers are an error, of
+    ``n_factors``/``fit_sample_size`` they mean "eigenvalue > 1" / "all rows". Unknown names
+    raise, so a typo in a var name is not silently ignored. Every error is a
+    :class:`SegmentationConfigError` naming the var.
     """
     base = get_scheme(scheme)
     vars = dict(vars or {})

@@ -1,44 +1,11 @@
-"""Group codes that stay stable across refits: the naming rule, and the previous model where
-the rule is ambiguous.
-
-The naming rule (``naming``) looks only at the cluster profiles, so a refit that finds the same
-groups gets the same codes whatever K-means' numbering. Where a rule step is *ambiguous*
-(another cluster within ``SchemeConfig.naming_ambiguity_margin`` of the chosen one on the
-step's criterion, precise definition in ``naming``), a refit on slightly different data could
-flip the rule's choice and swap two groups' codes, so that customers who did not change
-appear to migrate. ``fit_scheme(..., previous=...)`` avoids that:
-
-1. Name every cluster by the rule (as without ``previous``), flagging ambiguity groups.
-2. Put the new and the previous cluster profiles (mean raw inputs, artifact
-   ``cluster_profile``) in the *new* model's standardised input space: the config's
-   transforms, then ``(t - mean) / std`` with the new model's mean and std, over the new
-   model's kept inputs that the previous profile also has.
-3. For each ambiguity group, match its clusters to the previous clusters holding the codes the
-   rule gave the group (Hungarian assignment, ``scipy.optimize.linear_sum_assignment``, on
-   Euclidean distance). A matched cluster takes its previous cluster's code. Clusters left
-   unmatched (the previous model lacks some of the group's codes) keep their rule code when it
-   is still free, else take the group's codes left over, in naming-step order.
-
-So codes are only ever permuted *within* an ambiguity group: no code is duplicated, the set of
-codes is the rule's, and every cluster outside an ambiguity group keeps the rule's code.
-
-A previous model that does not fit this model (documented choice: *match what can be
-matched*, with a ``PreviousModelWarning`` and a note in ``model_run.warnings``):
-
-* another k: only codes both models have can be matched (a group's codes the previous model
-  lacks are handed out as in step 3);
-* other inputs: the distance uses the inputs both have; with none in common the previous
-  model is ignored (every code is the rule's).
-
-A previous model of another scheme, an artifact frame holding several or no model ids, or one
-without ``cluster_profile``/``segment_naming`` is a wiring error: ``SegmentationInputError``.
-
-What is recorded (see ``artifacts``): ``segment_naming`` gets ``naming_method`` (``rule`` or
-``matched_previous``: the code was decided by the matching), ``rule_segment_code`` (the code
-the rule alone gives), ``ambiguous`` and ``ambiguity_group``; ``model_run`` gets
-``previous_model_id`` and ``codes_matched_to_previous``; artifact ``previous_model_match``
-gives, per new segment, the previous segment it continues (the matched one, else the previous
-segment with the same code) and the distance between their profiles (how far the group moved).
+"""Group codes that stay stable across refits: where the naming rule (``naming``) is
+ambiguous, a refit gives the codes of the near-tied clusters to the ones that match the
+previous model's groups, so customers who did not change do not appear to migrate.
+:func:`apply_previous` revises the rule's codes (matching the profiles in the new model's
+standardised input space, :func:`standardised_profiles`), :func:`as_previous_model` reads the
+previous model from its artifacts, and :func:`rule_only` is the naming without one. The
+procedure, what happens with a previous model of another k or other inputs, and what is
+recorded: docs/domain.md, "How a refit keeps the codes".
 """
 
 from __future__ import annotations
@@ -145,7 +112,9 @@ class Continuity:
 
 def as_previous_model(previous: Any, scheme: str | None = None) -> PreviousModel:
     """A :class:`PreviousModel` from an artifact frame, a FitResult or a PreviousModel,
-    checked to be of ``scheme`` when given."""
+    checked to be of ``scheme`` when given. A previous model of another scheme, or an artifact
+    frame of several or no model ids or without ``cluster_profile``/``segment_naming``, is a
+    wiring error (:class:`SegmentationInputError`)."""
     if isinstance(previous, PreviousModel):
         prev = previous
     else:
@@ -202,7 +171,8 @@ def apply_previous(
 
     ``naming`` is :func:`naming.name_clusters`' frame and ``profile`` the cluster profiles it
     was computed from (both indexed by cluster label); ``mean``/``std`` are the new model's
-    standardisation of its kept inputs. See the module docstring for the procedure.
+    standardisation of its kept inputs. The procedure: docs/domain.md, "How a refit keeps the
+    codes".
     """
     prev = as_previous_model(previous, config.scheme)
     notes: list[str] = []

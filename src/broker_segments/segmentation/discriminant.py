@@ -1,20 +1,13 @@
-"""Fisher's linear classification functions (SPSS "Classification Function Coefficients").
-
-With the pooled within-group covariance ``S = sum_g sum_{i in g} (x_i - m_g)(x_i - m_g)' / (n - G)``
-of the model inputs ``x`` (here: the z-scores of the transformed indicators) and the prior
-``p_g``: ``1 / G`` with ``priors='equal'`` (SPSS's default, "All groups equal") or the group
-share ``n_g / n`` with ``priors='size'`` ("Compute from group sizes"):
-
-    c_g  = S^-1 m_g
-    c_g0 = -0.5 m_g' S^-1 m_g + ln p_g
-    score_g(x) = c_g0 + c_g' x
-
-A row is classified to the group with the highest score (ties: the group listed first). The
-posterior probability is ``exp(score_g) / sum_h exp(score_h)`` (exact under the LDA model).
-
-The cross-validated hit rate is SPSS's: leave-one-out, each row classified by the functions
-fitted without it, computed exactly in closed form (a rank-one downdate of the within-group
-SSCP by Sherman-Morrison, see :func:`leave_one_out_scores`), not by n refits.
+"""Fisher's linear classification functions (SPSS "Classification Function Coefficients")
+and SPSS DISCRIMINANT's other tables. :func:`fit_and_validate` fits the functions on the model
+inputs (the z-scores) with the K-means groups as classes and the priors ``equal`` or ``size``,
+and gives their resubstitution and exact leave-one-out hit rates (:func:`leave_one_out_scores`:
+a rank-one downdate, not n refits); :func:`nearest_centre_functions` writes the nearest-centre
+rule as linear functions; :func:`canonical_functions`, :func:`group_descriptives`,
+:func:`equality_of_group_means`, :func:`box_m_test` and :func:`canonical_coefficients` are the
+other tables. The formulas and where the project differs from SPSS: docs/domain.md, "What
+both schemes share" ("Fisher's classification functions" and "SPSS DISCRIMINANT's other
+tables").
 """
 
 from __future__ import annotations
@@ -52,7 +45,9 @@ def log_priors(counts: np.ndarray, priors: str) -> np.ndarray:
 def functions_from_statistics(
     counts: np.ndarray, sums: np.ndarray, cross: np.ndarray, priors: str = "equal"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients ``(G, p)`` and constants ``(G,)`` from :func:`group_statistics`.
+    """Coefficients ``(G, p)`` and constants ``(G,)`` from :func:`group_statistics`:
+    ``c_g = S^-1 m_g`` and ``c_g0 = -0.5 m_g' S^-1 m_g + ln p_g``, with the pooled within-group
+    covariance ``S`` = within-group SSCP / ``(n - G)``, so ``score_g(x) = c_g0 + c_g' x``.
 
     Within-group SSCP = ``x'x - sum_g n_g m_g m_g'`` (the model inputs are z-scores, O(1), so
     the subtraction loses no meaningful precision).
@@ -101,7 +96,9 @@ def classification_scores(
 def classify(
     x: np.ndarray, coefficients: np.ndarray, constants: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(group, best score, posterior probability)`` per row."""
+    """``(group, best score, posterior probability)`` per row: the group of the highest score
+    (ties: the group listed first) and ``exp(score_g) / sum_h exp(score_h)``, exact under the
+    LDA model."""
     scores = classification_scores(x, coefficients, constants)
     best = scores.argmax(axis=1)
     top = scores[np.arange(len(best)), best]

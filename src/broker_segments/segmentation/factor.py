@@ -1,26 +1,11 @@
-"""Factor analysis as SPSS does it: adequacy, principal components, varimax, regression scores.
-
-All functions take the standardised inputs ``z`` (population std, so ``z.T @ z / n`` is the
-correlation matrix R) or R itself.
-
-* KMO: with the anti-image (partial) correlations ``q_ij = -P_ij / sqrt(P_ii P_jj)``,
-  ``P = R^-1``: ``KMO_j = sum_i r_ij^2 / (sum_i r_ij^2 + sum_i q_ij^2)`` over ``i != j``, and the
-  overall KMO with both sums over all off-diagonal pairs.
-* Bartlett's test of sphericity: ``chi2 = -(n - 1 - (2p + 5) / 6) ln|R|``, ``df = p(p-1)/2``.
-* Extraction: principal components of R (factor_analyzer, ``method='principal'``), loadings
-  ``L = V sqrt(lambda)`` for the kept components; rotation: varimax with Kaiser normalisation,
-  iterated to the optimum (see :func:`varimax` for the stopping rule and how it relates to
-  SPSS's). Rotated factors keep the order the rotation gives them and each factor's sign is
-  chosen so its loadings sum to a positive number (factor_analyzer's convention).
-* Regression factor score coefficients ``W = R^-1 L_rot``; factor scores ``F = z W``.
-* The other SPSS FACTOR tables (:func:`anti_image`, :func:`reproduced`): the correlation
-  matrix and its determinant; the anti-image covariance ``P_ij / (P_ii P_jj)`` and
-  correlation ``P_ij / sqrt(P_ii P_jj)`` matrices (the negatives of the partial covariances
-  and correlations), whose correlation diagonal is the per-variable KMO (MSA); the reproduced
-  correlations ``L L'`` of the unrotated loadings (diagonal: the extraction communalities)
-  and the residuals ``R - L L'`` off the diagonal; the component transformation matrix ``T``
-  with ``L_rot = L_unrot T`` (after the reordering and sign convention above); and the
-  varimax criterion of each sweep of the rotation.
+"""Factor analysis as SPSS does it: :func:`fit_factor_model` extracts principal components,
+rotates them by varimax with Kaiser normalisation run to the optimum
+(:func:`varimax_with_history` gives the stopping rule and how it relates to SPSS's) and gives
+the regression factor score coefficients; :func:`kmo`, :func:`bartlett`, :func:`anti_image` and
+:func:`reproduced` are SPSS FACTOR's other tables. The functions take the standardised inputs
+``z`` (population std, so ``z.T @ z / n`` is the correlation matrix R) or R itself. The
+formulas, the order and signs of the rotated factors and where the project differs from SPSS:
+docs/domain.md, "Scheme A" ("Factor analysis, as SPSS does it").
 """
 
 from __future__ import annotations
@@ -300,15 +285,15 @@ def varimax_with_history(
     more than ``|phi| h_i <= |phi|`` (communalities from a correlation matrix are <= 1), and
     near the optimum the largest angle shrinks geometrically from sweep to sweep (by a factor
     0.001..0.5 on the project's data), so the loadings end within about ``tol`` of the exact
-    optimum: 4e-13 or closer for 2..5 factors of the test data and of synthetic scheme A data,
-    measured against Kaiser's algorithm in extended precision run to angles below 1e-17. The
+    optimum, as Kaiser's algorithm in extended precision, run to angles below 1e-17, confirms
+    for 2..5 factors of the test data and of synthetic scheme A data. The
     angles are computed to ~1e-16 (rounding in the sums), so the tolerance is reachable with
     room to spare. With two factors the planar rotation is the exact optimum: one sweep.
 
     SPSS FACTOR uses the same planar rotations but stops after at most 25 sweeps
     (``/CRITERIA ITERATE(25)``) or when the varimax criterion changes by <= 1e-5 between
     sweeps. A change of the criterion is second order in the distance to the optimum, so
-    SPSS's loadings can be ~1e-3 off it (2e-3 on synthetic scheme A data with 4 factors).
+    SPSS's loadings can be ~1e-3 off it.
     This rotation is iterated further than SPSS's: its loadings agree with SPSS's to about
     SPSS's own stopping precision (the three decimals SPSS prints), not to 1e-12.
 

@@ -1,102 +1,11 @@
-"""Naming clusters: a deterministic rule on the clusters' raw-indicator profiles.
-
-The rule looks only at each cluster's *naming profile* (:func:`naming_profile`: a statistic
-of the *raw*, untransformed inputs after the null fill, over the customers assigned to it),
-never at K-means' arbitrary cluster numbers, so a refit that finds the same partition under
-other numbers gets the same names. Codes are handed out in a fixed naming order; each step
-chooses among the clusters not yet named. Every "highest"/"lowest" below is of the cluster
-mean, except ``annual_turnover``: of the cluster *median* (``MEDIAN_COLUMNS``).
-
-Which statistic, and why. A mean can be moved by a few extreme accounts; how far depends on
-whether the indicator is bounded:
-
-* ``customer_value`` / ``customer_contribution`` (money per year) are capped: a customer with
-  ``customer_contribution`` above var ``outlier_max_customer_contribution`` (200,000) is an
-  outlier, not in the fitting population. So one account moves a cluster's mean value by at
-  most 200,000 / n_cluster (on a 20,000-customer synthetic fit, ``synthetic.make_customers``:
-  1.0% to 5.6% of the cluster mean for the clusters named on value but free; 27% for free,
-  mean 168 CNY against the next lowest's 745, so 12 accounts at the cap could not flip it).
-  The mean is kept on purpose: it is what the group earns per customer, the business
-  meaning of "valuable" (the group's total revenue / its size); a median would call a group
-  of a few large payers and many small ones less valuable than what it earns.
-* ``annual_turnover`` = ``annual_trade_volume`` / ``avg_daily_assets`` is *not* capped: the
-  outlier rule removes only accounts with both assets and volume below 2,000, so an account
-  with 100 CNY of assets that trades 20 M a year (turnover 200,000) is in the fit. In scheme
-  B's synthetic fit the high-activity group's mean turnover is 26.3 and the next one's 1.5,
-  over 9,097 customers: one such account adds 22 to that mean (23.5, just outside the 10%
-  margin), two (45.5) give it the code high_activity. The model clusters on
-  ``log1p(annual_turnover)`` (such an account adds 12.2 there, not 200,000), so the clusters
-  would hardly change but their names would. j planted accounts move a cluster's median at
-  most j places along its sorted values, whatever their size, so it is the statistic of both
-  turnover criteria (scheme A's potential rank sum and tie-break, scheme B's high_activity).
-* ``asset_growth`` (a log difference), ``active_trading_days`` (0..~250 trading days),
-  ``days_since_last_trade`` (bounded by the account age) and ``account_age_years`` keep the
-  mean: bounded or logs, a few accounts move their means little. ``avg_daily_market_value``
-  (uncapped) only breaks exact ties of vip's value.
-
-The statistic of each step is in its ``criterion`` text (artifact ``segment_naming``); the
-cluster medians of every input are artifact ``cluster_median_profile``.
-
-Scheme A (``naming_rule='thesis'``), value score ``customer_value = annual_commission +
-interest_margin_contribution`` (what the broker earns from the customer per year: commission
-plus the interest spread on the client's idle cash; the same quantity as the paper's customer
-contribution, and in CNY, so clusters compare on one scale):
-
-1. ``sleeping``: least active: lowest ``active_trading_days``; ties: highest
-   ``days_since_last_trade``.
-2. ``vip``: highest ``customer_value``; ties: highest ``avg_daily_market_value``.
-3. ``potential``: most active and fastest growing relative to its value: highest sum of the
-   ranks (among the clusters still unnamed) of median ``annual_turnover`` (trade volume per
-   unit of assets, i.e. activity relative to value) and mean ``asset_growth`` (log growth of
-   assets, also scale-free); ties: highest median ``annual_turnover``, then highest mean
-   ``asset_growth``.
-4. ``free``: lowest ``customer_value``; ties: lowest ``active_trading_days``.
-5. ``ordinary_a``: highest ``customer_value`` among the rest.
-6. ``ordinary_b``: the next highest ``customer_value`` (with k = 6 the two left, A the higher).
-
-Scheme B (``naming_rule='paper'``):
-
-1. ``high_contribution``: highest ``customer_contribution``.
-2. ``high_activity``: highest (median) ``annual_turnover``.
-3. ``loyal_retained``: highest ``account_age_years``.
-4. ``relationship_maintained``: highest ``customer_contribution`` among the rest (with k = 4
-   simply the one left).
-
-Other k: with fewer clusters than codes the steps stop when every cluster is named (k = 4 in
-scheme A gives sleeping, vip, potential, free). With more clusters the extra ones, in order of
-decreasing value score (``customer_value`` / ``customer_contribution``), get the code
-``cluster_<n>`` where n is their position in the naming order (``cluster_7``, ``cluster_8``.. in
-scheme A, ``cluster_5``.. in B), named "Cluster n" / "第n类客户".
-
-Ties that survive every tie-break compare the whole profile (inputs in configuration order,
-higher first) and, only for clusters with identical profiles, the lower cluster number.
-
-The rule-only code ``closed`` (closed account, 已销户客户) is never given to a cluster; the
-warehouse assigns it by rule and it is in :func:`segment_catalogue`.
-
-Ambiguity (``SchemeConfig.naming_ambiguity_margin`` = m, default 0.10). The rule is stable
-only where its choices are clear; where two clusters are nearly tied on a step's criterion, a
-refit on slightly different data can swap their codes. A step is *ambiguous* when another
-cluster still unnamed is within the margin of the chosen one on the step's primary criterion:
-
-* two cluster statistics (means; medians for turnover) a, b are *within the margin* when
-  ``|a - b| <= m * max(|a|, |b|)`` (so two zeros are within it; with m = 0 only exact ties
-  are);
-* a single-quantity step (every step but ``potential``, and the extra ``cluster_<n>`` steps):
-  the contenders are the unnamed clusters within the margin of the chosen one on that
-  quantity (``active_trading_days`` for sleeping, ``customer_value`` for vip, free,
-  ordinary_a/b, ``customer_contribution``, ``annual_turnover``, ``account_age_years``);
-  tie-break columns are not looked at;
-* the rank-sum step (``potential``): a cluster's rank on each ranked quantity could be as low
-  as 1 + (clusters it exceeds by more than the margin) and as high as n - (clusters that
-  exceed it by more than the margin); the contenders are the clusters whose highest possible
-  rank sum reaches the chosen cluster's lowest possible one.
-
-The chosen cluster and its contenders form an *ambiguity group*; groups that share a cluster
-are merged. :func:`name_clusters` flags these clusters (``ambiguous``, ``ambiguity_group``)
-but still names them by the rule. Only a refit with a previous model (``continuity``) uses the
-flag: it redistributes the codes the rule gave a group among the group's clusters by matching
-them to the previous model's clusters. Codes outside every group are the rule's.
+"""Naming clusters: a deterministic rule on the clusters' raw-indicator profiles, never on
+K-means' arbitrary cluster numbers. :func:`naming_profile` builds the profile the rule reads
+(the cluster means, the medians of ``MEDIAN_COLUMNS``), :func:`name_clusters` names a scheme's
+clusters by its rule (``thesis`` or ``paper``) and flags the near ties that a refit settles by
+the previous model (``continuity``), and :func:`segment_catalogue` lists every code of every
+scheme. The rules, why turnover is read as a median and what a near tie is: docs/domain.md,
+the "Group codes" of "Scheme A" and "Scheme B", and "What both schemes share" (its bullets
+"Another k", "Ties", "Mean or median" and the section "How a refit keeps the codes").
 """
 
 from __future__ import annotations
@@ -236,7 +145,8 @@ REQUIRED_PROFILE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 # Profile columns the rule reads as the cluster median; every other column: the mean.
-# annual_turnover is uncapped and heavy-tailed (module docstring), the rest bounded or capped.
+# annual_turnover is uncapped and heavy-tailed, the rest bounded or capped (docs/domain.md,
+# "Mean or median").
 MEDIAN_COLUMNS: tuple[str, ...] = ("annual_turnover",)
 
 
@@ -288,7 +198,8 @@ def _rank_bounds(values: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndar
 def _contenders(
     remaining: pd.DataFrame, chosen: object, key: _Key, ranked: tuple[str, ...], margin: float
 ) -> list[object]:
-    """Unnamed clusters other than ``chosen`` that are within the margin of it (docstring)."""
+    """Unnamed clusters other than ``chosen`` that are within the margin of it (docs/domain.md,
+    "How a refit keeps the codes": near ties)."""
     if len(remaining) < 2:
         return []
     others = [label for label in remaining.index if label != chosen]
@@ -334,7 +245,8 @@ def name_clusters(
     Returns a frame indexed like ``profile`` with ``segment_code``, ``naming_step`` (1-based
     position in the naming order), ``sort_order`` (display order), ``segment_name``,
     ``segment_name_zh``, ``criterion`` (why the cluster got its name), ``ambiguous`` (bool:
-    the cluster is in an ambiguity group at ``ambiguity_margin``, see the module docstring)
+    the cluster is in an ambiguity group at ``ambiguity_margin``, see docs/domain.md, "How a
+    refit keeps the codes")
     and ``ambiguity_group`` (0 when not ambiguous, else the lowest naming step of the group's
     clusters). The codes never depend on ``ambiguity_margin``; only the flags do.
     """

@@ -20,7 +20,8 @@ SINGULAR_EIGENVALUE = 1e-8
 
 
 def apply_transform(values: np.ndarray, transform: str, name: str) -> np.ndarray:
-    """Apply one named transform (see ``config``) to a float array."""
+    """Apply one named transform (``config.TRANSFORMS``; docs/domain.md, "Scheme A") to a
+    float array."""
     if transform == "none":
         return values.astype(np.float64, copy=True)
     if transform == "signed_log1p":

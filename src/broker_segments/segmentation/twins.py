@@ -1,25 +1,10 @@
-"""Placing new customers by classification functions trained on their established twins.
-
-A new customer (open, not an outlier, fewer than ``min_open_trading_days`` open trading days)
-is placed by classification functions, as the paper places new customers. Functions fitted on
-the established customers' full-window inputs place them badly: a few weeks of history are
-noisy (a customer who trades in bursts shows no trade yet) and unlike a full window. So the
-functions are trained on the population the new customers look like: each established
-customer of the fitting sample seen as if new, its *twin*. The twin's inputs are computed from
-the customer's last N open trading days of the window (N drawn per customer over 1 ..
-``min_open_trading_days`` - 1, ``int_segment_twin_inputs``), scaled to a full window as a new
-customer's are; its class is the customer's own K-means segment. Linear discriminant analysis
-(Fisher's functions, a pooled within-group covariance and the priors ``equal`` or ``size``) on
-the twins' inputs, transformed and standardised by the twins' own mean and population std,
-gives one function per segment:
-
-    z = (transform(x) - mean) / std
-    score_g(z) = c_g0 + c_g' z,   c_g = S^-1 m_g,   c_g0 = -0.5 m_g' S^-1 m_g + ln p_g
-
-and a new customer goes to the segment with the highest score (ties: the segment first in
-display order). The inputs are the ones a short history measures (commission, volume, trades,
-trading days, months, product breadth, market value, interest margin, turnover); tenure,
-recency, net inflow and growth are not inputs, since every new account has next to none.
+"""Placing new customers by classification functions trained on their established twins:
+:func:`fit_twin_placement` fits Fisher's functions on the twins' comparable inputs
+(``int_segment_twin_inputs``), transformed and standardised by the twins' own mean and
+population std, with each twin's class its customer's K-means segment; :class:`TwinPlacement`
+holds them and places a customer in the segment of the highest score. Why twins, their
+inputs and how well they place new customers: docs/domain.md, "Who is fitted, and how every
+customer gets a segment" ("Placing new customers by their twins").
 """
 
 from __future__ import annotations
