@@ -98,8 +98,8 @@ $(VENV)/.installed-orchestration: $(VENV)/.installed
 # constraints.txt anew: pyproject.toml's ranges with every extra, resolved in a fresh venv
 # (a throwaway folder) to the newest releases they admit, and frozen. LOCK_HOLD narrows the
 # ranges for the lock alone: dbt-core stays on the line the project is tested on (1.12.1+
-# cannot install without network: its parser downloads a binary). Run make test on the new
-# set before committing it.
+# cannot install where only the package registries are reached: its parser downloads a
+# binary). Run make test on the new set before committing it.
 LOCK_HOLD ?= dbt-core==1.11.*
 LOCK_HEADER := \
 	'\# The exact set of packages the project is tested with: every pip install of the Makefile' \
