@@ -3,6 +3,7 @@
 #   make test   install, lint (SQLFluff, ruff), pytest (which builds generated data with dbt)
 # Everything else here is a step of those two.
 #   make bench SIZE=1000000   benchmark a full and a one-day dbt build (docs/benchmarks.md)
+#   make lock                 regenerate constraints.txt, the tested set, from pyproject's ranges
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -27,7 +28,7 @@ export BROKER_DUCKDB_PATH
 endif
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test test-fast pytest-fast unit-tests install install-dev install-spark java orchestration data build refit summary report docs docs-check chromium lint generate pytest clean
+.PHONY: run test test-fast pytest-fast unit-tests install install-dev install-spark java orchestration lock data build refit summary report docs docs-check chromium lint generate pytest clean
 
 run: install
 ifeq ($(GENERATE_DEMO),yes)
@@ -71,25 +72,50 @@ install-spark: $(VENV)/.installed-spark
 install-dev: $(VENV)/.installed-dev
 orchestration: $(VENV)/.installed-orchestration
 
-# Each re-installs when the pinned dependencies change.
-$(VENV)/.installed: pyproject.toml
+# pyproject.toml says the ranges the project supports; constraints.txt the exact set it is
+# tested with (make lock), which every install takes. Each re-installs when either changes
+# (the extras' stamps follow .installed).
+PIP_INSTALL = $(BIN)/python -m pip install --quiet -c constraints.txt
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,orchestration,semantic,spark]'
+	$(PIP_INSTALL) -e '.[dev,orchestration,semantic,spark]'
 	@touch $@ $(VENV)/.installed-orchestration $(VENV)/.installed-spark
 
 # The spark target's adapter and Spark itself (the extra `spark`).
 $(VENV)/.installed-spark: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[spark]'
+	$(PIP_INSTALL) -e '.[spark]'
 	@touch $@
 
 $(VENV)/.installed-orchestration: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[orchestration]'
+	$(PIP_INSTALL) -e '.[orchestration]'
 	@touch $@
+
+# constraints.txt anew: pyproject.toml's ranges with every extra, resolved in a fresh venv
+# (a throwaway folder) to the newest releases they admit, and frozen. LOCK_HOLD narrows the
+# ranges for the lock alone: dbt-core stays on the line the project is tested on (1.12.1+
+# cannot install where only the package registries are reached: its parser downloads a
+# binary). Run make test on the new set before committing it.
+LOCK_HOLD ?= dbt-core==1.11.*
+LOCK_HEADER := \
+	'\# The exact set of packages the project is tested with: every pip install of the Makefile' \
+	'\# takes it (-c constraints.txt) beside the ranges of pyproject.toml. Resolved on Python %s.' \
+	'\# Regenerate it with make lock (CONTRIBUTING, "Dependencies"); do not edit it by hand.'
+lock:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && py="$$tmp/venv/bin/python" && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$py" -m pip install --quiet --upgrade pip && \
+	"$$py" -m pip install --quiet -e '.[dev,orchestration,semantic,spark]' \
+		$(foreach r,$(LOCK_HOLD),'$(r)') && \
+	"$$py" -m pip check && \
+	{ printf '%s\n' $(LOCK_HEADER) | sed "s/%s/$$("$$py" -c 'import platform; print(platform.python_version())')/"; \
+	  "$$py" -m pip freeze --exclude-editable; } > "$$tmp/constraints.txt" && \
+	mv "$$tmp/constraints.txt" constraints.txt
+	@git diff --stat -- constraints.txt 2>/dev/null || true
 
 # Demo data: CUSTOMERS customers (default 20,000), deterministic for SEED.
 data: install
