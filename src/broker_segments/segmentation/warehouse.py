@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from .artifacts import ARTIFACT_COLUMNS
+from .artifacts import ARTIFACT_COLUMNS, result_to_artifacts
 from .config import FIELD_VARS, K_VAR, SchemeConfig, config_from_vars
 from .discriminant import PRIORS
 from .errors import SegmentationConfigError, SegmentationError, SegmentationInputError
@@ -463,6 +463,6 @@ def fit_for_warehouse(
             twin_inputs=twin_inputs(twin_frame) if twin_frame is not None else (),
             twin_priors=twin_priors or "size",
         )
-    artifacts = result.to_artifacts()
+    artifacts = result_to_artifacts(result)
     artifacts["as_of_date"] = pd.Timestamp(as_of_date).date()
     return artifacts[list(WAREHOUSE_ARTIFACT_COLUMNS)]
