@@ -12,8 +12,7 @@ import time
 
 from sklearn.metrics import adjusted_rand_score
 
-from broker_segments.segmentation.config import get_scheme
-from broker_segments.segmentation.fit import fit_scheme
+from broker_segments.segmentation import fit_scheme, get_scheme, result_to_artifacts, score
 from tools.synthetic import make_customers
 
 
@@ -34,10 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     full = fit_scheme(customers, config, "full")
     print(f"fit_scheme, all rows:            {time.perf_counter() - started:6.1f} s")
     started = time.perf_counter()
-    artifacts = full.to_artifacts()
-    print(f"to_artifacts ({len(artifacts):,} rows):   {time.perf_counter() - started:6.1f} s")
+    artifacts = result_to_artifacts(full)
+    print(f"result_to_artifacts ({len(artifacts):,} rows): {time.perf_counter() - started:6.1f} s")
     started = time.perf_counter()
-    scored = full.score(customers)
+    scored = score(customers, full)
     print(f"score all rows:                  {time.perf_counter() - started:6.1f} s")
     assert (scored["segment_code"] == full.assignments["segment_code"]).all()
 

@@ -6,7 +6,7 @@ dbt-spark runs Python models only on Databricks. On the ``spark`` target the two
 (``models/segmentation/fit``) are disabled and the pipeline runs this command between the
 dbt step that builds ``customer_indicators`` and the one that reads the fits (Makefile
 ``build TARGET=spark``, the Dagster job). For each scheme it does what the Python model does on
-DuckDB, with the same code (:func:`broker_segments.segmentation.warehouse.fit_model`):
+DuckDB, with the same code (:func:`broker_segments.segmentation.warehouse.fit_from_settings`):
 
 * the scheme's settings are the model's ``segmentation`` config as dbt rendered it from the
   vars (the manifest of the dbt step before, so ``--vars`` given to dbt apply here too);
@@ -46,12 +46,14 @@ from broker_segments.segmentation.errors import SegmentationError
 from broker_segments.segmentation.warehouse import (
     FITTING_SAMPLE_FLAG,
     WAREHOUSE_ARTIFACT_COLUMNS,
-    fit_model,
+    FitFrames,
+    fit_from_settings,
     keeps_stored_model,
+    parse_settings,
 )
 
 PROJECT = "broker_segments"
-# What fit_model reads of customer_indicators besides the inputs (why the sample is short).
+# What the fit reads of customer_indicators besides the inputs (why the sample is short).
 INDICATOR_FLAGS = ("is_closed", "has_short_history", "is_outlier")
 # The fit table's columns (WAREHOUSE_ARTIFACT_COLUMNS) as the Python model's table has them.
 ARTIFACT_SCHEMA = pa.schema(
@@ -131,23 +133,18 @@ def fit_scheme_on_spark(
     present = set(spark.table(indicators_table).columns)
     columns = ["customer_id", "as_of_date", FITTING_SAMPLE_FLAG, *INDICATOR_FLAGS]
     columns += [name for name in INDICATOR_NAMES if name in present]
-    indicators = to_duckdb(con, spark.table(indicators_table).select(*columns))
-    invocation = to_duckdb(con, spark.table(f"{schema}.int_dbt_invocation"))
-    catalogue = to_duckdb(con, spark.table(f"{schema}.segment_catalogue"))
-    twins = to_duckdb(con, spark.table(f"{schema}.int_segment_twin_inputs"))
     fits_table = relation_name(sources[name])
     existing = None
     if spark.catalog.tableExists(fits_table):
         existing = to_duckdb(con, spark.table(fits_table).where(f"scheme = '{scheme}'"))
-    artifacts = fit_model(
-        indicators,
-        scheme=scheme,
-        settings=model["config"].get("segmentation"),
+    frames = FitFrames(
+        indicators=to_duckdb(con, spark.table(indicators_table).select(*columns)),
         existing=existing,
-        invocation=invocation,
-        catalogue=catalogue,
-        twins=twins,
+        invocation=to_duckdb(con, spark.table(f"{schema}.int_dbt_invocation")),
+        catalogue=to_duckdb(con, spark.table(f"{schema}.segment_catalogue")),
+        twins=to_duckdb(con, spark.table(f"{schema}.int_segment_twin_inputs")),
     )
+    artifacts = fit_from_settings(frames, scheme, model["config"].get("segmentation"))
     # NaN is null, as DuckDB stores a pandas NaN of the Python model's frame.
     rows = pa.Table.from_pandas(
         artifacts[list(WAREHOUSE_ARTIFACT_COLUMNS)], schema=ARTIFACT_SCHEMA, preserve_index=False
@@ -168,13 +165,13 @@ def stored_fits(
 def every_scheme_keeps_its_model(
     models: dict[str, Any], sources: dict[str, Any], warehouse: Path
 ) -> bool:
-    """Whether no scheme fits in this run (keeps_stored_model on the stored fits)."""
+    """Whether no scheme fits in this run (keeps_stored_model on the stored fits, with the
+    settings the fit model's config gives)."""
     con = duckdb.connect()
     return all(
         keeps_stored_model(
-            models[name]["config"].get("segmentation"),
-            scheme,
             stored_fits(con, warehouse, sources[name]["schema"], name),
+            *parse_settings(scheme, models[name]["config"].get("segmentation")),
         )
         for scheme, name in FIT_MODELS.items()
     )

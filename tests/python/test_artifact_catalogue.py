@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from broker_segments.segmentation import ARTIFACTS, SCHEME_A, SCHEME_B, fit_scheme
+from broker_segments.segmentation import (
+    ARTIFACTS,
+    SCHEME_A,
+    SCHEME_B,
+    fit_scheme,
+    result_to_artifacts,
+)
 from broker_segments.segmentation.twins import DEFAULT_TWIN_INPUTS
 from tools.synthetic import make_customers
 
@@ -71,7 +77,7 @@ def fits() -> dict[str, pd.DataFrame]:
     for scheme, base in (("A", SCHEME_A), ("B", SCHEME_B)):
         config = dataclasses.replace(base, **FAST)
         fitted = fit_scheme(customers, config, f"model_{scheme}", metadata, twins=twins)
-        frames[scheme] = fitted.to_artifacts()
+        frames[scheme] = result_to_artifacts(fitted)
     previous = frames["B"].copy()
     previous.insert(2, "as_of_date", pd.Timestamp("2024-05-31").date())
     refit = fit_scheme(
@@ -81,7 +87,7 @@ def fits() -> dict[str, pd.DataFrame]:
         metadata,
         previous=previous,
     )
-    frames["B refit"] = refit.to_artifacts()
+    frames["B refit"] = result_to_artifacts(refit)
     return frames
 
 

@@ -477,10 +477,8 @@ def test_project_state_names_each_changed_file_whole(monkeypatch):
 def test_the_sample_versus_full_fit_reads_the_fit_models_settings(tmp_path):
     """The settings dbt passes the fit models, as the harness reads them from the manifest,
     make a scheme configuration (the 1M run once stopped on a run option taken for one)."""
-    from broker_segments.segmentation.config import config_from_vars
-
     assert_dbt_ok(run_dbt(["parse"], tmp_path / "raw", tmp_path / "w.duckdb", tmp_path))
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     for scheme in "AB":
-        config = config_from_vars(scheme, segmentation.segmentation_settings(manifest, scheme))
+        config = segmentation.segmentation_config(manifest, scheme)
         assert config.k == PROJECT_VARS[f"scheme_{scheme.lower()}_k"]

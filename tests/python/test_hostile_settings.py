@@ -15,7 +15,7 @@ import yaml
 from conftest import PROJECT_DIR, Build, assert_dbt_ok, build, run_dbt, worker_export_dir
 
 from broker_segments.segmentation.errors import SegmentationConfigError
-from broker_segments.segmentation.warehouse import fit_model, sample_shortfall
+from broker_segments.segmentation.warehouse import FitFrames, fit_from_settings, sample_shortfall
 
 CUSTOMERS = 300
 CATALOGUE = pd.read_csv(PROJECT_DIR / "seeds" / "segment_catalogue.csv")
@@ -121,16 +121,18 @@ def test_a_k_the_catalogue_cannot_name_is_not_stored_and_a_refit_supersedes(
 
 def test_fit_model_checks_k_against_the_catalogue(small_build):
     indicators = small_build.query("select * from customer_indicators")
+    frames = FitFrames(indicators, catalogue=CATALOGUE)
     with pytest.raises(SegmentationConfigError, match=r"var scheme_b_k is 5.*segment_catalogue"):
-        fit_model(indicators, "B", {"k": 5, "refit": "true"}, catalogue=CATALOGUE)
-    fitted = fit_model(indicators, "B", {"k": 3, "refit": "true"}, catalogue=CATALOGUE)
+        fit_from_settings(frames, "B", {"k": 5, "refit": "true"})
+    fitted = fit_from_settings(frames, "B", {"k": 3, "refit": "true"})
     assert set(fitted["scheme"]) == {"B"}
 
 
 def test_model_ids_differ_for_different_settings_and_agree_for_equal_ones(small_build):
     indicators = small_build.query("select * from customer_indicators")
+    frames = FitFrames(indicators)
     ids = {
-        str(fit_model(indicators, "B", {"k": k, "refit": "true"})["model_id"].iloc[0])
+        str(fit_from_settings(frames, "B", {"k": k, "refit": "true"})["model_id"].iloc[0])
         for k in ("3", 3, "4", 4)
     }
     assert len(ids) == 2

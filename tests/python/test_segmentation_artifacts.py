@@ -18,6 +18,7 @@ from broker_segments.segmentation import (
     SegmentationInputError,
     classify,
     fit_scheme,
+    result_to_artifacts,
     score,
 )
 from broker_segments.segmentation.transform import prepare_inputs
@@ -45,7 +46,7 @@ def fitted(request, customers):
     config = dataclasses.replace(SCHEME_A if request.param == "A" else SCHEME_B, **FAST)
     metadata = {"as_of_date": "2024-06-28", "vars": {"k": config.k, "lookback_days": 365}}
     result = fit_scheme(customers, config, f"model_{request.param}", metadata)
-    return result, result.to_artifacts()
+    return result, result_to_artifacts(result)
 
 
 def test_schema_and_dtypes(fitted):
@@ -408,7 +409,7 @@ def test_scoring_model_picks_model_id(fitted, customers):
 def test_run_metadata_cannot_shadow_statistics(customers):
     result = fit_scheme(customers, dataclasses.replace(SCHEME_B, **FAST), "m", {"k": 4})
     with pytest.raises(ValueError, match="clash"):
-        result.to_artifacts()
+        result_to_artifacts(result)
 
 
 SQL_SCORING = """

@@ -14,6 +14,7 @@ from broker_segments.segmentation import (
     config_from_vars,
     get_scheme,
 )
+from broker_segments.segmentation.warehouse import RunOptions, parse_settings
 
 pytestmark = pytest.mark.fast
 
@@ -136,3 +137,28 @@ def test_invalid_config_fields():
         dataclasses.replace(SCHEME_B, transforms=("log10", "none", "none"))
     with pytest.raises(SegmentationConfigError, match="fill_null names 'x'"):
         dataclasses.replace(SCHEME_B, fill_null=(("x", 0.0),))
+
+
+def test_a_fit_models_config_is_parsed_once_into_the_scheme_and_the_run_options():
+    """The model's `segmentation` config as dbt renders it (strings; a var set to null left
+    empty) gives the scheme's configuration and, apart, the run options."""
+    config, options = parse_settings(
+        "B", {"k": "3", "priors": "", "refit": " TRUE ", "twin_priors": "equal"}
+    )
+    assert config == config_from_vars("B", {"k": 3})
+    assert options == RunOptions(refit="true", twin_priors="equal", vars={"k": "3"})
+    assert parse_settings("A", {"refit": None, "twin_priors": ""}) == (SCHEME_A, RunOptions())
+    assert parse_settings("A", None) == (SCHEME_A, RunOptions())
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"refit": "sometimes"}, "var segmentation_refit is 'sometimes'; use auto"),
+        ({"twin_priors": "often"}, "var new_customer_twin_priors is 'often'"),
+        ({"k": "six"}, "var 'k' must be an integer, got 'six'"),
+    ],
+)
+def test_a_bad_run_option_or_setting_names_the_var(settings, message):
+    with pytest.raises(SegmentationConfigError, match=message):
+        parse_settings("A", settings)

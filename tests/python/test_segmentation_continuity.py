@@ -17,6 +17,7 @@ from broker_segments.segmentation import (
     SegmentationInputError,
     config_from_vars,
     fit_scheme,
+    result_to_artifacts,
     score,
 )
 from broker_segments.segmentation.continuity import PreviousModelWarning
@@ -98,7 +99,7 @@ def fit_1(month_1):
 @pytest.fixture(scope="module")
 def previous_1(fit_1) -> pd.DataFrame:
     """The previous model as the warehouse holds it (rows of segment_model_artifacts)."""
-    artifacts = fit_1.to_artifacts()
+    artifacts = result_to_artifacts(fit_1)
     artifacts.insert(2, "as_of_date", pd.Timestamp("2024-05-31").date())
     return artifacts
 
@@ -126,7 +127,7 @@ def test_without_previous_the_rule_names_and_records_it(fit_1, month_1):
         fit_1.segment_naming.previous_model_id is None
         and fit_1.segment_naming.previous_match is None
     )
-    artifacts = fit_1.to_artifacts(include_assignments=False)
+    artifacts = result_to_artifacts(fit_1, include_assignments=False)
     assert "previous_model_match" not in set(artifacts["artifact"])
     run = artifacts[artifacts["artifact"] == "model_run"].set_index("column_key")
     assert run.loc["codes_matched_to_previous", "value"] == 0
@@ -218,7 +219,8 @@ def test_scheme_a_ordinary_groups_nearly_tied_on_value():
         {"ordinary_a": "ordinary_b", "ordinary_b": "ordinary_a"}
     )
     assert (swapped.to_numpy() == truth).mean() > 0.99  # the rule swaps A and B
-    kept = fit_scheme(after, A, "A-2", previous=first.to_artifacts(include_assignments=False))
+    previous = result_to_artifacts(first, include_assignments=False)
+    kept = fit_scheme(after, A, "A-2", previous=previous)
     assert (kept.assignments["segment_code"].to_numpy() == truth).mean() > 0.99
     assert kept.segment_naming.codes_matched_to_previous == 2
 
@@ -240,7 +242,7 @@ def test_margin_decides_whether_the_previous_model_is_consulted(month_2, previou
 
 
 def test_artifacts_record_the_matching(refit_2):
-    artifacts = refit_2.to_artifacts()
+    artifacts = result_to_artifacts(refit_2)
     assert set(artifacts["artifact"]) <= set(ARTIFACTS)
     assert not artifacts.duplicated(["artifact", "row_key", "column_key"]).any()
     assert not (artifacts["value"].notna() & artifacts["text_value"].notna()).any()
@@ -270,7 +272,7 @@ def test_artifacts_record_the_matching(refit_2):
 
 
 def test_scoring_from_artifacts_of_a_matched_fit(refit_2, month_2):
-    scored = score(month_2, refit_2.to_artifacts(include_assignments=False))
+    scored = score(month_2, result_to_artifacts(refit_2, include_assignments=False))
     assert (scored["segment_code"] == refit_2.assignments["segment_code"]).all()
 
 
@@ -332,7 +334,7 @@ def test_previous_model_with_another_k(month_1, month_2, previous_k):
     previous = fit_scheme(month_1, dataclasses.replace(B, k=previous_k), f"k{previous_k}")
     rule = fit_scheme(month_2, B, "rule").naming
     with pytest.warns(PreviousModelWarning, match=f"k={previous_k}, this one k=4"):
-        result = fit_scheme(month_2, B, "m", previous=previous.to_artifacts())
+        result = fit_scheme(month_2, B, "m", previous=result_to_artifacts(previous))
     naming = result.naming
     assert naming.index.is_unique and sorted(naming.index) == sorted(rule.index)
     fixed = ~naming["ambiguous"]
@@ -346,7 +348,7 @@ def test_previous_model_with_another_k(month_1, month_2, previous_k):
 def test_previous_model_with_other_inputs(month_2, fit_1):
     """Documented choice: match on the inputs both models have, warn."""
     # A previous model without the tenure input (its profile has no account_age_years).
-    previous = fit_1.to_artifacts(include_assignments=False)
+    previous = result_to_artifacts(fit_1, include_assignments=False)
     previous = previous[
         ~(
             (previous["artifact"] == "cluster_profile")
@@ -373,8 +375,8 @@ def test_previous_model_sharing_no_input_is_ignored(month_2, previous_1):
 
 
 def test_wiring_errors(month_2, previous_1):
-    scheme_a = fit_scheme(make_customers(600, seed=1), A, "A-prev").to_artifacts(
-        include_assignments=False
+    scheme_a = result_to_artifacts(
+        fit_scheme(make_customers(600, seed=1), A, "A-prev"), include_assignments=False
     )
     with pytest.raises(SegmentationInputError, match="is of scheme A, not B"):
         fit_scheme(month_2, B, "m", previous=scheme_a)

@@ -16,10 +16,13 @@ from broker_segments.segmentation import (
     SCHEME_B,
     DroppedInputWarning,
     LowAdequacyWarning,
+    ScoringModel,
     SegmentationInputError,
     SmallClusterWarning,
     classify,
     fit_scheme,
+    result_to_artifacts,
+    score,
 )
 from tools.synthetic import make_customers
 
@@ -144,9 +147,9 @@ def test_classification_functions(customers, fit_a):
     assert hit.loc["resubstitution", "overall"] > 0.97
     assert hit.loc["leave_one_out", "overall"] > 0.97
     # Fisher functions by hand from the definition.
-    z = fit_a.score(customers)  # model space only; recompute z below
+    z = score(customers, fit_a)  # model space only; recompute z below
     assert (z["segment_code"] == fit_a.assignments["segment_code"]).all()
-    sm = fit_a.scoring_model()
+    sm = ScoringModel.from_result(fit_a)
     _, zz = sm.standardised(customers)
     y = fit_a.assignments["segment_code"].to_numpy()
     means = np.vstack([zz[y == c].mean(axis=0) for c in fit_a.segment_codes])
@@ -166,7 +169,7 @@ def test_classification_functions(customers, fit_a):
         (functions["constant"].to_numpy(), constants),
     ):
         np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-8 * np.abs(expected).max())
-    classified = fit_a.classify(customers, "fisher")
+    classified = classify(customers, fit_a, function_set="fisher")
     assert (classified["segment_code"] == y).mean() == pytest.approx(
         hit.loc["resubstitution", "overall"]
     )
@@ -178,7 +181,7 @@ def test_assignment_functions_agree_with_kmeans(customers, fit_a, fit_b, scheme)
     """The functions that place new customers reproduce the nearest-centre rule on the fitted
     customers (Fisher's functions need not: they are the SPSS diagnostic)."""
     fit = fit_a if scheme == "A" else fit_b
-    classified = fit.classify(customers)
+    classified = classify(customers, fit)
     agreement = (classified["segment_code"] == fit.assignments["segment_code"]).mean()
     assert agreement >= 0.999
     # c_g'x - ||c_g||^2 / 2 on the model variables, read back from the artifacts alike
@@ -186,7 +189,7 @@ def test_assignment_functions_agree_with_kmeans(customers, fit_a, fit_b, scheme)
     centres = fit.centres.to_numpy()
     np.testing.assert_array_equal(functions[fit.model_variables].to_numpy(), centres)
     np.testing.assert_allclose(functions["constant"], -0.5 * (centres**2).sum(axis=1))
-    stored = classify(customers, fit.to_artifacts(include_assignments=False))
+    stored = classify(customers, result_to_artifacts(fit, include_assignments=False))
     assert (stored["segment_code"] == classified["segment_code"]).all()
 
 
@@ -215,7 +218,7 @@ def test_naming_reads_the_turnover_median(customers, fit_a, fit_b):
         pd.testing.assert_frame_equal(
             fit.clustering.median_profile, expected.loc[fit.segment_codes], check_names=False
         )
-        stored = fit.to_artifacts(include_assignments=False)
+        stored = result_to_artifacts(fit, include_assignments=False)
         medians = stored[stored["artifact"] == "cluster_median_profile"]
         assert len(medians) == fit.config.k * len(inputs)
         assert not medians.duplicated(["row_key", "column_key"]).any()
@@ -311,10 +314,10 @@ def test_zero_variance_input_is_dropped_and_recorded(customers):
     }
     assert "product_breadth" not in result.inputs and len(result.inputs) == 12
     assert "product_breadth" in result.clustering.profile.columns  # still described
-    artifacts = result.to_artifacts(include_assignments=False)
+    artifacts = result_to_artifacts(result, include_assignments=False)
     dropped = artifacts[artifacts["artifact"] == "dropped_input"]
     assert set(dropped["row_key"]) == {"product_breadth"}
-    scored = result.score(data.drop(columns="product_breadth"))  # not needed to score
+    scored = score(data.drop(columns="product_breadth"), result)  # not needed to score
     assert (scored["segment_code"] == result.assignments["segment_code"]).all()
 
 
@@ -370,7 +373,7 @@ def test_low_kmo_warns_and_is_recorded():
         result = fit_scheme(data, config, "low_kmo")
     assert result.factor_step.kmo_overall < 0.5
     assert any("KMO" in note for note in result.run.warnings)
-    run = result.to_artifacts(include_assignments=False).query("artifact == 'model_run'")
+    run = result_to_artifacts(result, include_assignments=False).query("artifact == 'model_run'")
     run = run.set_index("column_key")
     assert run.loc["low_adequacy", "value"] == 1.0
     assert "KMO" in run.loc["warnings", "text_value"]
@@ -394,7 +397,7 @@ def test_more_clusters_and_kaiser_factors_from_vars(customers):
     assert len(result.model_variables) == int((eigenvalues > 1).sum())
     assert len(result.segment_codes) == 7 and "cluster_7" in result.segment_codes
     assert result.naming.loc["cluster_7", "segment_name_zh"] == "第7类客户"
-    artifacts = result.to_artifacts(include_assignments=False)
+    artifacts = result_to_artifacts(result, include_assignments=False)
     assert not artifacts.duplicated(["artifact", "row_key", "column_key"]).any()
 
 
@@ -440,7 +443,7 @@ def test_the_fit_stores_an_undefined_hit_rate_as_null_with_its_reason():
     customers = _one_extreme_customer()
     result = fit_scheme(customers, dataclasses.replace(A, min_cluster_share=0.0), "alone")
     alone = result.clustering.sizes.index[result.clustering.sizes["n"] == 1][0]
-    cells = result.to_artifacts(include_assignments=False).query("artifact == 'hit_rate'")
+    cells = result_to_artifacts(result, include_assignments=False).query("artifact == 'hit_rate'")
     cells = cells.set_index(["row_key", "column_key"])
     assert np.isnan(cells.loc[("leave_one_out", alone), "value"])
     assert "one-member group" in cells.loc[("leave_one_out", alone), "text_value"]
@@ -668,7 +671,7 @@ def test_kmeans_history_of_a_restart_sample_and_of_a_warm_start(customers, fit_a
     a refit with the previous model starts from its groups' means."""
     result = fit_scheme(customers, dataclasses.replace(A, restart_sample_size=400), "sampled")
     _history_is_the_run(result)
-    refit = fit_scheme(customers, A, "refit", previous=fit_a.to_artifacts())
+    refit = fit_scheme(customers, A, "refit", previous=result_to_artifacts(fit_a))
     _history_is_the_run(refit)
     codes = refit.segment_codes
     means = refit.assignments.groupby("segment_code")[refit.model_variables].mean()
@@ -895,7 +898,7 @@ def test_a_cluster_below_the_minimum_share_is_left_out_and_fitted_again():
     nearest = result.segment_codes[int(((centres - x) ** 2).sum(axis=1).argmin())]
     assert assignments.loc[extreme, "segment_code"] == nearest
     assert any("left out of the fit as outliers" in w for w in result.run.warnings)
-    run = result.to_artifacts(include_assignments=False).query("artifact == 'model_run'")
+    run = result_to_artifacts(result, include_assignments=False).query("artifact == 'model_run'")
     run = run.set_index("column_key")
     assert run.loc["n_fit_sample", "value"] == len(customers) - 1
     assert "segmentation_min_cluster_share" in run.loc["warnings", "text_value"]

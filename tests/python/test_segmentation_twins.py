@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from broker_segments.segmentation import SCHEME_B, SegmentationInputError, discriminant, fit_scheme
+from broker_segments.segmentation import (
+    SCHEME_B,
+    SegmentationInputError,
+    discriminant,
+    fit_scheme,
+    result_to_artifacts,
+)
 from broker_segments.segmentation.twins import (
     DEFAULT_TWIN_INPUTS,
     TWIN_TRANSFORMS,
@@ -92,11 +98,11 @@ def test_twins_of_customers_outside_the_fit_are_left_out_and_bad_inputs_stop():
 def test_a_fit_with_twins_stores_their_functions_and_places_twins_in_their_segments():
     customers = make_customers(1500, seed=7, noise=0.2)
     config = dataclasses.replace(SCHEME_B, **FAST)
-    without = fit_scheme(customers, config, "b").to_artifacts()
+    without = result_to_artifacts(fit_scheme(customers, config, "b"))
     assert not without["artifact"].isin(["twin_standardisation", "twin_function"]).any()
     twins = noisy_twins(customers, seed=5)
     result = fit_scheme(customers, config, "b", twins=twins)
-    frame = result.to_artifacts()
+    frame = result_to_artifacts(result)
     functions = frame[frame["artifact"] == "twin_function"]
     assert set(functions["row_key"]) == set(result.segment_codes)
     assert set(functions["column_key"]) == {*DEFAULT_TWIN_INPUTS, "constant"}

@@ -9,13 +9,17 @@ from conftest import run_dbt
 from sklearn.metrics import adjusted_rand_score
 
 from broker_segments.project import FIT_MODELS, spark_table_folder
-from broker_segments.segmentation import segment_catalogue
+from broker_segments.segmentation import SCHEME_B, segment_catalogue
 from broker_segments.segmentation.errors import SegmentationConfigError, SegmentationInputError
 from broker_segments.segmentation.warehouse import (
+    FitFrames,
+    RunOptions,
     fit_for_warehouse,
+    fit_from_settings,
     fit_model,
     model_id_for,
     no_new_model,
+    parse_settings,
 )
 from broker_segments.spark_fit import every_scheme_keeps_its_model, manifest_nodes
 
@@ -42,8 +46,10 @@ def indicators(clean_build) -> pd.DataFrame:
 
 
 def test_same_data_and_seed_give_the_same_model(indicators):
-    first = fit_for_warehouse(indicators, "A", {"random_seed": 11})
-    second = fit_for_warehouse(indicators.sample(frac=1, random_state=3), "A", {"random_seed": 11})
+    config, options = parse_settings("A", {"random_seed": 11})
+    first = fit_for_warehouse(FitFrames(indicators), config, options)
+    shuffled = FitFrames(indicators.sample(frac=1, random_state=3))
+    second = fit_for_warehouse(shuffled, config, options)
     timing = first["column_key"].isin(["fitted_at_utc", "fit_seconds"])
     key = ["artifact", "row_key", "column_key"]
     a = first[~timing].sort_values(key).reset_index(drop=True)
@@ -53,14 +59,14 @@ def test_same_data_and_seed_give_the_same_model(indicators):
 
 
 def test_fit_uses_only_the_fitting_sample(indicators):
-    artifacts = fit_for_warehouse(indicators, "B")
+    artifacts = fit_for_warehouse(FitFrames(indicators), *parse_settings("B", {}))
     fitted = artifacts.loc[artifacts["artifact"] == "fitted_assignment", "row_key"].unique()
     assert set(fitted) == set(indicators.loc[indicators["is_in_fitting_sample"], "customer_id"])
 
 
 def test_fewer_fitting_customers_than_k_is_a_clear_error(indicators):
     with pytest.raises(SegmentationInputError, match=r"fewer than k=100000"):
-        fit_model(indicators, "B", {"k": 100000})
+        fit_from_settings(FitFrames(indicators), "B", {"k": 100000})
 
 
 def test_sql_scoring_assigns_everyone_and_matches_the_fit(clean_build):
@@ -181,18 +187,18 @@ def test_refit_choices_decide_whether_a_run_fits(indicators):
     """auto fits only a scheme without a model; true refits (the same data adds nothing, its
     model is already stored); false never fits and says so when there is no model yet."""
     con = duckdb.connect()
-    first = fit_model(indicators, "B", {"refit": "auto"}, existing=None)
+    first = fit_from_settings(FitFrames(indicators), "B", {"refit": "auto"})
     assert len(first) > 0 and set(first["scheme"]) == {"B"}
-    stored = con.from_df(first)
-    assert fit_model(indicators, "B", {"refit": "auto"}, existing=stored).empty
-    assert fit_model(indicators, "B", {"refit": "true"}, existing=stored).empty
-    refit = fit_model(indicators, "B", {"refit": "true", "random_seed": 5}, existing=stored)
+    stored = FitFrames(indicators, existing=con.from_df(first))
+    assert fit_from_settings(stored, "B", {"refit": "auto"}).empty
+    assert fit_model(stored, SCHEME_B, RunOptions(refit="true")).empty  # parsed settings
+    refit = fit_from_settings(stored, "B", {"refit": "true", "random_seed": 5})
     assert set(refit["model_id"]) and set(refit["model_id"]) != set(first["model_id"])
     assert list(refit.columns) == list(first.columns) == list(no_new_model().columns)
     with pytest.raises(SegmentationConfigError, match="segmentation_refit is false"):
-        fit_model(indicators, "B", {"refit": "false"}, existing=None)
+        fit_from_settings(FitFrames(indicators), "B", {"refit": "false"})
     with pytest.raises(SegmentationConfigError, match="segmentation_refit is 'sometimes'"):
-        fit_model(indicators, "B", {"refit": "sometimes"}, existing=stored)
+        fit_from_settings(stored, "B", {"refit": "sometimes"})
 
 
 def test_discriminant_marts_recompute_from_the_fitted_z_scores(clean_build):

@@ -6,9 +6,12 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .floor import warehouse_fitting_sample_sql
+
+if TYPE_CHECKING:
+    from broker_segments.segmentation.config import SchemeConfig
 
 DEFAULT_ARI_SAMPLE = 200_000
 
@@ -21,19 +24,17 @@ def default_sample_size(customers: int) -> int:
     return max(customers // 5, 1000)
 
 
-def segmentation_settings(manifest: Mapping[str, Any], scheme: str) -> dict[str, Any]:
-    """The settings dbt passed the scheme's fit model (its rendered `segmentation` config)."""
-    from broker_segments.segmentation.warehouse import settings_from_config
+def segmentation_config(manifest: Mapping[str, Any], scheme: str) -> SchemeConfig:
+    """The scheme's configuration dbt passes its fit model (the rendered `segmentation` config,
+    parsed as the fit parses it; the run options set apart)."""
+    from broker_segments.segmentation.warehouse import parse_settings
 
     for node in manifest["nodes"].values():
         if node.get("resource_type") == "model" and node.get("name") == (
             f"segmentation_fit_scheme_{scheme.lower()}"
         ):
-            settings = dict((node.get("config") or {}).get("segmentation") or {})
-            # run options the fit takes apart from the scheme's settings (fit_model)
-            for option in ("refit", "twin_priors"):
-                settings.pop(option, None)
-            return settings_from_config(settings)
+            config, _ = parse_settings(scheme, (node.get("config") or {}).get("segmentation"))
+            return config
     raise RuntimeError(f"no model segmentation_fit_scheme_{scheme.lower()} in the manifest")
 
 
@@ -56,10 +57,9 @@ def sample_versus_full(
 
     out: dict[str, dict[str, Any]] = {}
     for scheme in schemes:
-        settings = segmentation_settings(manifest, scheme)
-        settings.pop("fit_sample_size", None)
-        full_config = config_from_vars(scheme, {**settings, "fit_sample_size": None})
-        sample_config = config_from_vars(scheme, {**settings, "fit_sample_size": sample_size})
+        config = segmentation_config(manifest, scheme)
+        full_config = config_from_vars(config, {"fit_sample_size": None})
+        sample_config = config_from_vars(config, {"fit_sample_size": sample_size})
         query = fitting_sample_sql(["customer_id", *full_config.inputs])
         with duckdb.connect(str(database), read_only=True) as con:
             frame = con.execute(query).df()

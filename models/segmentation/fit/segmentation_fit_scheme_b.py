@@ -5,22 +5,16 @@ fitted parameter and diagnostic of a new model as one long table, when the var
 segmentation_refit says to fit (auto: only when the scheme has no model yet).
 """
 
-from broker_segments.segmentation.warehouse import fit_model
+from broker_segments.segmentation.warehouse import FitFrames, fit_from_settings
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
-    indicators = dbt.ref("customer_indicators")
-    invocation = dbt.ref("int_dbt_invocation")
-    catalogue = dbt.ref("segment_catalogue")
-    twins = dbt.ref("int_segment_twin_inputs")
-    existing = session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None
-    return fit_model(
-        indicators,
-        scheme="B",
-        settings=dbt.config.get("segmentation"),
-        existing=existing,
-        invocation=invocation,
-        catalogue=catalogue,
-        twins=twins,
+    frames = FitFrames(
+        indicators=dbt.ref("customer_indicators"),
+        existing=session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None,
+        invocation=dbt.ref("int_dbt_invocation"),
+        catalogue=dbt.ref("segment_catalogue"),
+        twins=dbt.ref("int_segment_twin_inputs"),
     )
+    return fit_from_settings(frames, "B", dbt.config.get("segmentation"))

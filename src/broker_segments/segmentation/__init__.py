@@ -6,14 +6,15 @@ Public API::
 
     SCHEME_A, SCHEME_B, SchemeConfig, get_scheme(scheme), config_from_vars(scheme, vars)
     fit_scheme(frame, config, model_id, run_metadata=None, previous=None) -> FitResult
-    FitResult.to_artifacts() -> long DataFrame (catalogue: ``artifacts.yml``)
-    score(frame, model, model_id=None), classify(frame, model, model_id=None)
+    result_to_artifacts(result) -> long DataFrame (catalogue: ``artifacts.yml``)
+    score(frame, model, model_id=None), classify(frame, model, model_id=None), ``model`` a
+        FitResult, a ScoringModel (``ScoringModel.from_result``) or the artifact frame
     segment_catalogue(configs=None), name_clusters(profile, naming_rule)
     SegmentationConfigError, SegmentationInputError, LowAdequacyWarning, DroppedInputWarning,
     SmallClusterWarning
 """
 
-from .artifacts import ARTIFACT_COLUMNS, ARTIFACTS
+from .artifacts import ARTIFACT_COLUMNS, ARTIFACTS, result_to_artifacts
 from .config import (
     ACCEPTED_VARS,
     SCHEME_A,
@@ -31,8 +32,9 @@ from .errors import (
     SegmentationInputError,
     SmallClusterWarning,
 )
-from .fit import FitResult, fit_scheme
+from .fit import fit_scheme
 from .naming import SEGMENT_NAMES, name_clusters, segment_catalogue
+from .records import FitResult
 from .scoring import ScoringModel, classify, score
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "fit_scheme",
     "get_scheme",
     "name_clusters",
+    "result_to_artifacts",
     "score",
     "segment_catalogue",
 ]

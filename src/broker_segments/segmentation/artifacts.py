@@ -1,6 +1,6 @@
 """The warehouse form of a fit: one long frame, written from a FitResult and read back.
 
-``FitResult.to_artifacts()`` returns ONE long DataFrame, the return value of the dbt Python
+``result_to_artifacts(result)`` returns ONE long DataFrame, the return value of the dbt Python
 model, a row per cell of an artifact (a table of the fit). Which artifacts there are, what
 each row_key and column_key holds and how the diagnostics models show it is the artifact
 catalogue, ``artifacts.yml`` beside this module (its one home; ``make generate`` writes the
@@ -24,7 +24,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +33,7 @@ import yaml
 
 from . import cluster
 from .errors import SegmentationInputError
-
-if TYPE_CHECKING:
-    from .fit import FitResult
+from .records import FitResult
 
 # The artifact catalogue (artifacts.yml): the long frame's columns and the artifacts in order.
 ARTIFACT_REGISTRY: dict[str, Any] = yaml.safe_load(

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from .artifacts import result_to_artifacts
 from .errors import SegmentationInputError
+from .records import FitResult
 from .transform import apply_transform, standardise
 
 if TYPE_CHECKING:
@@ -110,7 +112,9 @@ class Continuity:
     notes: list[str]
 
 
-def as_previous_model(previous: Any, scheme: str | None = None) -> PreviousModel:
+def as_previous_model(
+    previous: pd.DataFrame | FitResult | PreviousModel, scheme: str | None = None
+) -> PreviousModel:
     """A :class:`PreviousModel` from an artifact frame, a FitResult or a PreviousModel,
     checked to be of ``scheme`` when given. A previous model of another scheme, or an artifact
     frame of several or no model ids or without ``cluster_profile``/``segment_naming``, is a
@@ -118,8 +122,8 @@ def as_previous_model(previous: Any, scheme: str | None = None) -> PreviousModel
     if isinstance(previous, PreviousModel):
         prev = previous
     else:
-        if hasattr(previous, "to_artifacts") and not isinstance(previous, pd.DataFrame):
-            previous = previous.to_artifacts(include_assignments=False)
+        if isinstance(previous, FitResult):
+            previous = result_to_artifacts(previous, include_assignments=False)
         prev = PreviousModel.from_artifacts(previous)
     if scheme and prev.scheme and prev.scheme != scheme:
         raise SegmentationInputError(
@@ -162,7 +166,7 @@ def _warn(notes: list[str], message: str) -> None:
 def apply_previous(
     naming: pd.DataFrame,
     profile: pd.DataFrame,
-    previous: Any,
+    previous: pd.DataFrame | FitResult | PreviousModel,
     config: SchemeConfig,
     mean: pd.Series,
     std: pd.Series,

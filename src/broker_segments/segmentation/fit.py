@@ -1,10 +1,10 @@
 """Fit a segmentation scheme: transform, standardise, (factor analysis), K-means, name, classify.
 
 Stages. ``fit_scheme`` is the sequence of one function per stage, each taking the records of the
-stages before it and returning its own frozen record; :class:`FitResult` is those records.
-``standardise_inputs`` (:class:`Standardisation`), ``fit_factor_step`` (:class:`FactorStep`, None
-for scheme B), ``run_kmeans`` (the run in K-means' own numbering), ``name_segments``
-(:class:`Naming`, which also fixes the display order), ``describe_clusters``
+stages before it and returning its own frozen record (module ``records``); :class:`FitResult`
+is those records. ``standardise_inputs`` (:class:`Standardisation`), ``fit_factor_step``
+(:class:`FactorStep`, None for scheme B), ``run_kmeans`` (the run in K-means' own numbering),
+``name_segments`` (:class:`Naming`, which also fixes the display order), ``describe_clusters``
 (:class:`Clustering`, in that order) and ``discriminate`` (:class:`Discrimination`); the run
 itself is :class:`RunInfo`. The per-row arrays the stages pass on (:class:`FitSample`,
 :class:`ModelSpace`) are working data, not kept in the result. K-means comes before the naming
@@ -68,7 +68,6 @@ import numpy as np
 import pandas as pd
 
 from . import cluster, continuity, discriminant
-from .artifacts import result_to_artifacts
 from .config import FIELD_VARS, K_VAR, SchemeConfig, get_scheme
 from .errors import (
     DroppedInputWarning,
@@ -76,9 +75,17 @@ from .errors import (
     SegmentationInputError,
     SmallClusterWarning,
 )
-from .factor import FactorModel, bartlett, correlation, fit_factor_model, kmo
+from .factor import bartlett, correlation, fit_factor_model, kmo
 from .naming import MEDIAN_COLUMNS, name_clusters, naming_profile
-from .scoring import ScoringModel
+from .records import (
+    Clustering,
+    Discrimination,
+    FactorStep,
+    FitResult,
+    Naming,
+    RunInfo,
+    Standardisation,
+)
 from .transform import (
     check_not_singular,
     prepare_inputs,
@@ -86,225 +93,7 @@ from .transform import (
     standardise,
     zero_variance_columns,
 )
-from .twins import DEFAULT_TWIN_INPUTS, TwinPlacement, fit_twin_placement
-
-
-@dataclass(frozen=True)
-class Standardisation:
-    """The inputs the model keeps and how they are put on one scale (fit sample).
-
-    Scoring repeats exactly this (fill, transform, z-score), so it is the first record both the
-    artifacts and a ScoringModel read.
-    """
-
-    inputs: list[str]  # kept inputs, in configuration order
-    transforms: dict[str, str]  # kept input -> transform
-    null_fill: dict[str, float]  # kept input -> the value its nulls are filled with (if any)
-    mean: pd.Series  # of the transformed kept inputs, fit sample
-    std: pd.Series  # population std (ddof=0)
-    dropped_inputs: dict[str, str]  # input -> reason
-    dropped_values: dict[str, float]  # input -> its constant transformed value
-    # kept input's decile bins of the fit sample's z-scores (``transform.reference_bins``):
-    # the reference the drift marts compare today's population with
-    reference_bins: pd.DataFrame | None = None
-    notes: tuple[str, ...] = ()  # the stage's warnings, for ``model_run``
-
-
-@dataclass(frozen=True)
-class FactorStep:
-    """Adequacy and the factor model (scheme A); a fit without the step holds None instead."""
-
-    kmo_per_variable: pd.Series
-    kmo_overall: float
-    bartlett: dict[str, float]
-    model: FactorModel  # with its SPSS tables (``factor``)
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Clustering:
-    """K-means in model space and what describes its partition.
-
-    Frames indexed by ``segment_code`` are in display (sort) order, which the naming decides.
-    ``model_variables`` are the columns of model space: ``factor_1..factor_m`` with the factor
-    step, else the kept inputs (their z-scores).
-    """
-
-    model_variables: list[str]
-    centres: pd.DataFrame  # segment_code x model variable
-    # the K-means run that produced the centres (SPSS QUICK CLUSTER): its initial centres
-    # (segment_code x model variable) and its Lloyd steps, index (iteration 1.., segment_code),
-    # columns ``change`` (distance the centre moved in the step) and the model variables (the
-    # centre after the step; the last iteration's are ``centres``)
-    initial_centres: pd.DataFrame
-    kmeans_iterations: pd.DataFrame
-    inertia: float
-    kmeans_label_mismatches: int
-    # every row's segment as its position in display order (frame order; the discriminant
-    # stage's groups), and the same as the assignments frame the artifacts store
-    labels: np.ndarray = field(repr=False, compare=False)
-    assignments: pd.DataFrame  # customer_id, segment_code, distance_to_centre, model vars..
-    sizes: pd.DataFrame  # segment_code x (n, pct, kmeans_cluster_number)
-    # segment_code x raw input (all configured inputs): mean, and median. They describe the
-    # final assignment, so they live here; the naming read the profiles of K-means' own
-    # partition (the same but for nearest-centre ties)
-    profile: pd.DataFrame
-    median_profile: pd.DataFrame
-    centre_distances: pd.DataFrame
-    anova: pd.DataFrame
-    k_selection: pd.DataFrame  # quality and bootstrap stability by k
-    notes: tuple[str, ...] = ()  # the K-means run's (warm start, label ties)
-
-    @property
-    def segment_codes(self) -> list[str]:
-        return list(self.centres.index)
-
-
-@dataclass(frozen=True)
-class Naming:
-    """The segments' codes and names, from the raw profiles, and the continuity with the
-    previous model (``naming``, ``continuity``)."""
-
-    # segment_code x (naming_step, sort_order, names, criterion, ambiguous, ambiguity_group,
-    # naming_method, rule_segment_code)
-    table: pd.DataFrame
-    # the K-means cluster (0-based, K-means' own numbering) of each segment, display order
-    kmeans_clusters: np.ndarray = field(repr=False, compare=False)
-    previous_model_id: str | None = None  # the model passed as ``previous``
-    codes_matched_to_previous: int = 0  # segments whose code the matching decided
-    # segment_code x (previous_segment_code, match_distance); None without ``previous``
-    previous_match: pd.DataFrame | None = None
-    notes: tuple[str, ...] = ()  # continuity's
-
-    @property
-    def segment_codes(self) -> list[str]:
-        return list(self.table.index)
-
-
-@dataclass(frozen=True)
-class Discrimination:
-    """The classification functions and SPSS DISCRIMINANT's tables, on the inputs' z-scores
-    with the K-means groups (all rows of ``frame``; see ``discriminant`` and the ``artifacts``
-    catalogue)."""
-
-    classification_functions: pd.DataFrame  # Fisher: segment_code x (inputs..., constant)
-    # nearest centre as linear functions: segment_code x (model variables..., constant); these
-    # place new customers (they agree with K-means), Fisher's are the SPSS diagnostic
-    assignment_functions: pd.DataFrame
-    hit_rates: pd.DataFrame  # resubstitution / leave_one_out x (overall, <segment codes>)
-    # the same cells: why a rate is undefined (NaN), e.g. a one-member group's leave-one-out
-    # rate; None where it is defined
-    hit_rate_reasons: pd.DataFrame
-    # Fisher's functions' confusion counts: index (validation_method, actual segment_code),
-    # columns the predicted segment codes; resubstitution (SPSS "Original") and, when
-    # possible, leave_one_out (SPSS "Cross-validated")
-    classification_results: pd.DataFrame
-    # canonical discriminant functions: function x (eigenvalue, pct_variance, cum_pct,
-    # canonical_correlation, wilks_lambda, chi_square, df, p_value)
-    discriminant_functions: pd.DataFrame
-    # (segment_code or 'total', input) x (mean, std, n) -- "Group Statistics"
-    group_statistics: pd.DataFrame
-    # input x (wilks_lambda, f, df1, df2, p_value) -- "Tests of Equality of Group Means"
-    group_means_tests: pd.DataFrame
-    # Box's M: box_m, f, df1, df2, p_value, groups_used, note (text or None)
-    box_m: dict[str, Any]
-    # segment_code or 'pooled' x (rank, log_determinant) -- "Log Determinants"
-    log_determinants: pd.DataFrame
-    # input x function (1..m): standardised coefficients, and the structure matrix
-    canonical_coefficients: pd.DataFrame
-    structure_matrix: pd.DataFrame
-    # segment_code x function (1..m) -- "Functions at Group Centroids"
-    group_centroids: pd.DataFrame
-    # segment_code x (prior, n) -- "Prior Probabilities for Groups"
-    group_priors: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What the fit was asked and how it went: the ``model_run`` artifact's own cells."""
-
-    model_id: str
-    config: SchemeConfig
-    run_metadata: dict[str, Any]
-    n_rows: int  # customers passed in, all assigned
-    n_fit: int  # rows the parameters were fitted on
-    fit_seconds: float
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class FitResult:
-    """Everything a fit produced, one record per stage; ``to_artifacts()`` is the warehouse
-    form.
-
-    The properties below are the fields most code reads (python models, tests); the others
-    are read from their stage's record (``result.discrimination.hit_rates``).
-    """
-
-    run: RunInfo
-    standardisation: Standardisation
-    factor_step: FactorStep | None  # None without the factor step (scheme B)
-    clustering: Clustering
-    segment_naming: Naming
-    discrimination: Discrimination
-    # the new customers' placement trained on the established customers' twins (``twins``),
-    # None when the fit was given no twins
-    twin_placement: TwinPlacement | None = None
-
-    @property
-    def model_id(self) -> str:
-        return self.run.model_id
-
-    @property
-    def config(self) -> SchemeConfig:
-        return self.run.config
-
-    @property
-    def scheme(self) -> str:
-        return self.run.config.scheme
-
-    @property
-    def inputs(self) -> list[str]:
-        return self.standardisation.inputs
-
-    @property
-    def factor_model(self) -> FactorModel | None:
-        return None if self.factor_step is None else self.factor_step.model
-
-    @property
-    def model_variables(self) -> list[str]:
-        return self.clustering.model_variables
-
-    @property
-    def centres(self) -> pd.DataFrame:
-        return self.clustering.centres
-
-    @property
-    def segment_codes(self) -> list[str]:
-        return self.clustering.segment_codes
-
-    @property
-    def assignments(self) -> pd.DataFrame:
-        return self.clustering.assignments
-
-    @property
-    def naming(self) -> pd.DataFrame:
-        return self.segment_naming.table
-
-    def to_artifacts(self, include_assignments: bool = True) -> pd.DataFrame:
-        """The long artifact frame (see ``artifacts`` for the catalogue)."""
-        return result_to_artifacts(self, include_assignments=include_assignments)
-
-    def scoring_model(self) -> ScoringModel:
-        return ScoringModel.from_result(self)
-
-    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Nearest-centre segment of new rows (see ``scoring.score``)."""
-        return self.scoring_model().score(frame)
-
-    def classify(self, frame: pd.DataFrame, function_set: str = "nearest_centre") -> pd.DataFrame:
-        """Segment of new rows by classification functions (see ``scoring.classify``)."""
-        return self.scoring_model().classify(frame, function_set)
+from .twins import DEFAULT_TWIN_INPUTS, fit_twin_placement
 
 
 def previous_group_centres(

@@ -10,17 +10,14 @@ side repeats (see the end of the ``artifacts`` catalogue).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from . import cluster, discriminant
 from .artifacts import scoring_parameters
+from .records import FitResult
 from .transform import prepare_inputs, standardise
-
-if TYPE_CHECKING:
-    from .fit import FitResult
 
 
 @dataclass(frozen=True)
@@ -134,17 +131,21 @@ class ScoringModel:
         )
 
 
-def _model(model: Any, model_id: str | None) -> ScoringModel:
+def _model(model: FitResult | ScoringModel | pd.DataFrame, model_id: str | None) -> ScoringModel:
     if isinstance(model, ScoringModel):
         return model
     if isinstance(model, pd.DataFrame):
         return ScoringModel.from_artifacts(model, model_id)
-    if hasattr(model, "scoring_model"):
-        return model.scoring_model()
+    if isinstance(model, FitResult):
+        return ScoringModel.from_result(model)
     raise TypeError(f"expected a FitResult, ScoringModel or artifact DataFrame, got {type(model)}")
 
 
-def score(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.DataFrame:
+def score(
+    frame: pd.DataFrame,
+    model: FitResult | ScoringModel | pd.DataFrame,
+    model_id: str | None = None,
+) -> pd.DataFrame:
     """Assign ``frame`` rows to the nearest stored centre.
 
     ``model`` is a FitResult, a ScoringModel or the artifact frame (``model_id`` picks one
@@ -157,7 +158,7 @@ def score(frame: pd.DataFrame, model: Any, model_id: str | None = None) -> pd.Da
 
 def classify(
     frame: pd.DataFrame,
-    model: Any,
+    model: FitResult | ScoringModel | pd.DataFrame,
     model_id: str | None = None,
     function_set: str = "nearest_centre",
 ) -> pd.DataFrame:

@@ -1,15 +1,17 @@
 """The entry point of the dbt Python models: fit one scheme on the warehouse's indicators.
 
-A dbt Python model (``models/segmentation/fit/``) reads ``customer_indicators``, calls
-:func:`fit_for_warehouse` and returns its frame; everything else (SQL scoring of every
-customer, the diagnostics tables) reads that frame from the warehouse. Kept here, not in the
-model file, so it is covered by pytest.
+A dbt Python model (``models/segmentation/fit/``) gathers the relations it reads into
+:class:`FitFrames` and calls :func:`fit_from_settings` with its ``segmentation`` config, which
+parses the config once (:func:`parse_settings`: the scheme's :class:`SchemeConfig` and the
+:class:`RunOptions`) and calls :func:`fit_model`; the model returns the frame it gets, and
+everything else (SQL scoring of every customer, the diagnostics tables) reads that frame from
+the warehouse. Kept here, not in the model file, so it is covered by pytest.
 
 Who is fitted: the rows of ``customer_indicators`` flagged ``is_in_fitting_sample`` (open
 accounts with enough history that are not outliers by the paper's rule; the thresholds are dbt
 vars of the indicator mart).
 
-Fit or score: the models are append-only (every fitted model is kept). The setting ``refit``
+Fit or score: the models are append-only (every fitted model is kept). The run option ``refit``
 (dbt var ``segmentation_refit``) decides whether a run fits: ``auto`` fits only a scheme that
 has no model yet, ``true`` fits now, ``false`` never fits. A run that does not fit returns no
 rows and everyone is scored in SQL with the scheme's latest model. A model id is a hash of the
@@ -30,12 +32,14 @@ import hashlib
 import json
 import sys
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias, cast
 
+import duckdb
 import pandas as pd
 
-from .artifacts import ARTIFACT_COLUMNS
+from .artifacts import ARTIFACT_COLUMNS, result_to_artifacts
 from .config import FIELD_VARS, K_VAR, SchemeConfig, config_from_vars
 from .discriminant import PRIORS
 from .errors import SegmentationConfigError, SegmentationError, SegmentationInputError
@@ -45,16 +49,56 @@ from .twins import TWIN_TRANSFORMS
 FITTING_SAMPLE_FLAG = "is_in_fitting_sample"
 
 
-REFIT_CHOICES = ("auto", "true", "false")
+Refit = Literal["auto", "true", "false"]
+REFIT_CHOICES: tuple[Refit, ...] = ("auto", "true", "false")
 CATALOGUE_SEED = "seeds/segment_catalogue.csv"
 
+# A table the fit reads: a DuckDB relation, as ``dbt.ref()`` gives a Python model in
+# dbt-duckdb (and spark_fit hands over), or a pandas frame with its columns.
+Relation: TypeAlias = duckdb.DuckDBPyRelation | pd.DataFrame
 
-def twin_frame_of(twins: Any) -> pd.DataFrame | None:
+
+@dataclass(frozen=True)
+class FitFrames:
+    """The relations a scheme's fit reads (what each is for: :func:`fit_model`).
+
+    ``existing`` is the model's own table (``dbt.this``) on an incremental run, else None.
+    """
+
+    indicators: Relation  # customer_indicators
+    existing: duckdb.DuckDBPyRelation | None = None
+    invocation: Relation | None = None  # int_dbt_invocation
+    catalogue: Relation | None = None  # the segment_catalogue seed
+    twins: Relation | None = None  # int_segment_twin_inputs
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run of a scheme's fit goes, apart from the scheme's settings: whether it fits
+    (``refit``, var ``segmentation_refit``, see the module docstring) and the priors of the
+    functions that place new customers (``twin_priors``, var ``new_customer_twin_priors``).
+    ``vars`` are the scheme's settings as the model's config gave them, which the model_run
+    artifact records (``parse_settings`` fills it)."""
+
+    refit: Refit = "auto"
+    twin_priors: str = "size"
+    vars: Mapping[str, Any] = field(default_factory=dict)
+
+
+def as_frame(relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """``relation`` as a pandas frame; with ``columns``, only those are pulled out of the
+    warehouse."""
+    if isinstance(relation, pd.DataFrame):
+        return relation if columns is None else relation[list(columns)]
+    return (relation if columns is None else relation.project(", ".join(columns))).df()
+
+
+def twin_frame_of(twins: Relation | None) -> pd.DataFrame | None:
     """``int_segment_twin_inputs`` as a frame (None without twins or for an empty relation,
     e.g. a model stored with placement nearest_centre)."""
     if twins is None:
         return None
-    frame = twins.df() if hasattr(twins, "df") else pd.DataFrame(twins)
+    frame = as_frame(twins)
     if frame.empty:
         return None
     frame = frame[["customer_id", *[c for c in frame.columns if c in TWIN_TRANSFORMS]]]
@@ -82,12 +126,12 @@ def operator_warning(message: str) -> None:
     print(f"WARNING: {message}", file=sys.stderr, flush=True)
 
 
-def catalogue_codes(catalogue: Any, scheme: str) -> list[str] | None:
+def catalogue_codes(catalogue: Relation | None, scheme: str) -> list[str] | None:
     """The fitted (not rule-only) segment codes of ``scheme`` in the catalogue seed, or None
     when no catalogue is given."""
     if catalogue is None:
         return None
-    frame = catalogue.df() if hasattr(catalogue, "df") else pd.DataFrame(catalogue)
+    frame = as_frame(catalogue)
     rule_only = frame["is_rule_only"].astype(str).str.strip().str.lower().isin(["true", "1"])
     rows = frame[(frame["scheme"].astype(str) == scheme) & ~rule_only]
     return [str(code) for code in rows["segment_code"]]
@@ -105,7 +149,9 @@ def check_k_against_catalogue(config: SchemeConfig, codes: list[str] | None) -> 
         )
 
 
-def check_fitted_segments(artifacts: pd.DataFrame, config: SchemeConfig, codes: list[str] | None):
+def check_fitted_segments(
+    artifacts: pd.DataFrame, config: SchemeConfig, codes: list[str] | None
+) -> None:
     """Stop before storing a model with an empty or unnamed cluster."""
     assigned = artifacts.loc[
         (artifacts["artifact"] == "fitted_assignment")
@@ -139,7 +185,7 @@ def no_new_model() -> pd.DataFrame:
     )
 
 
-def refit_choice(value: Any) -> str:
+def refit_choice(value: Any) -> Refit:
     """The ``segmentation_refit`` var as one of ``auto``, ``true``, ``false``."""
     text = "auto" if value is None else str(value).strip().lower()
     if text not in REFIT_CHOICES:
@@ -147,19 +193,30 @@ def refit_choice(value: Any) -> str:
             f"var segmentation_refit is {value!r}; use auto (fit a scheme only when it has no "
             f"model yet), true (refit now) or false (score with the latest model)"
         )
-    return text
+    return cast(Refit, text)
 
 
 def settings_from_config(settings: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The scheme settings a model's YAML config passes (dbt vars rendered to strings).
-
-    Settings left empty (a var set to null) fall back to the scheme's default.
-    """
+    """The settings a model's YAML config passes (dbt vars rendered to strings), without
+    those left empty (a var set to null), which fall back to their default."""
     return {
         name: value
         for name, value in (settings or {}).items()
         if value is not None and str(value).strip() != ""
     }
+
+
+def parse_settings(
+    scheme: str, settings: Mapping[str, Any] | None
+) -> tuple[SchemeConfig, RunOptions]:
+    """A fit model's ``segmentation`` config (``dbt.config.get("segmentation")``), parsed once:
+    the scheme's configuration (``config_from_vars``) and the run options ``refit`` and
+    ``twin_priors``. Every var is checked, also for a run that will not fit (a daily run,
+    ``dbt build --empty``): a bad one raises ``SegmentationConfigError`` naming it."""
+    given = settings_from_config(settings)
+    refit = refit_choice(given.pop("refit", None))
+    twin_priors = twin_priors_choice(given.pop("twin_priors", None))
+    return config_from_vars(scheme, given), RunOptions(refit, twin_priors, given)
 
 
 def model_id_for(
@@ -174,55 +231,19 @@ def model_id_for(
     return f"{scheme}-{as_of_date.replace('-', '')}-{digest.hexdigest()[:10]}"
 
 
-def fit_model(
-    indicators: Any,
-    scheme: str,
-    settings: Mapping[str, Any] | None = None,
-    existing: Any = None,
-    invocation: Any = None,
-    catalogue: Any = None,
-    twins: Any = None,
+def fit_from_settings(
+    frames: FitFrames, scheme: str, settings: Mapping[str, Any] | None
 ) -> pd.DataFrame:
-    """What a scheme's dbt Python model calls: fit when ``refit`` says so, with clear errors.
+    """What a scheme's dbt Python model (and ``spark_fit``) calls: :func:`parse_settings` on
+    the model's ``segmentation`` config, then :func:`fit_model`.
 
-    ``existing`` is the model's own table (``dbt.this``) on an incremental run, else None.
-    ``invocation`` is ``int_dbt_invocation``: on ``dbt build --empty`` (every ref read as zero
-    rows) nothing is fitted and the model's schema is built from an empty frame; a real build
-    whose fitting sample is empty still stops with the reason. ``catalogue`` is the
-    ``segment_catalogue`` seed: k must not exceed its codes for the scheme, and every fitted
-    cluster must be non-empty and named, else nothing is stored. ``twins`` is
-    ``int_segment_twin_inputs`` (the established customers seen as new) or None: the functions
-    that place new customers are fitted on it (``twins``).
     dbt-duckdb prints the full traceback of any error a Python model raises; a segmentation
     error (a bad var, degenerate data) is the operator's to fix, so it is raised again without
     the package's internal frames: the message is what they need to read. (The model itself
     must call ``dbt.ref`` and ``dbt.config.get``: dbt finds them by parsing the model file.)
     """
     try:
-        settings = dict(settings or {})
-        if is_empty_build(invocation, indicators) or keeps_stored_model(settings, scheme, existing):
-            return no_new_model()
-        settings.pop("refit", None)
-        twin_priors = settings.pop("twin_priors", None)
-        config = config_from_vars(scheme, settings_from_config(settings))
-        fitted = existing_model_ids(existing, scheme)
-        codes = catalogue_codes(catalogue, config.scheme)
-        check_k_against_catalogue(config, codes)
-        previous = latest_model(existing, scheme) if fitted else None
-        artifacts = fit_for_warehouse(
-            indicators, scheme, settings, previous, twins=twins, twin_priors=twin_priors
-        )
-        check_fitted_segments(artifacts, config, codes)
-        model_id = str(artifacts["model_id"].iloc[0])
-        if model_id in fitted:
-            if previous is not None and model_id == str(previous["model_id"].iloc[0]):
-                return no_new_model()  # the same model is already stored and current
-            # Stored, but another model came after it: store it again, as the current one.
-            n = 1
-            while f"{model_id}-{n}" in fitted:
-                n += 1
-            artifacts["model_id"] = f"{model_id}-{n}"
-        return artifacts
+        return fit_model(frames, *parse_settings(scheme, settings))
     except SegmentationConfigError as error:
         raise SegmentationConfigError(
             f"{error}. The scheme settings are dbt vars (dbt_project.yml: scheme_a_n_factors, "
@@ -233,22 +254,56 @@ def fit_model(
         raise error.with_traceback(None) from None
 
 
-def keeps_stored_model(settings: Mapping[str, Any] | None, scheme: str, existing: Any) -> bool:
+def fit_model(frames: FitFrames, config: SchemeConfig, run_options: RunOptions) -> pd.DataFrame:
+    """Fit the scheme when ``run_options.refit`` says so: the new model's artifact rows, or none.
+
+    ``frames.invocation`` is ``int_dbt_invocation``: on ``dbt build --empty`` (every ref read
+    as zero rows) nothing is fitted and the model's schema is built from an empty frame; a real
+    build whose fitting sample is empty still stops with the reason. ``frames.catalogue`` is
+    the ``segment_catalogue`` seed: k must not exceed its codes for the scheme, and every
+    fitted cluster must be non-empty and named, else nothing is stored. ``frames.twins`` is
+    ``int_segment_twin_inputs`` (the established customers seen as new) or None: the functions
+    that place new customers are fitted on it (``twins``).
+    """
+    if is_empty_build(frames) or keeps_stored_model(frames.existing, config, run_options):
+        return no_new_model()
+    fitted = existing_model_ids(frames.existing, config.scheme)
+    codes = catalogue_codes(frames.catalogue, config.scheme)
+    check_k_against_catalogue(config, codes)
+    previous = (
+        latest_model(frames.existing, config.scheme)
+        if frames.existing is not None and fitted
+        else None
+    )
+    artifacts = fit_for_warehouse(frames, config, run_options, previous)
+    check_fitted_segments(artifacts, config, codes)
+    model_id = str(artifacts["model_id"].iloc[0])
+    if model_id in fitted:
+        if previous is not None and model_id == str(previous["model_id"].iloc[0]):
+            return no_new_model()  # the same model is already stored and current
+        # Stored, but another model came after it: store it again, as the current one.
+        n = 1
+        while f"{model_id}-{n}" in fitted:
+            n += 1
+        artifacts["model_id"] = f"{model_id}-{n}"
+    return artifacts
+
+
+def keeps_stored_model(
+    existing: duckdb.DuckDBPyRelation | None, config: SchemeConfig, run_options: RunOptions
+) -> bool:
     """Whether a run of the scheme's fit keeps the stored model and fits nothing: ``refit``
-    false, or auto with a model stored (warning when the vars ask for another model than the
-    stored one). ``settings`` and ``existing`` as fit_model takes them; raises when refit is
-    false and the scheme has no model yet."""
-    settings = dict(settings or {})
-    refit = refit_choice(settings.pop("refit", "auto"))
-    settings.pop("twin_priors", None)
-    fitted = existing_model_ids(existing, scheme)
+    false, or auto with a model stored (warning when the settings ask for another model than
+    the stored one). ``existing`` as :class:`FitFrames` holds it; raises when refit is false
+    and the scheme has no model yet."""
+    refit = run_options.refit
+    fitted = existing_model_ids(existing, config.scheme)
     if refit == "false" and not fitted:
         raise SegmentationConfigError(
-            f"var segmentation_refit is false but scheme {scheme} has no fitted model yet: "
-            f"run once with segmentation_refit auto or true"
+            f"var segmentation_refit is false but scheme {config.scheme} has no fitted model "
+            f"yet: run once with segmentation_refit auto or true"
         )
     if refit == "false" or (refit == "auto" and fitted):
-        config = config_from_vars(scheme, settings_from_config(settings))
         warn_if_settings_changed(existing, config, refit)
         return True
     return False
@@ -259,8 +314,12 @@ def config_as_json(config: SchemeConfig) -> dict[str, Any]:
     return json.loads(json.dumps(dataclasses.asdict(config), default=list))
 
 
-def warn_if_settings_changed(existing: Any, config: SchemeConfig, refit: str) -> None:
+def warn_if_settings_changed(
+    existing: duckdb.DuckDBPyRelation | None, config: SchemeConfig, refit: Refit
+) -> None:
     """Warn when the vars ask for another model than the current one but no refit runs."""
+    if existing is None:
+        return
     rows = (
         existing.filter(
             f"scheme = '{config.scheme}' and artifact = 'model_run' and column_key = 'config'"
@@ -288,21 +347,18 @@ def warn_if_settings_changed(existing: Any, config: SchemeConfig, refit: str) ->
     )
 
 
-def is_empty_build(invocation: Any, indicators: Any) -> bool:
+def is_empty_build(frames: FitFrames) -> bool:
     """True on ``dbt build --empty``: ``int_dbt_invocation`` says so and the indicators are
     empty. Both, because a partial build that does not rebuild the invocation view may read
     the flag of an earlier ``--empty`` run; real indicators are never skipped."""
-    if invocation is None:
+    if frames.invocation is None:
         return False
-    flags = invocation.df() if hasattr(invocation, "df") else pd.DataFrame(invocation)
-    if not bool(flags["is_empty_build"].any()):
+    if not bool(as_frame(frames.invocation, ["is_empty_build"])["is_empty_build"].any()):
         return False
-    if hasattr(indicators, "limit"):
-        return not indicators.limit(1).fetchall()
-    return len(indicators) == 0
+    return as_frame(frames.indicators, ["customer_id"]).empty
 
 
-def latest_model(existing: Any, scheme: str) -> pd.DataFrame:
+def latest_model(existing: duckdb.DuckDBPyRelation, scheme: str) -> pd.DataFrame:
     """The artifacts of the scheme's latest stored model (latest as-of date, then fit time),
     without the per-customer rows a refit does not need (only each customer's group is kept,
     for the warm start)."""
@@ -316,7 +372,7 @@ def latest_model(existing: Any, scheme: str) -> pd.DataFrame:
     ).df()
 
 
-def existing_model_ids(existing: Any, scheme: str) -> set[str]:
+def existing_model_ids(existing: duckdb.DuckDBPyRelation | None, scheme: str) -> set[str]:
     """The ids of the models of ``scheme`` already stored in ``existing`` (the model's own
     table as a DuckDB relation, or None on a first build)."""
     if existing is None:
@@ -356,13 +412,9 @@ def check_inputs_vary(sample: pd.DataFrame, config: SchemeConfig) -> None:
     )
 
 
-def sample_shortfall(indicators: Any, frame: pd.DataFrame) -> str:
+def sample_shortfall(indicators: Relation, frame: pd.DataFrame) -> str:
     """Why the fitting sample is short, by cause, with what would help."""
-    flags = ["is_closed", "has_short_history", "is_outlier"]
-    if hasattr(indicators, "project"):
-        counts = indicators.project(", ".join(flags)).df()
-    else:
-        counts = pd.DataFrame(indicators)[flags]
+    counts = as_frame(indicators, ["is_closed", "has_short_history", "is_outlier"])
     if counts.empty:
         return "customer_indicators has no rows: the customers table of the export is empty."
     closed = counts["is_closed"].fillna(False).astype(bool)
@@ -390,32 +442,23 @@ def sample_shortfall(indicators: Any, frame: pd.DataFrame) -> str:
 
 
 def fit_for_warehouse(
-    indicators: Any,
-    scheme: str,
-    settings: Mapping[str, Any] | None = None,
+    frames: FitFrames,
+    config: SchemeConfig,
+    run_options: RunOptions,
     previous: pd.DataFrame | None = None,
-    twins: Any = None,
-    twin_priors: str | None = None,
 ) -> pd.DataFrame:
-    """Fit ``scheme`` on the fitting sample of ``indicators`` and return the artifact frame.
+    """Fit ``config`` on the fitting sample of ``frames.indicators`` and return the artifact
+    frame.
 
-    ``indicators`` is the ``customer_indicators`` relation (a DuckDB relation, as
-    ``dbt.ref()`` gives in dbt-duckdb) or a pandas frame with its columns. ``previous`` is the
-    scheme's latest stored model (its artifact rows): the refit starts K-means from its groups
-    and keeps its codes where the naming rule is ambiguous. ``twins`` (a relation or frame of
-    ``int_segment_twin_inputs``: ``customer_id`` and the twin inputs) or None: the functions
-    that place new customers are fitted on the twins with priors ``twin_priors`` (var
-    ``new_customer_twin_priors``, ``equal`` or ``size``); they are part of the model (and of
-    its id).
+    ``previous`` is the scheme's latest stored model (its artifact rows): the refit starts
+    K-means from its groups and keeps its codes where the naming rule is ambiguous. With
+    ``frames.twins`` (``customer_id`` and the twin inputs) the functions that place new
+    customers are fitted on the twins with priors ``run_options.twin_priors``; they are part of
+    the model (and of its id).
     """
-    settings = settings_from_config(settings)
-    config = config_from_vars(scheme, settings)
+    scheme = config.scheme
     columns = ["customer_id", "as_of_date", FITTING_SAMPLE_FLAG, *config.inputs]
-    if hasattr(indicators, "project"):
-        # Pull only the columns the fit needs out of the warehouse.
-        frame = indicators.project(", ".join(columns)).df()
-    else:
-        frame = pd.DataFrame(indicators)[columns]
+    frame = as_frame(frames.indicators, columns)  # only the columns the fit needs
 
     as_of_dates = frame["as_of_date"].dropna().unique()
     if len(as_of_dates) != 1:
@@ -428,7 +471,7 @@ def fit_for_warehouse(
     if len(sample) < config.k:
         raise SegmentationInputError(
             f"scheme {scheme}: only {len(sample)} of {len(frame)} customers are in the fitting "
-            f"sample, fewer than k={config.k}. {sample_shortfall(indicators, frame)}"
+            f"sample, fewer than k={config.k}. {sample_shortfall(frames.indicators, frame)}"
         )
     for column in config.inputs:
         sample[column] = pd.to_numeric(sample[column]).astype("float64")
@@ -436,12 +479,13 @@ def fit_for_warehouse(
 
     # The effective configuration, not the vars as given: equal settings share an id and
     # different ones never collide ("6" and 6 are the same k; a var left at its default too).
-    twin_frame = twin_frame_of(twins)
+    twin_frame = twin_frame_of(frames.twins)
     identity = config_as_json(config)
     data = sample
+    settings = dict(run_options.vars)
+    twin_priors = run_options.twin_priors
     if twin_frame is not None:
-        twin_priors = twin_priors_choice(twin_priors)
-        settings = {**settings, "twin_priors": twin_priors}
+        settings["twin_priors"] = twin_priors
         identity = {**identity, "twins": {"priors": twin_priors, "inputs": twin_inputs(twin_frame)}}
         data = sample.merge(
             twin_frame.add_prefix("twin_"),
@@ -461,8 +505,8 @@ def fit_for_warehouse(
             previous=previous,
             twins=twin_frame,
             twin_inputs=twin_inputs(twin_frame) if twin_frame is not None else (),
-            twin_priors=twin_priors or "size",
+            twin_priors=twin_priors,
         )
-    artifacts = result.to_artifacts()
+    artifacts = result_to_artifacts(result)
     artifacts["as_of_date"] = pd.Timestamp(as_of_date).date()
     return artifacts[list(WAREHOUSE_ARTIFACT_COLUMNS)]
