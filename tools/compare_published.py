@@ -6,8 +6,9 @@ that should not change the output (a refactoring, a new tree) shows here if it d
 The published tables are the project's public models, what its exposures read (from the
 manifest of either build) and the quality gate's tables. Per table: the rows of each warehouse
 and the rows found in one but not the other (EXCEPT ALL both ways, every column). Columns that
-hold when a build ran, not what it computed, are left out (VOLATILE_COLUMNS). Exit status 1
-when a table differs. Development tooling: not installed.
+hold when a build ran, not what it computed, are left out (VOLATILE_COLUMNS), and doubles are
+compared to SIGNIFICANT_DIGITS significant digits. Exit status 1 when a table differs.
+Development tooling: not installed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import duckdb
 
 # Columns that record when a build ran or how long it took, not what it computed.
 VOLATILE_COLUMNS = {"fitted_at_utc", "fit_seconds"}
+# Doubles agree to this many significant digits (sums in another order differ near 1e-16).
+SIGNIFICANT_DIGITS = 9
 # The raw data quality gate's tables the operator reads (README).
 OPERATOR_TABLES = {"quarantined_rows", "raw_data_reconciliation"}
 
@@ -38,17 +41,27 @@ def published_relations(manifest: dict) -> list[str]:
     return sorted({nodes[key]["alias"] for key in public | exposed} | OPERATOR_TABLES)
 
 
-def compare(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+def comparable(name: str, kind: str) -> str:
+    """A column as compared: a double to SIGNIFICANT_DIGITS significant digits (a parallel
+    aggregate sums in another order from one build to the next), anything else as it is."""
+    column = f'"{name}"'
+    if kind not in ("DOUBLE", "FLOAT"):
+        return column
+    digits = f"{SIGNIFICANT_DIGITS} - cast(floor(log10(abs({column}))) as integer)"
+    return f"case when {column} = 0 then 0 else round({column}, {digits}) end as {column}"
+
+
+def compare(con: duckdb.DuckDBPyConnection, table: str, ignore: set[str]) -> dict:
     columns = [
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns "
+        (name, kind)
+        for name, kind in con.execute(
+            "select column_name, data_type from information_schema.columns "
             "where table_catalog = 'before' and table_name = ? order by ordinal_position",
             [table],
         ).fetchall()
-        if row[0] not in VOLATILE_COLUMNS
+        if name not in VOLATILE_COLUMNS | ignore
     ]
-    listed = ", ".join(f'"{c}"' for c in columns)
+    listed = ", ".join(comparable(name, kind) for name, kind in columns)
     before = f"select {listed} from before.main.{table}"
     after = f"select {listed} from after.main.{table}"
 
@@ -69,12 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--manifest", type=Path, default=Path("target/manifest.json"))
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        help="a column to leave out as well (repeatable), e.g. model_id, which two builds of "
+        "the same code do not give alike",
+    )
     args = parser.parse_args(argv)
     tables = published_relations(json.loads(args.manifest.read_text()))
     con = duckdb.connect()
     con.execute(f"attach '{args.before}' as before (read_only)")
     con.execute(f"attach '{args.after}' as after (read_only)")
-    results = [compare(con, table) for table in tables]
+    results = [compare(con, table, set(args.ignore)) for table in tables]
     print("| table | rows before | rows after | only before | only after |")
     print("|---|---:|---:|---:|---:|")
     for r in results:
