@@ -53,17 +53,19 @@
     {%- if var('test_full_history') in [true, 'true'] -%}
         {{ return('1 = 1') }}
     {%- endif -%}
-    {%- set tested = graph.nodes.get(model.get('attached_node')) if execute else none -%}
-    {{ return(run_batches_from(tested.config.get('batch_size') if tested else none) or '1 = 1') }}
+    {{ return(run_batches_from('batch') or '1 = 1') }}
 {%- endmacro %}
 
 {#- The tested table's event_time column from the start of the run's first batch (`grain`:
-    day, or the model's batch size), when the build was given --event-time-start D over a
-    warehouse that held days before D; none otherwise (a first build, --full-refresh, no
-    flags: the build loaded the history before D too). -#}
+    day, or batch: the tested model's batch size), when the build was given --event-time-start
+    D over a warehouse that held days before D; none otherwise (a first build, --full-refresh,
+    no flags: the build loaded the history before D too). -#}
 {% macro run_batches_from(grain) -%}
     {%- set tested = graph.nodes.get(model.get('attached_node')) if execute else none -%}
     {%- set event_time = tested.config.get('event_time') if tested else none -%}
+    {%- if grain == 'batch' -%}
+        {%- set grain = tested.config.get('batch_size') if tested else none -%}
+    {%- endif -%}
     {%- set start = run_event_time('start') -%}
     {#- the calendar of the days loaded (of the build before, when the test runs first) -#}
     {%- set calendar = adapter.get_relation(
