@@ -36,11 +36,13 @@ ifeq ($(GENERATE_DEMO),yes)
 endif
 	@$(MAKE) --no-print-directory build summary
 
-# SQLFluff (one process, ~4 minutes) runs beside pytest, whose two workers leave part of the
-# two cores idle while dbt starts and parses.
-test: install-dev chromium java
-	@$(MAKE) --no-print-directory -j 2 --output-sync=line lint pytest
-	@$(MAKE) --no-print-directory docs-check
+# SQLFluff (one process, ~4 minutes), then the docs generate, run beside pytest, whose two
+# workers leave part of the two cores idle while dbt starts and parses.
+# The Python packages and Debian's (Chromium, Java: apt-get, one after the other) install side
+# by side: the first are mostly downloads, the second mostly unpacking.
+test:
+	@$(MAKE) --no-print-directory -j 2 install-dev chromium
+	@$(MAKE) --no-print-directory -j 2 --output-sync=line lint pytest docs-check
 
 # A recipe's first step for a dbt command on throwaway data: a temporary folder ($$tmp, removed
 # at the end) with 200 generated customers in $$tmp/raw, and an in-memory warehouse.
@@ -182,9 +184,9 @@ docs-check: install
 	echo "dbt docs generate: ok"
 
 # The report test opens the page in headless Chromium: Debian's package (and a Chinese font
-# for the group names), installed once, as root.
+# for the group names), installed once, as root; after java (one apt-get at a time).
 CHROMIUM_PACKAGES := chromium fonts-wqy-zenhei
-chromium:
+chromium: java
 	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
 		sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$sudo apt-get update -qq && \
