@@ -2,29 +2,11 @@
 
     python -m broker_segments.spark_fit [--manifest PATH] [--target spark]
 
-dbt-spark runs Python models only on Databricks. On the ``spark`` target the two fit models
-(``models/segmentation/fit``) are disabled and the pipeline runs this command between the
-dbt step that builds ``customer_indicators`` and the one that reads the fits (Makefile
-``build TARGET=spark``, the Dagster job). For each scheme it does what the Python model does on
-DuckDB, with the same code (:func:`broker_segments.segmentation.warehouse.fit_from_settings`):
-
-* the scheme's settings are the model's ``segmentation`` config as dbt rendered it from the
-  vars (the manifest of the dbt step before, so ``--vars`` given to dbt apply here too);
-* it reads through Spark the columns of ``customer_indicators`` a fit needs, the new-customer
-  twins (``int_segment_twin_inputs``), the invocation flag, the segment catalogue and the
-  scheme's stored models, and hands them to the fit as
-  DuckDB relations, the type ``dbt.ref()`` gives a Python model in dbt-duckdb;
-* it appends the new model's artifact rows, if any, to the table of source ``segment_fits``
-  of the same name as the model, which ``segment_model_artifacts`` reads on Spark.
-
-A run that keeps every scheme's stored model (``segmentation_refit`` auto with a model stored,
-or false: a daily run) reads the stored models' Parquet files with DuckDB where the warehouse
-is a folder of this machine, warns as the fit would when the vars ask for another model, and
-returns without starting Spark (a JVM and a metastore: 20-60 s of every daily run).
-
-The SparkSession is built from the target's ``server_side_parameters`` in ``profiles.yml``
-(rendered as dbt renders them), so the command uses the same master, warehouse folder and
-metastore as dbt.
+Run between the dbt step that builds ``customer_indicators`` and the one that reads the fits
+(README, *Running on Spark*): for each scheme it reads the fit's inputs through Spark, fits with
+the Python models' code (:func:`broker_segments.segmentation.warehouse.fit_from_settings`)
+and appends the artifact rows to the scheme's table of source ``segment_fits``; a run that
+keeps every stored model returns without starting Spark.
 """
 
 from __future__ import annotations

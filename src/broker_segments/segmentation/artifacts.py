@@ -1,20 +1,9 @@
 """The warehouse form of a fit: one long frame, written from a FitResult and read back.
 
-``result_to_artifacts(result)`` returns ONE long DataFrame, the return value of the dbt Python
-model, a row per cell of an artifact (a table of the fit). Which artifacts there are, what
-each row_key and column_key holds and how the diagnostics models show it is the artifact
-catalogue, ``artifacts.yml`` beside this module (its one home; ``make generate`` writes the
-SQL side's macro and docs/artifacts.md from it).
-
-The SQL scoring places a new customer by ``twin_standardisation`` and ``twin_function`` when
-the model has them (var ``new_customer_placement`` twins), else by ``assignment_function``.
-Scoring (``scoring.score``/``scoring.classify``, through ``scoring_parameters``) reads only:
-standardisation, factor_score_coefficient, cluster_centre, segment_naming (sort order),
-assignment_function (else, for a model stored without it, classification_function) and
-model_run (model_variables). The SQL side must do the same arithmetic: fill nulls with
-``null_fill``, transform, z = (t - mean) / std, factor_j = sum_i z_i * coefficient_ij, segment =
-the centre with the smallest sum over model variables of (x - centre)^2, ties to the lower
-sort_order.
+``result_to_artifacts(result)`` is the dbt Python model's return value, a row per cell of an
+artifact (a table of the fit); ``scoring_parameters`` reads back what scoring needs. Which
+artifacts there are and what their rows hold is the catalogue ``artifacts.yml`` beside this
+module (``make generate`` writes the SQL macro and docs/artifacts.md from it).
 """
 
 from __future__ import annotations
@@ -399,7 +388,15 @@ def result_to_artifacts(result: FitResult, include_assignments: bool = True) -> 
 def scoring_parameters(artifacts: pd.DataFrame, model_id: str | None = None) -> dict[str, Any]:
     """The keyword arguments of ``scoring.ScoringModel`` read back from the long artifact frame
     (one model_id): the reading lives here, next to the writing, so the two sides of the
-    catalogue change together; scoring only consumes the parameters."""
+    catalogue change together; scoring only consumes the parameters.
+
+    Scoring reads standardisation, factor_score_coefficient, cluster_centre, segment_naming
+    (sort order), assignment_function (else, for a model stored without it,
+    classification_function) and model_run (model_variables); a new customer is placed by
+    twin_standardisation and twin_function where the model has them. The SQL scoring does the
+    same arithmetic: nulls filled with ``null_fill``, transform, z = (t - mean) / std,
+    factor_j = sum_i z_i * coefficient_ij, the nearest centre over the model variables, ties to
+    the lower sort_order."""
     ids = artifacts["model_id"].unique()
     if model_id is None:
         if len(ids) != 1:

@@ -1,58 +1,8 @@
 """Fit a segmentation scheme: transform, standardise, (factor analysis), K-means, name, classify.
 
-Stages. ``fit_scheme`` is the sequence of one function per stage, each taking the records of the
-stages before it and returning its own frozen record (module ``records``); :class:`FitResult`
-is those records. ``standardise_inputs`` (:class:`Standardisation`), ``fit_factor_step``
-(:class:`FactorStep`, None for scheme B), ``run_kmeans`` (the run in K-means' own numbering),
-``name_segments`` (:class:`Naming`, which also fixes the display order), ``describe_clusters``
-(:class:`Clustering`, in that order) and ``discriminate`` (:class:`Discrimination`); the run
-itself is :class:`RunInfo`. The per-row arrays the stages pass on (:class:`FitSample`,
-:class:`ModelSpace`) are working data, not kept in the result. K-means comes before the naming
-and its description after: the names are read from K-means' clusters, and the display order
-they give decides ties of the final assignment (as in SQL).
-
-Which rows estimate what. ``frame`` is the fitting population (eligible customers, chosen by
-the caller). The *fit sample* (all of ``frame`` unless ``config.fit_sample_size`` is set) fixes
-the parameters: standardisation mean/std, adequacy, factor model, K-means centres. Every row of
-``frame`` is then assigned to its nearest centre, and the descriptive tables (profiles, cases
-per cluster, ANOVA), the naming and the discriminant functions use all rows of ``frame`` with
-that assignment, so ``cluster_size`` matches the count of K-means-assigned customers in the
-warehouse. Rows are put in a canonical order (a seeded hash of ``customer_id``) before
-anything is fitted, so the result does not depend on the order the rows arrive in, and the
-samples are prefixes of that order.
-
-Degenerate input (``SegmentationInputError``, message names what to fix):
-
-* a missing input column, null/duplicate ``customer_id``, a non-numeric input;
-* nulls (other than the configured fills, see ``config``) or infinite values, per column with
-  counts; a negative value under ``log1p``;
-* fewer rows (in ``frame`` or in the fit sample) than k;
-* K-means clusters below ``config.min_cluster_share`` of the fit sample that leaving out
-  their customers (below) does not remove, or too few customers left for k such clusters;
-* a (nearly) singular correlation matrix, naming the variables of the near-exact linear
-  combination;
-* every input constant, or fewer inputs left than ``n_factors``.
-
-Clusters of outliers. A customer far from everyone (one ``asset_growth`` of -13 among values
-of -0.8..1.1) can get a K-means cluster of its own: a group without a profile, a stable code
-or a leave-one-out hit rate. A cluster holding fewer than ``config.min_cluster_share`` of the
-fit sample is such a cluster: its customers are left out of the fit sample, as the paper's
-outlier rule leaves empty and extreme accounts out, and stages 1-3 run again without them, at
-most ``SMALL_CLUSTER_ROUNDS`` times. They stay rows of ``frame``: assigned to their nearest
-centre like every other row (``in_fit_sample`` 0), and the run's warnings say how many were
-left out and why.
-
-An input with zero variance in the fit sample is *dropped*, not an error: a constant column
-carries no information about the segments and would make R singular, and a daily scheduled run
-should not fail because, say, no customer in a small test market traded a second product type.
-The drop is warned (``DroppedInputWarning``) and recorded (``dropped_inputs``, artifact
-``dropped_input``); scoring ignores the dropped input. A KMO below
-``config.kmo_warning_threshold`` warns (``LowAdequacyWarning``) and is recorded, the fit goes on.
-
-Naming: by the documented rule (``naming``), on the cluster means of the raw inputs but the
-median of the heavy-tailed ``annual_turnover``. With ``previous`` (the previous model of the
-same scheme) the clusters where the rule is ambiguous take the codes of the previous clusters
-they match, so a refit does not swap nearly tied groups' codes (``continuity``).
+``fit_scheme`` runs the stages in order, each a function returning a frozen record of module
+``records``; what the fit does, which customers estimate what, and what stops it are in
+docs/domain.md (*Scheme A*, *Scheme B*, *What both schemes share*, *Who is fitted*).
 """
 
 from __future__ import annotations
@@ -643,6 +593,16 @@ def fit_scheme(
     twin_priors: str = "size",
 ) -> FitResult:
     """Fit ``config`` on ``frame`` (``customer_id`` + the config's inputs, eligible rows only).
+
+    The stages, each taking the records of those before it: ``standardise_inputs``
+    (:class:`Standardisation`), ``fit_factor_step`` (:class:`FactorStep`, None for scheme B),
+    ``run_kmeans`` (the run in K-means' own numbering), ``name_segments`` (:class:`Naming`,
+    which also fixes the display order), ``describe_clusters`` (:class:`Clustering`, in that
+    order) and ``discriminate`` (:class:`Discrimination`); :class:`RunInfo` is the run. The
+    names are read from K-means' clusters and their display order breaks ties of the final
+    assignment (as in SQL), so K-means comes before the naming and its description after. The
+    per-row arrays the stages pass on (:class:`FitSample`, :class:`ModelSpace`) are working
+    data, not kept in the result.
 
     ``run_metadata`` (e.g. ``{'as_of_date': '2024-06-28', 'vars': {...}}``) is stored as is in
     the ``model_run`` artifact. ``previous`` is the previous model of the same scheme as its

@@ -4,7 +4,7 @@ A :class:`ScoringModel` holds only what assignment needs (standardisation, facto
 coefficients, centres, classification and assignment functions), built from a FitResult or
 read back from the artifact frame (``artifacts.scoring_parameters``), so a model stored in
 the warehouse scores exactly as the fit that produced it. The arithmetic is the one the SQL
-side repeats (see the end of the ``artifacts`` catalogue).
+side repeats (``artifacts.scoring_parameters`` says which artifacts it reads).
 """
 
 from __future__ import annotations

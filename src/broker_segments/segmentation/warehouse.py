@@ -1,28 +1,11 @@
 """The entry point of the dbt Python models: fit one scheme on the warehouse's indicators.
 
-A dbt Python model (``models/segmentation/fit/``) gathers the relations it reads into
-:class:`FitFrames` and calls :func:`fit_from_settings` with its ``segmentation`` config, which
-parses the config once (:func:`parse_settings`: the scheme's :class:`SchemeConfig` and the
-:class:`RunOptions`) and calls :func:`fit_model`; the model returns the frame it gets, and
-everything else (SQL scoring of every customer, the diagnostics tables) reads that frame from
-the warehouse. Kept here, not in the model file, so it is covered by pytest.
-
-Who is fitted: the rows of ``customer_indicators`` flagged ``is_in_fitting_sample`` (open
-accounts with enough history that are not outliers by the paper's rule; the thresholds are dbt
-vars of the indicator mart).
-
-Fit or score: the models are append-only (every fitted model is kept). The run option ``refit``
-(dbt var ``segmentation_refit``) decides whether a run fits: ``auto`` fits only a scheme that
-has no model yet, ``true`` fits now, ``false`` never fits. A run that does not fit returns no
-rows and everyone is scored in SQL with the scheme's latest model. A model id is a hash of the
-scheme, as-of date, the effective configuration and the fitting data, so fitting the same thing
-twice adds nothing while the stored model is the current one; a refit whose model is stored but
-no longer current (another refit came after it) is stored again under a new id, so a refit can
-always supersede the current model.
-
-A fit that would not give a valid segment table is never stored: k must not exceed the codes
-the catalogue (seeds/segment_catalogue.csv) has for the scheme, and every cluster must be
-non-empty and named. A fit setting changed without a refit warns (the stored model stays).
+A fit model (``models/segmentation/fit/``) gathers the relations it reads into
+:class:`FitFrames` and calls :func:`fit_from_settings` with its ``segmentation`` config, parsed
+once (:func:`parse_settings`) into the scheme's :class:`SchemeConfig` and the
+:class:`RunOptions`; :func:`fit_model` decides whether to fit (docs/domain.md, *Fit or
+score*), fits the rows flagged ``is_in_fitting_sample`` and returns the artifact rows, which
+everything else reads from the warehouse. Kept here, not in the model file, so pytest covers it.
 """
 
 from __future__ import annotations
