@@ -1,6 +1,6 @@
 {#
     The per-day models (int_daily_balances_validated, int_trades_validated,
-    int_customer_trade_days; config in the model) are dbt microbatch models: `event_time` the
+    int_customer_trade_days, int_raw_day_loads; config in the model) are dbt microbatch models: `event_time` the
     row's day, `batch_size` var per_day_batch_size (a month), so a first build or
     --full-refresh runs a few month batches (each deduplicated and checked on its own, memory
     bounded by a month's rows) and dbt filters each upstream ref that has an event_time to the

@@ -2,7 +2,8 @@
 -- The days of the per-day raw tables whose rows are not all loaded as the files hold them now:
 -- per day, the rows the export's files hold against the rows the microbatch model holds for
 -- it (copies included), and the files its rows were loaded from that have changed or gone
--- since (each row keeps its file's fingerprint: int_raw_files). Empty when every day is
+-- since (each row keeps its file's fingerprint: int_raw_files; int_raw_day_loads counts the
+-- loaded rows per day and file as the days are loaded). Empty when every day is
 -- loaded. A day listed here has a late file, a file rewritten in place or removed after the
 -- day was loaded, or no run's --event-time-start/--event-time-end covered it (a plain dbt
 -- build takes its batches from the wall clock); the build warns with the days, the files and
@@ -27,6 +28,14 @@ raw_files as (
 
 ),
 
+-- per table, day and file loaded from: the rows, and the file's fingerprint when they were
+-- loaded
+day_loads as (
+
+    select * from {{ ref('int_raw_day_loads') }}
+
+),
+
 {% for table_name, date_column in per_day_tables.items() %}
     -- rows dated after the export's last day are no day's (int_trades_unbatched holds them)
     {{ table_name }}_read as (
@@ -41,16 +50,10 @@ raw_files as (
 
     ),
 
-    -- per day and file loaded from: the rows, and the file's fingerprint when they were loaded
     {{ table_name }}_loaded_files as (
 
-        select
-            {{ date_column }} as event_date,
-            source_file_id,
-            source_file_fingerprint,
-            sum(row_copies) as rows_loaded
-        from {{ ref('int_' ~ table_name ~ '_validated') }}
-        group by {{ date_column }}, source_file_id, source_file_fingerprint
+        select * from day_loads
+        where table_name = '{{ table_name }}'
 
     ),
 
@@ -64,13 +67,14 @@ raw_files as (
 
     ),
 
-    -- the files a day was loaded from that are not the same now (few): rewritten, or gone
+    -- the files a day was loaded from that are not the same now (few): rewritten, or gone (a
+    -- removed file named as it was when its rows were loaded)
     {{ table_name }}_files_changed as (
 
         select
             loaded_files.event_date,
             loaded_files.source_file_id,
-            raw_files.source_file,
+            coalesce(raw_files.source_file, loaded_files.source_file) as source_file,
             case when raw_files.source_file_id is null then 'removed' else 'changed' end
                 as file_change
         from {{ table_name }}_loaded_files as loaded_files
@@ -85,34 +89,16 @@ raw_files as (
 
     ),
 
-    -- a removed file is named by the rows loaded from it (validated rows keep its name)
-    {{ table_name }}_removed_files as (
-
-        select distinct
-            source_file_id,
-            source_file
-        from {{ ref('int_' ~ table_name ~ '_validated') }}
-        where source_file_id in (
-            select files_changed.source_file_id
-            from {{ table_name }}_files_changed as files_changed
-            where files_changed.file_change = 'removed'
-        )
-
-    ),
-
     {{ table_name }}_changed as (
 
         select
             files_changed.event_date,
             {{ ordered_string_agg(
-                "coalesce(files_changed.source_file, removed_files.source_file)"
-                ~ " || ' (' || files_changed.file_change || ')'",
+                "files_changed.source_file || ' (' || files_changed.file_change || ')'",
                 "', '",
-                "coalesce(files_changed.source_file, removed_files.source_file)"
+                "files_changed.source_file"
             ) }} as changed_files
         from {{ table_name }}_files_changed as files_changed
-        left join {{ table_name }}_removed_files as removed_files
-            on files_changed.source_file_id = removed_files.source_file_id
         group by files_changed.event_date
 
     ),
