@@ -2,9 +2,10 @@
 
 One generated export with defects is built on the embedded DuckDB (the ci target) and with
 `make build TARGET=spark`'s steps (a local SparkSession, tables as Parquet in a throwaway
-warehouse folder, the fit as the package's command between the two dbt steps): first every
-day but the export's last, as if that day had not arrived (the per-day models are given the
-days before it), then a daily run on both engines loads the last day, from an export that
+warehouse folder, the fit as the package's command between the two dbt steps, the three in
+one process so that they share one JVM): first every day but the export's last, as if that
+day had not arrived (the per-day models are given the days before it), then a daily run on
+both engines loads the last day, from an export that
 also moves one customer's open date later (its loaded trades before it are re-judged). The
 published tables are compared after the daily run: cents exact, doubles to 1e-9, the same
 quarantined rows and reconciliation, and the same segment for every customer in both
@@ -43,6 +44,7 @@ PER_DAY = {
     "int_daily_balances_validated": "balance_date",
     "int_trades_validated": "trade_date",
     "int_customer_trade_days": "trade_date",
+    "int_raw_day_loads": "event_date",
 }
 KEYS = {
     "customer_indicators": ["customer_id"],
@@ -86,8 +88,8 @@ class Engines:
 
 
 def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -> tuple[str, str]:
-    """The steps of `make build TARGET=spark`; the selector of the step before the fit and
-    the fit command's output."""
+    """The steps of `make build TARGET=spark`, in one process (spark_steps.py: one JVM for
+    the three); the selector of the step before the fit and the fit command's output."""
     conf_dir = root / "spark-conf"
     conf_dir.mkdir(exist_ok=True)
     (conf_dir / "spark-defaults.conf").write_text(SPARK_TEST_DEFAULTS)
@@ -104,26 +106,23 @@ def spark_build(raw: Path, root: Path, spark_warehouse: Path, days: list[str]) -
         "DBT_LOG_PATH": str(root / "spark-logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    bin_dir = Path(sys.executable).parent
     before_fit = spark_steps(spark_warehouse, json.dumps(DBT_VARS))[0]
+    dbt_args = [
+        "--target", "spark", "--exclude-resource-type", "test", "unit_test",
+        "--vars", json.dumps(DBT_VARS), *days,
+    ]  # fmt: skip
     steps = [
-        ["dbt", "build", "--selector", before_fit],
-        ["python", "-m", "broker_segments.spark_fit"],
-        ["dbt", "build", "--selector", AFTER_FIT],
+        ["dbt", ["build", "--selector", before_fit, *dbt_args]],
+        ["spark_fit", ["--target", "spark"]],
+        ["dbt", ["build", "--selector", AFTER_FIT, *dbt_args]],
     ]
-    for program, *args in steps:
-        command = [str(bin_dir / program), *args, "--target", "spark"]
-        if program == "dbt":
-            command += ["--exclude-resource-type", "test", "unit_test"]
-            command += ["--vars", json.dumps(DBT_VARS), *days]
-        result = subprocess.run(
-            command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, (
-            f"{command}\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
-        )
-        if program == "python":
-            fit_output = result.stdout
+    # one process (tests/python/spark_steps.py): the steps share one JVM
+    command = [sys.executable, str(Path(__file__).with_name("spark_steps.py")), json.dumps(steps)]
+    result = subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{steps}\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+    fit_output = result.stdout.split("== spark_fit", 1)[1].split("\n== dbt", 1)[0]
     return before_fit, fit_output
 
 
