@@ -1,13 +1,13 @@
 {#
     The per-day models (int_daily_balances_validated, int_trades_validated,
-    int_customer_trade_days, int_raw_day_loads; config in the model) are dbt microbatch models: `event_time` the
-    row's day, `batch_size` var per_day_batch_size (a month), so a first build or
-    --full-refresh runs a few month batches (each deduplicated and checked on its own, memory
-    bounded by a month's rows) and dbt filters each upstream ref that has an event_time to the
-    batch. dbt takes a batch's range from --event-time-start/--event-time-end, which make build,
-    Dagster and the tests pass from the data (python -m broker_segments.load_range: the days
-    after the loaded ones up to the export's last day); a plain run takes them from the wall
-    clock (the month so far and the previous one).
+    int_customer_trade_days, int_raw_day_loads; config in the model) are dbt microbatch
+    models: `event_time` the row's day, `batch_size` var per_day_batch_size (a month), so a
+    first build or --full-refresh runs a few month batches (each deduplicated and checked on
+    its own, memory bounded by a month's rows) and dbt filters each upstream ref that has an
+    event_time to the batch. dbt takes a batch's range from --event-time-start/
+    --event-time-end, which make build, Dagster and the tests pass from the data (python -m
+    broker_segments.load_range: the days after the loaded ones up to the export's last day);
+    a plain run takes them from the wall clock (the month so far and the previous one).
 
     A run given --event-time-start D1 --event-time-end D2 loads the days D1 .. D2 - 1, not the
     whole months around them (dbt truncates the start and rounds the end to the batch size):
