@@ -276,10 +276,17 @@ RAW_LAYER = [
 
 @dataclass
 class Export:
-    """A generated raw export that a test breaks, and the warehouse dbt builds from it."""
+    """A generated raw export that a test breaks, and the warehouse dbt builds from it.
+
+    Its builds load the per-day models a year a batch (var per_day_batch_size), unless the
+    test passes the var: a batch costs dbt's fixed work whatever its rows, and the months of
+    the default are for memory at 1M customers. A test whose subject is how the days are cut
+    into batches passes `month`.
+    """
 
     raw_dir: Path
     work_dir: Path
+    batch_size: str = "year"
 
     @property
     def duckdb_path(self) -> Path:
@@ -319,6 +326,7 @@ class Export:
         return target
 
     def dbt(self, args: list[str] | None = None, dbt_vars: dict | None = None):
+        dbt_vars = {"per_day_batch_size": self.batch_size, **(dbt_vars or {})}
         return run_dbt(args or RAW_LAYER, self.raw_dir, self.duckdb_path, self.work_dir, dbt_vars)
 
     def query(self, sql: str) -> pd.DataFrame:

@@ -266,7 +266,8 @@ def test_date_batches_validate_exactly_as_one_batch(tmp_path_factory, tmp_path):
     the first batch of the first run also loading the trades older than the balances."""
     raw_dir = worker_export_dir(tmp_path_factory)
     generate(raw_dir, customers=HOSTILE_CUSTOMERS, seed=5, defects=True)
-    one, many = Export(raw_dir, tmp_path / "one"), Export(raw_dir, tmp_path / "many")
+    one = Export(raw_dir, tmp_path / "one", batch_size="month")
+    many = Export(raw_dir, tmp_path / "many", batch_size="month")
     result = one.dbt(dbt_vars={"max_quarantine_share": 0.5})
     assert_dbt_ok(result)
     months = one.query(
@@ -319,6 +320,7 @@ def a_trade_id(export: Export) -> str:
 
 
 def test_a_trade_dated_twice_is_quarantined_across_date_batches(export):
+    export.batch_size = "month"
     trade_id = a_trade_id(export)
     conflict = export.add_file("trades", conflicting_trade_sql(trade_id), "corrected.parquet")
     assert_dbt_ok(export.dbt(dbt_vars={"max_quarantine_share": 0.5}))
