@@ -22,6 +22,7 @@ import duckdb
 import pytest
 import yaml
 from conftest import PROJECT_DIR, assert_dbt_ok, run_dbt
+from dbt.cli.main import dbtRunner
 
 from broker_segments.datagen import generate
 
@@ -71,23 +72,54 @@ def test_the_readme_documents_every_selector():
 BUILT_NODES = ("model", "seed", "snapshot")
 
 
+def list_selections(raw_dir, work_dir, selections: dict[str, list[str]]) -> dict[str, set[str]]:
+    """The unique ids of what each `dbt ls` selection lists: dbt in this process, the project
+    parsed once (its manifest passed to every ls), where a `dbt ls` process each would parse
+    and import dbt again (~5 s a call)."""
+    common = [
+        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", "ci",
+        "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+        "--quiet",
+    ]  # fmt: skip
+    env = {
+        "BROKER_RAW_DIR": str(raw_dir),
+        "BROKER_DUCKDB_PATH": str(work_dir / "warehouse.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        parsed = dbtRunner().invoke(["parse", *common])
+        assert parsed.success, parsed.exception
+        runner = dbtRunner(manifest=parsed.result)
+        listed = {}
+        for name, args in selections.items():
+            result = runner.invoke(
+                ["ls", *args, "--output", "json", "--output-keys", "unique_id", *common]
+            )
+            assert result.success, f"dbt ls {args}: {result.exception}"
+            listed[name] = {json.loads(line)["unique_id"] for line in result.result}
+    return listed
+
+
 @pytest.fixture(scope="module")
 def selected(small_raw_dir, tmp_path_factory) -> tuple[dict, dict[str, set[str]]]:
-    """The manifest's nodes and, per selector, the models, seeds and snapshots it builds."""
+    """The manifest's nodes and, per selector, the models, seeds and snapshots it builds; and
+    (`<selector> unit tests`) the unit tests of the production runs' selectors."""
     work_dir = tmp_path_factory.mktemp("selectors")
-    selections = {}
+    selections = {
+        selector: ["--selector", selector, "--resource-type", *BUILT_NODES]
+        for selector in SELECTORS
+    }
+    for selector in ("monthly_refit", "daily"):
+        selections[f"{selector} unit tests"] = [
+            "--selector", selector, "--resource-type", "unit_test",
+        ]  # fmt: skip
+    listed = list_selections(small_raw_dir, work_dir, selections)
     for selector in SELECTORS:
-        result = run_dbt(
-            ["ls", "--selector", selector, "--output", "json", "--output-keys", "unique_id",
-             "--resource-type", *BUILT_NODES, "--quiet"],
-            small_raw_dir, work_dir / "warehouse.duckdb", work_dir,
-        )  # fmt: skip
-        assert_dbt_ok(result)
-        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-        selections[selector] = {json.loads(line)["unique_id"] for line in lines}
-        assert selections[selector], f"selector {selector} selects nothing"
+        assert listed[selector], f"selector {selector} selects nothing"
     manifest = json.loads((work_dir / "target" / "manifest.json").read_text())
-    return manifest["nodes"], selections
+    return manifest["nodes"], listed
 
 
 @pytest.mark.parametrize("selector", SELECTORS)
@@ -126,15 +158,8 @@ def test_the_indicators_selector_holds_the_raw_layer(selected):
     assert not missing, sorted(missing)
 
 
-def test_the_daily_run_leaves_the_unit_tests_to_ci(small_raw_dir, tmp_path):
+def test_the_daily_run_leaves_the_unit_tests_to_ci(selected):
     """Unit tests check SQL on fixed rows: the daily production run skips them."""
-    unit_tests = {}
-    for selector in ("monthly_refit", "daily"):
-        result = run_dbt(
-            ["ls", "--selector", selector, "--resource-type", "unit_test", "--quiet"],
-            small_raw_dir, tmp_path / "warehouse.duckdb", tmp_path,
-        )  # fmt: skip
-        assert_dbt_ok(result)
-        unit_tests[selector] = [line for line in result.stdout.splitlines() if "unit_test" in line]
-    assert unit_tests["monthly_refit"]
-    assert not unit_tests["daily"]
+    _, selections = selected
+    assert selections["monthly_refit unit tests"]
+    assert not selections["daily unit tests"]
