@@ -248,6 +248,22 @@ def defects_build(tmp_path_factory, worker_id) -> Build:
     return built
 
 
+@pytest.fixture(scope="session")
+def project_manifest(tmp_path_factory, worker_id) -> dict:
+    """The project's manifest.json from one `dbt parse` per test run (an empty raw folder, no
+    warehouse), shared by the xdist workers: a parse costs ~10 s of CPU."""
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp("parsed")
+    else:
+        root = tmp_path_factory.getbasetemp().parent / "parsed"
+    manifest = root / "target" / "manifest.json"
+    with FileLock(f"{root}.lock"):
+        if not manifest.exists():
+            (root / "raw").mkdir(parents=True, exist_ok=True)
+            assert_dbt_ok(run_dbt(["parse"], root / "raw", Path(":memory:"), root))
+    return json.loads(manifest.read_text())
+
+
 @pytest.fixture()
 def warehouse_copy(clean_build, tmp_path) -> Path:
     """A copy of the clean build's warehouse, for a test that builds or breaks something."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PROJECT_VARS, assert_dbt_ok, run_dbt
+from conftest import PROJECT_VARS
 
 from broker_segments.datagen import append_days, generate
 from tools.bench import artifacts, builds, cli, data, machine, monitor, report, segmentation
@@ -163,12 +163,10 @@ def test_layers_and_input_rows_follow_the_manifest():
     assert artifacts.input_rows("model.p.fit", MANIFEST, counts, sources) == 10
 
 
-def test_every_model_of_the_project_has_exactly_one_layer_tag(tmp_path):
+def test_every_model_of_the_project_has_exactly_one_layer_tag(project_manifest):
     """A model folder without its +tags entry in dbt_project.yml (or a model tagged with two
     layers) fails here, instead of landing in the benchmark's "other" layer."""
-    assert_dbt_ok(run_dbt(["parse"], tmp_path / "raw", tmp_path / "w.duckdb", tmp_path))
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    models = [n for n in project_manifest["nodes"].values() if n["resource_type"] == "model"]
     assert models
     wrong = {
         n["original_file_path"]: artifacts.layer_tags(n)
@@ -474,11 +472,9 @@ def test_project_state_names_each_changed_file_whole(monkeypatch):
     )
 
 
-def test_the_sample_versus_full_fit_reads_the_fit_models_settings(tmp_path):
+def test_the_sample_versus_full_fit_reads_the_fit_models_settings(project_manifest):
     """The settings dbt passes the fit models, as the harness reads them from the manifest,
     make a scheme configuration (the 1M run once stopped on a run option taken for one)."""
-    assert_dbt_ok(run_dbt(["parse"], tmp_path / "raw", tmp_path / "w.duckdb", tmp_path))
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     for scheme in "AB":
-        config = segmentation.segmentation_config(manifest, scheme)
+        config = segmentation.segmentation_config(project_manifest, scheme)
         assert config.k == PROJECT_VARS[f"scheme_{scheme.lower()}_k"]

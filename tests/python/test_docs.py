@@ -6,12 +6,11 @@ One `dbt parse` (no warehouse is built), read through its manifest.json."""
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, assert_dbt_ok, run_dbt
+from conftest import PROJECT_DIR
 from dbt.parser.schemas import is_valid_type
 
 PACKAGE = "broker_segments"
@@ -23,13 +22,8 @@ CALL = re.compile(r"(\w+)\s*\((.*)\)", re.S)
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    work_dir = tmp_path_factory.mktemp("docs")
-    raw_dir = work_dir / "raw"
-    raw_dir.mkdir()
-    result = run_dbt(["parse"], raw_dir, Path(":memory:"), work_dir)
-    assert_dbt_ok(result)
-    return json.loads((work_dir / "target" / "manifest.json").read_text())
+def manifest(project_manifest) -> dict:
+    return project_manifest
 
 
 @pytest.fixture(scope="module")
