@@ -13,9 +13,9 @@
     whole months around them (dbt truncates the start and rounds the end to the batch size):
     the model selects those days' rows (loads_run_days) and the batch's delete on DuckDB is
     clipped the same way (duckdb__get_incremental_microbatch_sql below); on Spark the batch
-    overwrites the date partitions it writes (insert_overwrite, dynamic), so a month's other
-    days stay as they are. A daily run thus validates the new days only, and a backfill
-    exactly the days it names.
+    drops the partitions of those days and writes them again (get_insert_overwrite_sql
+    below), so a month's other days stay as they are. A daily run thus validates the new
+    days only, and a backfill exactly the days it names.
 #}
 
 {#
@@ -107,3 +107,54 @@
 {% macro month_batch_size() -%}
     {{ return('month' if var('per_day_batch_size') == 'day' else var('per_day_batch_size')) }}
 {%- endmacro %}
+
+{#
+    dbt-spark's insert_overwrite, which its microbatch runs for each batch (dynamic partition
+    overwrite), replaces only the date partitions the batch writes: a day whose rows have all
+    left the export (its one file withdrawn, the day backfilled) would keep its old partition
+    on Spark, where DuckDB's delete removes it. For a batch of a microbatch model, the
+    partitions of the batch's days are dropped first (clipped to the run's days as on DuckDB,
+    above). The statement is dbt-spark 1.11's own (macros/materializations/incremental/
+    strategies.sql, which a project macro of the same name replaces; it cannot call it).
+#}
+{% macro get_insert_overwrite_sql(source_relation, target_relation, existing_relation) %}
+    {%- set batch = model.get('batch') if model is mapping else none -%}
+    {%- if batch and config.get('incremental_strategy') == 'microbatch' -%}
+        {%- do drop_batch_partitions(target_relation, batch) -%}
+    {%- endif -%}
+    {%- set dest_columns = adapter.get_columns_in_relation(target_relation) -%}
+    {%- set dest_cols_csv = dest_columns | map(attribute='quoted') | join(', ') -%}
+    {% if existing_relation.is_iceberg %}
+        insert overwrite {{ target_relation }}
+    {% else %}
+        insert overwrite table {{ target_relation }}
+        {{ partition_cols(label="partition") }}
+    {% endif %}
+    select {{ dest_cols_csv }} from {{ source_relation }}
+{% endmacro %}
+
+{# Drops the relation's date partitions (its partition_by column) of the batch's days. #}
+{% macro drop_batch_partitions(relation, batch) %}
+    {%- set partition_by = config.get('partition_by') -%}
+    {%- set column = partition_by if partition_by is string else partition_by[0] -%}
+    {%- set start = (batch.event_time_start | string)[:10] -%}
+    {%- set end = (batch.event_time_end | string)[:10] -%}
+    {%- if not config.get('replaces_whole_batches', false) -%}
+        {%- set run_start = run_event_time('start') -%}
+        {%- set run_end = run_event_time('end') -%}
+        {%- if run_start and run_start > start %}{% set start = run_start %}{% endif -%}
+        {%- if run_end and run_end < end %}{% set end = run_end %}{% endif -%}
+    {%- endif -%}
+    {%- set first_day = modules.datetime.date.fromisoformat(start) -%}
+    {%- set n_days = (modules.datetime.date.fromisoformat(end) - first_day).days -%}
+    {%- set partitions = [] -%}
+    {%- for offset in range(n_days) -%}
+        {%- set day = first_day + modules.datetime.timedelta(days=offset) -%}
+        {%- do partitions.append("partition (" ~ column ~ " = '" ~ day.isoformat() ~ "')") -%}
+    {%- endfor -%}
+    {%- if partitions -%}
+        {%- do run_query(
+            "alter table " ~ relation ~ " drop if exists " ~ partitions | join(", ")
+        ) -%}
+    {%- endif -%}
+{% endmacro %}

@@ -5,13 +5,14 @@ One generated export with defects is built on the embedded DuckDB (the ci target
 warehouse folder, the fit as the package's command between the two dbt steps, the three in
 one process so that they share one JVM): first every day but the export's last, as if that
 day had not arrived (the per-day models are given the days before it), then a daily run on
-both engines loads the last day, from an export that
-also moves one customer's open date later (its loaded trades before it are re-judged). The
+both engines loads the last day, from an export that also moves one customer's open date
+later (its loaded trades before it are re-judged) and withdraws the one file of a loaded
+day's trades (the run starts at that day, which must be left without trades). The
 published tables are compared after the daily run: cents exact, doubles to 1e-9, the same
 quarantined rows and reconciliation, and the same segment for every customer in both
 schemes; the tables that do not depend on when a model was fitted also equal a from-scratch
-DuckDB build of the same export; and the daily Spark run wrote only the new day's partitions
-of the per-day tables.
+DuckDB build of the same export; and the daily Spark run wrote only the partitions of the
+days it loaded.
 (The generator cannot append days to an export with defects: its after_data_end rows are
 dated where the new days would land.)
 """
@@ -83,6 +84,7 @@ class Engines:
     rewritten: dict[str, set[str]]  # per per-day table, the partitions the daily run wrote
     daily_fit_output: str  # what the fit command of the daily Spark run printed
     moved_customer: str  # whose open date the daily run's export moved later
+    withdrawn_day: str  # the loaded day whose one trades file the daily run's export withdrew
     before_fit: tuple[str, str]  # the selector of the step before the fit: first, daily run
     twin_input_files: set[tuple[str, int]]  # the fits' inputs' files after the first build
 
@@ -166,14 +168,18 @@ def engines(tmp_path_factory) -> Engines:
             [str(raw / "daily_balances" / "**" / "*.parquet")],
         ).fetchone()[0]
     before_last_day = [*every_day[:3], last_day]
+    withdrawn_day, withdrawn_file = split_off_a_day(raw, last_day)
     duckdb_build(raw, duckdb_path, root / "duckdb", before_last_day)
     first_before_fit, _ = spark_build(raw, root, spark_warehouse, before_last_day)
 
     before = partition_files(schema)
     twin_input_files = parquet_files(schema / "int_segment_twin_inputs")
     moved_customer = move_an_open_date_later(raw)
+    withdrawn_file.unlink()
     new_days = build_args("spark", raw_dir=raw, warehouse=spark_warehouse)
-    assert new_days[1] <= last_day < new_days[3], new_days
+    assert withdrawn_day < new_days[1] <= last_day < new_days[3], new_days
+    # the withdrawn file's day is loaded again: the run starts there (README, "Late files")
+    new_days[1] = withdrawn_day
     duckdb_build(raw, duckdb_path, root / "duckdb", new_days)
     daily_before_fit, daily_fit_output = spark_build(raw, root, spark_warehouse, new_days)
     after = partition_files(schema)
@@ -194,9 +200,37 @@ def engines(tmp_path_factory) -> Engines:
         rewritten,
         daily_fit_output,
         moved_customer,
+        withdrawn_day,
         (first_before_fit, daily_before_fit),
         twin_input_files,
     )
+
+
+def split_off_a_day(raw: Path, last_day: str) -> tuple[str, Path]:
+    """The trades of a day shortly before the export's last, moved to a file of their own
+    before the first build: the daily run's export withdraws that file, and a run from that
+    day must leave it without trades on both engines (Spark's insert_overwrite alone would
+    keep the day's old partition)."""
+    files = [str(f) for f in sorted((raw / "trades").glob("*.parquet"))]
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(
+            f"create table trades as select *, try_cast(trade_date as date) as day "
+            f"from read_parquet({files})"
+        )
+        day = con.execute(
+            f"""select cast(day as varchar) from (select distinct day from trades
+            where day < date '{last_day}') order by day desc limit 1 offset 3"""
+        ).fetchone()[0]
+        kept, withdrawn = raw / "trades" / "kept.parquet", raw / "trades" / "withdrawn.parquet"
+        for target, condition in ((kept, "is distinct from"), (withdrawn, "=")):
+            con.execute(
+                f"copy (select * exclude (day) from trades where day {condition} date '{day}') "
+                f"to '{target}' (format parquet)"
+            )
+    for file in files:
+        Path(file).unlink()
+    return day, withdrawn
 
 
 def move_an_open_date_later(raw: Path) -> str:
@@ -384,8 +418,8 @@ def test_the_daily_build_equals_a_build_from_scratch(engines, table):
 
 
 def test_the_daily_spark_run_wrote_only_the_new_days_partitions(engines):
-    """dbt-spark's microbatch overwrites the partitions of the rows a batch holds: the daily
-    run, given the new day, wrote that day's partitions and no other."""
+    """dbt-spark's microbatch overwrites the partitions of the days a batch loads: the daily
+    run, given the withdrawn day to the new day, wrote those days' partitions and no other."""
     start, end = engines.new_days[1], engines.new_days[3]
     for table, column in PER_DAY.items():
         days = {folder.split("=", 1)[1] for folder in engines.rewritten[table]}
@@ -393,6 +427,19 @@ def test_the_daily_spark_run_wrote_only_the_new_days_partitions(engines):
         assert all(start <= day < end for day in days), (table, sorted(days), start, end)
         every_day = list(engines.spark.joinpath(table).glob(f"{column}=*"))
         assert len(every_day) > 10 * len(days), (table, len(every_day))
+
+
+def test_a_withdrawn_days_trades_leave_both_engines(engines):
+    """The daily run's export withdrew the one file of a loaded day's trades, and the run
+    started at that day: neither engine keeps a row of it (on Spark no partition of it)."""
+    day = engines.withdrawn_day
+    for table in ("int_trades_validated", "int_customer_trade_days"):
+        rows = on_duckdb(engines.duckdb, table)
+        assert len(rows) > 0
+        assert not (rows.trade_date.astype(str).str[:10] == day).any(), table
+        assert not engines.spark.joinpath(table, f"trade_date={day}").exists(), table
+    loads = on_spark(engines.spark, "int_raw_day_loads")
+    assert not loads[(loads.table_name == "trades") & (loads.event_date.astype(str) == day)].size
 
 
 def test_a_later_open_date_re_judges_the_loaded_trades_on_both_engines(engines):
