@@ -85,14 +85,10 @@
 #}
 {% macro duckdb__get_incremental_microbatch_sql(arg_dict) -%}
     {%- set event_time = config.require('event_time') -%}
-    {%- set batch = model.get('batch') -%}
+    {%- set days = batch_replaced_days(model.get('batch')) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set in_batch -%}
-        {{ event_time }} >= '{{ batch.event_time_start }}'
-        and {{ event_time }} < '{{ batch.event_time_end }}'
-        {%- if not config.get('replaces_whole_batches', false) %}
-        and {{ loads_run_days(event_time) }}
-        {%- endif %}
+        {{ event_time }} >= '{{ days[0] }}' and {{ event_time }} < '{{ days[1] }}'
     {%- endset -%}
     delete from {{ arg_dict['target_relation'] }}
     where {{ in_batch }};
@@ -102,6 +98,24 @@
     from {{ arg_dict['temp_relation'] }}
     where {{ in_batch }};
 {%- endmacro %}
+
+{#
+    The days a batch replaces, [start, end) as 'YYYY-MM-DD': the batch's range, clipped to the
+    run's --event-time-start/--event-time-end (the model's rows are those days', above) unless
+    the model's rows sum up a whole batch (config replaces_whole_batches). DuckDB's delete and
+    Spark's dropped partitions both take it.
+#}
+{% macro batch_replaced_days(batch) %}
+    {%- set start = (batch.event_time_start | string)[:10] -%}
+    {%- set end = (batch.event_time_end | string)[:10] -%}
+    {%- if not config.get('replaces_whole_batches', false) -%}
+        {%- set run_start = run_event_time('start') -%}
+        {%- set run_end = run_event_time('end') -%}
+        {%- if run_start and run_start > start %}{% set start = run_start %}{% endif -%}
+        {%- if run_end and run_end < end %}{% set end = run_end %}{% endif -%}
+    {%- endif -%}
+    {{ return([start, end]) }}
+{% endmacro %}
 
 {# The batch size of a month rollup: var per_day_batch_size, but never less than a month. #}
 {% macro month_batch_size() -%}
@@ -114,8 +128,9 @@
     left the export (its one file withdrawn, the day backfilled) would keep its old partition
     on Spark, where DuckDB's delete removes it. For a batch of a microbatch model, the
     partitions of the batch's days are dropped first (clipped to the run's days as on DuckDB,
-    above). The statement is dbt-spark 1.11's own (macros/materializations/incremental/
-    strategies.sql, which a project macro of the same name replaces; it cannot call it).
+    above). The statement is dbt-spark 1.11's own for a Parquet table, the project's
+    file_format (macros/materializations/incremental/strategies.sql, which a project macro of
+    the same name replaces; it cannot call it).
 #}
 {% macro get_insert_overwrite_sql(source_relation, target_relation, existing_relation) %}
     {%- set batch = model.get('batch') if model is mapping else none -%}
@@ -124,12 +139,8 @@
     {%- endif -%}
     {%- set dest_columns = adapter.get_columns_in_relation(target_relation) -%}
     {%- set dest_cols_csv = dest_columns | map(attribute='quoted') | join(', ') -%}
-    {% if existing_relation.is_iceberg %}
-        insert overwrite {{ target_relation }}
-    {% else %}
-        insert overwrite table {{ target_relation }}
-        {{ partition_cols(label="partition") }}
-    {% endif %}
+    insert overwrite table {{ target_relation }}
+    {{ partition_cols(label="partition") }}
     select {{ dest_cols_csv }} from {{ source_relation }}
 {% endmacro %}
 
@@ -137,16 +148,9 @@
 {% macro drop_batch_partitions(relation, batch) %}
     {%- set partition_by = config.get('partition_by') -%}
     {%- set column = partition_by if partition_by is string else partition_by[0] -%}
-    {%- set start = (batch.event_time_start | string)[:10] -%}
-    {%- set end = (batch.event_time_end | string)[:10] -%}
-    {%- if not config.get('replaces_whole_batches', false) -%}
-        {%- set run_start = run_event_time('start') -%}
-        {%- set run_end = run_event_time('end') -%}
-        {%- if run_start and run_start > start %}{% set start = run_start %}{% endif -%}
-        {%- if run_end and run_end < end %}{% set end = run_end %}{% endif -%}
-    {%- endif -%}
-    {%- set first_day = modules.datetime.date.fromisoformat(start) -%}
-    {%- set n_days = (modules.datetime.date.fromisoformat(end) - first_day).days -%}
+    {%- set days = batch_replaced_days(batch) -%}
+    {%- set first_day = modules.datetime.date.fromisoformat(days[0]) -%}
+    {%- set n_days = (modules.datetime.date.fromisoformat(days[1]) - first_day).days -%}
     {%- set partitions = [] -%}
     {%- for offset in range(n_days) -%}
         {%- set day = first_day + modules.datetime.timedelta(days=offset) -%}

@@ -12,22 +12,19 @@
 -- microbatch.sql): per per-day table, day and file loaded from, the rows loaded and the
 -- file's fingerprint when they were. raw_data_day_reconciliation compares these few rows per
 -- day with the export's files instead of grouping every loaded row on every build.
+{#- per table: its day (raw_contract_columns; the microbatch model is int_<table>_validated) -#}
+{% set per_day_tables = ['daily_balances', 'trades'] %}
 with
 
--- the batch's rows (macros/incremental/microbatch.sql)
-daily_balances as (
+{% for table_name in per_day_tables %}
+    {%- set date_column = raw_contract_columns(table_name).day %}
+    -- the batch's rows (macros/incremental/microbatch.sql)
+    {{ table_name }} as (
 
-    {{ batch_rows('int_daily_balances_validated', 'balance_date') }}
+        {{ batch_rows('int_' ~ table_name ~ '_validated', date_column) }}
 
-),
+    ),
 
-trades as (
-
-    {{ batch_rows('int_trades_validated', 'trade_date') }}
-
-),
-
-{% for table_name, date_column in [('daily_balances', 'balance_date'), ('trades', 'trade_date')] %}
     {{ table_name }}_loads as (
 
         select
@@ -45,9 +42,10 @@ trades as (
 {% endfor %}
 final as (
 
-    select * from daily_balances_loads
-    union all
-    select * from trades_loads
+    {% for table_name in per_day_tables %}
+        select * from {{ table_name }}_loads
+        {{ "union all" if not loop.last }}
+    {% endfor %}
 
 )
 
