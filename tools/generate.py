@@ -5,8 +5,9 @@
 
 Two registries, each the one home of its facts, read by the package:
 - the indicators (``src/broker_segments/indicators.yml``,
-  ``broker_segments.project.INDICATOR_REGISTRY``): the macros ``indicator_columns()`` and
-  ``twin_input_columns()`` (``macros/segmentation/indicator_columns.sql``) and the indicator
+  ``broker_segments.project.INDICATOR_REGISTRY``): the macros ``indicator_columns()``,
+  ``twin_input_columns()`` and ``indicator_minimums()``
+  (``macros/segmentation/indicator_columns.sql``) and the indicator
   table of ``docs/domain.md`` (between its two ``generated`` markers) come from it;
 - the fit's artifacts (``src/broker_segments/segmentation/artifacts.yml``,
   ``broker_segments.segmentation.artifacts.ARTIFACT_REGISTRY``): the macro
@@ -44,8 +45,19 @@ def jinja_list(names: list[str]) -> str:
     )
 
 
+def jinja_dict(values: dict[str, float]) -> str:
+    """A Jinja dict literal's items, wrapped at 100 columns inside the macro's return."""
+    items = ", ".join(f"'{name}': {value}" for name, value in values.items()) + ","
+    return "\n".join(
+        textwrap.wrap(items, width=92, initial_indent=" " * 8, subsequent_indent=" " * 8)
+    )
+
+
 def indicator_macros() -> str:
     names = [entry["name"] for entry in INDICATOR_REGISTRY]
+    minimums = {
+        entry["name"]: entry["minimum"] for entry in INDICATOR_REGISTRY if "minimum" in entry
+    }
     return f"""{{#
     Generated from {REGISTRY} (make generate): edit the registry.
 
@@ -67,6 +79,16 @@ def indicator_macros() -> str:
     {{{{ return([
 {jinja_list(list(TWIN_TRANSFORMS))}
     ]) }}}}
+{{% endmacro %}}
+
+{{#
+    The least value each indicator can take, for the indicators that have one (the others
+    take any real): a segment explanation's target value below it is no path (docs/domain.md).
+#}}
+{{% macro indicator_minimums() %}}
+    {{{{ return({{
+{jinja_dict(minimums)}
+    }}) }}}}
 {{% endmacro %}}
 """
 

@@ -23,7 +23,8 @@
         'segmentation_min_cluster_share',
         'new_customer_annualise', 'new_customer_unmeasured_inputs', 'new_customer_placement',
         'new_customer_twin_inputs', 'new_customer_twin_priors', 'segmentation_priors',
-        'drift_psi_warn', 'drift_psi_refit', 'drift_psi_min_share', 'points_scheme'
+        'drift_psi_warn', 'drift_psi_refit', 'drift_psi_min_share',
+        'explanation_borderline_margin_share', 'points_scheme'
     ]) }}
 {% endmacro %}
 
@@ -164,6 +165,7 @@
         {% endif %}
         {% do errors.append(broker_segments._check_choice('new_customer_twin_priors', ['equal', 'size'])) %}
         {% do errors.append(broker_segments._check_choice('segmentation_priors', ['equal', 'size'])) %}
+        {% do errors.append(broker_segments._check_number('explanation_borderline_margin_share', 0, 1)) %}
         {% do errors.append(broker_segments._check_number('drift_psi_warn', 0)) %}
         {% do errors.append(broker_segments._check_number('drift_psi_refit', 0)) %}
         {% set psi_warn = broker_segments._as_number(var('drift_psi_warn')) %}

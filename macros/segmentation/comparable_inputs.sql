@@ -20,3 +20,24 @@
         'annual_turnover': relation ~ '.annual_turnover * ' ~ factor,
     }) }}
 {% endmacro %}
+
+{#
+    The inverse of comparable_inputs: the SQL expression of an indicator's value, as measured,
+    whose comparable value is `target` (a SQL expression), for the customer of `relation`
+    (the other indicators as measured). Null where no measured value gives it (active months
+    at or past the window's months). An indicator comparable_inputs does not scale is its own
+    inverse. Arguments: _segmentation__macros.yml (beside this file).
+#}
+{% macro measured_input(column, target, relation, factor, window_months) %}
+    {%- set forms = comparable_inputs(relation, factor, window_months) %}
+    {%- if column not in forms -%}
+        ({{ target }})
+    {%- elif column == 'active_months' -%}
+        case when ({{ target }}) < {{ window_months }} then ({{ target }}) / {{ factor }} end
+    {%- elif column == 'customer_contribution' -%}
+        ({{ target }}) - cast({{ relation }}.annual_commission as double) * ({{ factor }} - 1)
+    {%- else -%}
+        {#- the other scaled indicators are total x factor #}
+        ({{ target }}) / {{ factor }}
+    {%- endif %}
+{% endmacro %}

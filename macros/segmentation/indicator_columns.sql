@@ -27,3 +27,18 @@
         'annual_turnover',
     ]) }}
 {% endmacro %}
+
+{#
+    The least value each indicator can take, for the indicators that have one (the others
+    take any real): a segment explanation's target value below it is no path (docs/domain.md).
+#}
+{% macro indicator_minimums() %}
+    {{ return({
+        'open_trading_days': 0, 'avg_daily_cash': 0, 'avg_daily_market_value': 0,
+        'avg_daily_assets': 0, 'end_assets': 0, 'annual_commission': 0,
+        'annual_trade_volume': 0, 'trade_count': 0, 'active_trading_days': 0,
+        'active_months': 0, 'product_breadth': 0, 'interest_margin_contribution': 0,
+        'customer_contribution': 0, 'annual_turnover': 0, 'account_age_years': 0,
+        'days_since_last_trade': 0,
+    }) }}
+{% endmacro %}

@@ -201,6 +201,10 @@ final as (
         placed.model_id,
         placed.segment_code,
         placed.twin_score,
+        -- the twin z-scores the functions took (null for an input the model's twins lack)
+        {% for column in inputs %}
+            twin_scores.twin_z_{{ column }},
+        {% endfor %}
         -- the distance to the centre of the segment placed in, in model space
         case
             {% for j in range(1, max_segments + 1) %}
@@ -209,6 +213,8 @@ final as (
             {% endfor %}
         end as distance_to_centre
     from placed
+    inner join twin_scores
+        on placed.customer_id = twin_scores.customer_id and placed.scheme = twin_scores.scheme
     inner join scores
         on placed.customer_id = scores.customer_id and placed.scheme = scores.scheme
 
