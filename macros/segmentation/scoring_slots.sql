@@ -69,3 +69,15 @@
         'inputs': broker_segments.indicator_columns() | select('in', inputs) | list,
     }) }}
 {% endmacro %}
+
+{#
+    The value of a per-slot column at the slot a row names: `case <slot> when 1 then
+    <template with # as 1> ... end`, over the slots 1..slots (scoring_max_segments()), e.g.
+    at_slot('assigned_slot', 'score_#') for the score of the customer's own segment.
+#}
+{% macro at_slot(slot, template, slots=none) %}
+    {%- set slots = slots or broker_segments.scoring_max_segments() -%}
+    case {{ slot }}
+    {%- for j in range(1, slots + 1) %} when {{ j }} then {{ template | replace('#', j | string) }}
+    {%- endfor %} end
+{%- endmacro %}

@@ -28,7 +28,9 @@ segments as (
         model_id,
         scheme,
         row_key as segment_code,
-        value as sort_order
+        value as sort_order,
+        -- the segments in display order, numbered as int_segment_scores' slots
+        row_number() over (partition by model_id order by value, row_key) as slot
     from parameters
     where artifact = 'segment_naming' and column_key = 'sort_order'
 
@@ -225,6 +227,7 @@ final as (
         coefficients.placement_rule,
         coefficients.segment_code,
         segments.sort_order,
+        segments.slot,
         coefficients.input_name,
         coefficients.coefficient,
         constants.constant_term,
