@@ -65,6 +65,9 @@ EXPECTED_CHARTS = {
     "drift-shares-B": 4 * 2,
     "profiles-A": 6 * 19,
     "profiles-B": 4 * 19,
+    # Margins: a cell per group and tenth of the margin share, empty cells included.
+    "margins-A": 6 * 10,
+    "margins-B": 4 * 10,
 }
 # A field of each chart's data, which Vega writes into every data mark's aria-label.
 CHART_FIELDS = {
@@ -76,6 +79,7 @@ CHART_FIELDS = {
     "drift-shares": "share: ",
     "drift": "psi: ",
     "profiles": "median: ",
+    "margins": "customers: ",
     "migrations": "customers: ",
 }
 
@@ -239,7 +243,12 @@ def test_the_segment_report_exposure_names_every_table_the_report_reads(clean_bu
         return {node.split(".")[2] for node in nodes}
 
     assert reads("segment_report") == set(build.TABLES_READ)
-    assert reads("crm_segments") == {"customer_segments", "segment_service_plan"}
+    assert reads("crm_segments") == {
+        "customer_segments",
+        "customer_segment_explanations",
+        "customer_segment_explanation_inputs",
+        "segment_service_plan",
+    }
     assert reads("points_programme") == {"customer_points"}
     assert all(e["owner"]["email"] and e["description"] for e in exposures.values())
 

@@ -12,10 +12,12 @@ hiding a wrong term (a wrong coefficient or a row joined twice moves them by ord
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Build
+from conftest import PROJECT_DIR, Build
 
 from broker_segments.segmentation import discriminant
 from broker_segments.segmentation.scoring import ScoringModel
@@ -215,3 +217,21 @@ def test_no_path_leaves_an_indicators_range(explanation_inputs: pd.DataFrame) ->
     assert (targets["target_value_for_next_segment"][least.notna()] >= least.dropna()).all()
     held = explanation_inputs[explanation_inputs["is_held_at_mean"]]
     assert held["target_value_for_next_segment"].isna().all()
+
+
+def test_the_readmes_advisor_list_runs(clean_build: Build, explanations: pd.DataFrame) -> None:
+    """The README's call list (borderline potential customers with their cheapest path to
+    VIP) runs as written and lists the customers the explanations say it should."""
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
+    query = next(block for block in blocks if "from customer_segment_explanations" in block)
+    listed = clean_build.query(query.rstrip().rstrip(";"))
+    expected = explanations[
+        (explanations["scheme"] == "A")
+        & (explanations["segment_code"] == "potential")
+        & explanations["is_borderline"].fillna(False).astype(bool)
+        & (explanations["next_segment_code"] == "vip")
+        & explanations["cheapest_input"].notna()
+    ]
+    assert len(listed) == min(20, len(expected))
+    assert set(listed["customer_id"]) <= set(expected["customer_id"])

@@ -11,10 +11,14 @@ segment most established customers of their planted profile are in.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import Build, assert_dbt_ok, run_dbt
 
 from broker_segments.datagen import generate
+from broker_segments.segmentation import discriminant
+from broker_segments.segmentation.scoring import ScoringModel
+from broker_segments.segmentation.transform import apply_transform
 
 AGREEMENT = """
 with planted as (
@@ -91,6 +95,7 @@ def agreement(tmp_path_factory) -> dict:
         out[label] = frame.set_index(["scheme", "assignment_method"])["agreement"].to_dict()
         assert (frame["customers"] >= 30).all(), frame
         out[f"{label}_z"] = built.query(UNMEASURED_Z)
+        out[f"{label}_build"] = built
     return out
 
 
@@ -135,3 +140,65 @@ def test_new_customers_placed_as_their_established_peers_within_5_points(agreeme
     new = agreement["comparable"][(scheme, "discriminant")]
     established = agreement["comparable"][(scheme, "kmeans")]
     assert new >= established - 0.05, agreement
+
+
+# The window totals a new customer's comparable inputs scale by the annualisation factor.
+SCALED_TOTALS = [
+    "annual_commission",
+    "annual_trade_volume",
+    "trade_count",
+    "active_trading_days",
+    "annual_turnover",
+]
+
+
+@pytest.mark.parametrize("scheme", ["A", "B"])
+def test_a_new_customers_path_crosses_the_classification_functions_boundary(agreement, scheme):
+    """New customers placed by the model's nearest-centre functions (customer_segment_
+    explanation_inputs, placement_rule classification): each z-score moved by its change,
+    just past and just short, placed by the package's functions in the next group up or
+    not; the target value, scaled as the customer's totals are scored, standardises to that
+    z-score (the annualisation undone exactly); an input held at the mean has no path."""
+    built = agreement["comparable_nearest_centre_build"]
+    parameters = built.query(
+        f"select * from int_segment_current_parameters where scheme = '{scheme}'"
+    )
+    model = ScoringModel.from_artifacts(parameters)
+    rows = built.query(
+        f"""select inputs.*, standardised.annualisation_factor
+        from customer_segment_explanation_inputs as inputs
+        inner join int_segment_inputs_standardised as standardised
+            using (customer_id, scheme)
+        where inputs.scheme = '{scheme}' and inputs.placement_rule = 'classification'"""
+    )
+    assert rows["customer_id"].nunique() >= 30
+    assert rows.loc[rows["is_held_at_mean"], "target_value_for_next_segment"].isna().all()
+    z = rows.pivot(index="customer_id", columns="input_name", values="z_score")  # noqa: PD010
+    z = z[list(model.inputs)]
+    paths = rows.dropna(subset=["z_change_to_next_segment"]).reset_index(drop=True)
+    assert len(paths) >= 30
+    change = paths["z_change_to_next_segment"].to_numpy()
+    column = np.array([model.inputs.index(name) for name in paths["input_name"]])
+    step = np.maximum(1e-6 * np.abs(change), 1e-9) * np.where(change < 0, -1, 1)
+    codes = np.asarray(model.segment_codes, dtype=object)
+    for side, expect_next in ((1, True), (-1, False)):
+        moved = z.loc[paths["customer_id"]].to_numpy().copy()
+        moved[np.arange(len(paths)), column] += change + side * step
+        group, _, _ = discriminant.classify(
+            model.model_space(moved), model.assignment_coefficients, model.assignment_constants
+        )
+        reached = codes[group] == paths["next_segment_code"].to_numpy()
+        assert reached.all() if expect_next else not reached.any()
+
+    totals = paths[paths["input_name"].isin(SCALED_TOTALS)]
+    assert (totals["annualisation_factor"] > 1).any()
+    for name, part in totals.groupby("input_name"):
+        i = model.inputs.index(name)
+        scaled = part["target_value_for_next_segment"] * part["annualisation_factor"]
+        transformed = apply_transform(scaled.to_numpy(), model.transforms[name], name)
+        np.testing.assert_allclose(
+            (transformed - model.mean[i]) / model.std[i],
+            part["z_score"] + part["z_change_to_next_segment"],
+            rtol=1e-9,
+            atol=1e-9,
+        )

@@ -52,13 +52,21 @@ KEYS = {
     "raw_data_reconciliation": ["table_name"],
     "quarantined_rows": ["table_name", "record_key", "quarantine_reason"],
     "customer_segments": ["customer_id", "scheme"],
+    "customer_segment_explanations": ["customer_id", "scheme"],
 }
 
 
 # The published tables and what they read: on Spark the parity build runs the steps of
 # `make build TARGET=spark` (test_make_build_runs_the_spark_steps_in_order) with the
 # after-fit selector narrowed to them, and the models alone (the data tests run on DuckDB).
-PUBLISHED = ["--select", "+customer_segments", "+quarantined_rows", "+raw_data_reconciliation"]
+PUBLISHED = [
+    "--select",
+    "+customer_segments",
+    "+customer_segment_explanations",
+    "+customer_segment_explanation_inputs",
+    "+quarantined_rows",
+    "+raw_data_reconciliation",
+]
 # The published tables that do not depend on when a model was fitted, and what they read.
 SCRATCH = ["--select", "+customer_indicators", "+quarantined_rows", "+raw_data_reconciliation"]
 # The step before the fit builds the selector make build chooses (load_range --spark-steps:
@@ -404,6 +412,21 @@ def test_every_customer_gets_the_same_segment(engines):
     spark_segments = on_spark(engines.spark, "customer_segments")[columns]
     assert set(duck["scheme"]) == {"A", "B"}
     assert_same_table(duck, spark_segments, keys)
+
+
+def test_every_customer_gets_the_same_explanation(engines):
+    """The explanations of both engines' models (fitted apart, on the same data: the model
+    ids differ) agree: the same groups named, the margins and paths to 1e-9."""
+    keys = KEYS["customer_segment_explanations"]
+    duck, spark_rows = (
+        frame.drop(columns=["model_id"])
+        for frame in (
+            on_duckdb(engines.duckdb, "customer_segment_explanations"),
+            on_spark(engines.spark, "customer_segment_explanations"),
+        )
+    )
+    assert duck["cheapest_input"].notna().any()
+    assert_same_table(duck, spark_rows, keys)
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ TABLES_READ = (
     "segment_drift_bins",
     "segment_profiles",
     "segment_migrations",
+    "customer_segment_explanations",
 )
 MIGRATION_COLUMNS = {
     "scheme",
@@ -539,6 +540,65 @@ def section_profiles(warehouse: Warehouse, models: list[SchemeModel]) -> str:
     return "".join(parts)
 
 
+# The margin share's bins in the margins chart: tenths, from a tie (0) to the centre (1).
+MARGIN_BINS = 10
+
+
+def section_margins(warehouse: Warehouse, models: list[SchemeModel]) -> str:
+    if "customer_segment_explanations" not in warehouse.tables:
+        return _missing("customer_segment_explanations")
+    threshold = warehouse.rows(
+        "select count(*) filter (where is_borderline) as borderline, "
+        "count(margin_share) as explained from customer_segment_explanations"
+    )[0]
+    parts = []
+    for model in models:
+        counts = warehouse.frame(
+            "select segment_code, least(floor(margin_share * ?), ? - 1) as bin, "
+            "count(*) as customers from customer_segment_explanations "
+            "where scheme = ? and margin_share is not null group by all",
+            [MARGIN_BINS, MARGIN_BINS, model.scheme],
+        )
+        if counts.empty:
+            continue
+        codes = sorted(set(counts["segment_code"]), key=model.rank)
+        grid = pd.MultiIndex.from_product(
+            [codes, range(MARGIN_BINS)], names=["segment_code", "bin"]
+        ).to_frame(index=False)
+        frame = grid.merge(counts.astype({"bin": int}), how="left").fillna({"customers": 0})
+        frame["customers"] = frame["customers"].astype(int)
+        total = frame.groupby("segment_code")["customers"].transform("sum")
+        frame["_share"] = frame["customers"] / total
+        frame.insert(0, "group", frame["segment_code"].map(model.label))
+        frame["margin share"] = frame["bin"].map(
+            lambda b: f"{b / MARGIN_BINS:.1f}-{(b + 1) / MARGIN_BINS:.1f}"
+        )
+        frame["label"] = frame["customers"].map(lambda n: f"{n:,}")
+        chart = charts.heatmap(
+            frame[["group", "margin share", "customers", "_share", "label"]],
+            "margin share",
+            "group",
+            "_share",
+            "label",
+            f"Scheme {model.scheme}: how clear each customer's group is",
+            cell=44,
+        )
+        parts.append(
+            _figure(
+                f"margins-{model.scheme}",
+                chart,
+                "Customers placed by a model, per group and margin share "
+                "(customer_segment_explanations: 0 a tie with the runner-up group, 1 at the "
+                "group's centre); the colour is the share of the group's customers.",
+            )
+        )
+    return "".join(parts) + _note(
+        f"{threshold['borderline']:,} of {threshold['explained']:,} customer-scheme rows are "
+        "borderline (margin share below var explanation_borderline_margin_share): "
+        "customer_segment_explanations lists them with their cheapest path to the next group up."
+    )
+
+
 def section_migrations(warehouse: Warehouse, models: list[SchemeModel]) -> str:
     no_history = (
         "No history yet: segment_migrations compares two as-of dates, so it fills after the "
@@ -662,6 +722,7 @@ SECTIONS = [
     ("classification", "Classification results"),
     ("drift", "Drift and refit advice"),
     ("profiles", "Indicator profiles"),
+    ("margins", "How clear each group is"),
     ("migrations", "Segment migrations"),
 ]
 
@@ -709,6 +770,7 @@ def render(warehouse: Warehouse, source: str) -> str:
         "classification": section_classification(warehouse, models),
         "drift": section_drift(warehouse, models),
         "profiles": section_profiles(warehouse, models),
+        "margins": section_margins(warehouse, models),
         "migrations": section_migrations(warehouse, models),
     }
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
