@@ -160,46 +160,47 @@ assignment_models as (
 
 -- Functions stored on the z-scores: Fisher's (the classification rule of a model stored
 -- without assignment functions) and the twins'.
-functions_of_inputs as (
+stored_functions as (
 
     select
         case artifact when 'twin_function' then 'twin' else 'classification' end
             as placement_rule,
         model_id,
         row_key as segment_code,
-        column_key as input_name,
-        value as coefficient
+        column_key,
+        value
     from parameters
     where
-        (
-            artifact = 'twin_function'
-            or (
-                artifact = 'classification_function'
-                and model_id not in (select assignment_models.model_id from assignment_models)
-            )
+        artifact = 'twin_function'
+        or (
+            artifact = 'classification_function'
+            and model_id not in (select assignment_models.model_id from assignment_models)
         )
-        and column_key != 'constant'
+
+),
+
+functions_of_inputs as (
+
+    select
+        placement_rule,
+        model_id,
+        segment_code,
+        column_key as input_name,
+        value as coefficient
+    from stored_functions
+    where column_key != 'constant'
 
 ),
 
 constants_of_inputs as (
 
     select
-        case artifact when 'twin_function' then 'twin' else 'classification' end
-            as placement_rule,
+        placement_rule,
         model_id,
-        row_key as segment_code,
+        segment_code,
         value as constant_term
-    from parameters
-    where
-        (
-            artifact = 'twin_function'
-            or (
-                artifact = 'classification_function'
-                and model_id not in (select assignment_models.model_id from assignment_models)
-            )
-        )
-        and column_key = 'constant'
+    from stored_functions
+    where column_key = 'constant'
 
 ),
 
