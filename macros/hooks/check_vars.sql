@@ -24,7 +24,7 @@
         'new_customer_annualise', 'new_customer_unmeasured_inputs', 'new_customer_placement',
         'new_customer_twin_inputs', 'new_customer_twin_priors', 'segmentation_priors',
         'drift_psi_warn', 'drift_psi_refit', 'drift_psi_min_share',
-        'explanation_borderline_margin_share', 'points_scheme'
+        'explanation_borderline_margin_share', 'points_scheme', 'service_plan_scheme'
     ]) }}
 {% endmacro %}
 
@@ -180,6 +180,7 @@
                 'must be a number above 0 and below 1')) %}
         {% endif %}
         {% do errors.append(broker_segments._check_choice('points_scheme', ['A', 'B'])) %}
+        {% do errors.append(broker_segments._check_choice('service_plan_scheme', ['A', 'B'])) %}
         {% set errors = errors | reject('none') | list %}
         {% if errors %}
             {{ exceptions.raise_compiler_error(

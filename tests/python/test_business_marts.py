@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
-from conftest import INDICATORS, PROJECT_DIR, PROJECT_VARS, Build
+from conftest import INDICATORS, PROJECT_DIR, PROJECT_VARS, Build, run_dbt
 
 VARS = PROJECT_VARS
 SEEDS = PROJECT_DIR / "seeds"
@@ -70,6 +71,67 @@ def test_service_plan_matches_pandas(clean_build: Build, segmented: pd.DataFrame
         assert rows["customers_y"].sum() == (segmented["scheme"] == scheme).sum()
         assert rows["customer_share"].sum() == pytest.approx(1.0, abs=1e-12)
         assert rows["contribution_share"].sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_customer_service_plans_match_pandas(clean_build: Build) -> None:
+    """Each customer's plan, replayed from the seed file: the service of the customer's group
+    in the scheme of var service_plan_scheme, capped at the customer's own rating."""
+    standards = pd.read_csv(SEEDS / "service_standards.csv")
+    scheme = VARS["service_plan_scheme"]
+    customers = clean_build.query(
+        f"""select segments.customer_id, segments.segment_code, customers.risk_level
+        from customer_segments as segments
+        inner join int_customers_cleaned as customers using (customer_id)
+        where segments.scheme = '{scheme}'"""
+    )
+    expected = customers.merge(
+        standards[standards["scheme"] == scheme], on="segment_code", how="left", validate="m:1"
+    )
+    rated = expected["risk_level"].notna()
+    expected["allowed"] = np.where(
+        rated & expected["max_product_risk_level"].notna(),
+        np.fmin(expected["max_product_risk_level"], expected["risk_level"]),
+        np.nan,
+    )
+    plan = clean_build.query("select * from customer_service_plan")
+    merged = expected.merge(plan, on="customer_id", validate="1:1")
+    assert len(merged) == len(plan) == len(expected)
+    assert (merged["suitability_status"] == np.where(rated, "rated", "unrated")).all()
+    got = merged["max_recommended_product_risk_level"].astype(float)
+    assert np.array_equal(got.to_numpy(), merged["allowed"].to_numpy(), equal_nan=True)
+    # the cases the rule is for are in the data: a VIP rated C1, unrated customers
+    vip_c1 = merged[(merged["segment_code_x"] == "vip") & (merged["risk_level_x"] == 1)]
+    assert not vip_c1.empty and (vip_c1["max_recommended_product_risk_level"] == 1).all()
+    assert (~rated).any() and got[~rated].isna().all()
+
+
+def test_a_plan_above_a_customers_rating_fails_and_is_kept(
+    clean_build: Build, warehouse_copy, tmp_path
+) -> None:
+    """The suitability test stops the build on a plan that allows more than the customer's
+    rating, and keeps the failing rows for the compliance team."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse_copy)) as con:
+        broken = con.execute(
+            """update customer_service_plan set max_recommended_product_risk_level = 5
+            where customer_id = (
+                select min(customer_id) from customer_service_plan where risk_level = 1
+            )
+            returning customer_id"""
+        ).fetchall()
+    assert len(broken) == 1
+    result = run_dbt(
+        ["test", "--select", "customer_service_plan"], clean_build.raw_dir, warehouse_copy, tmp_path
+    )
+    assert result.returncode != 0
+    assert "customer_service_plan_recommends_within_suitability" in result.stdout
+    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+        kept = con.sql(
+            "select customer_id from main_data_quality_failures."
+            "customer_service_plan_recommends_within_suitability"
+        ).fetchall()
+    assert kept == broken
 
 
 def _tier(rules: pd.DataFrame, value: float | None) -> pd.Series | None:

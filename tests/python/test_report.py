@@ -248,6 +248,7 @@ def test_the_segment_report_exposure_names_every_table_the_report_reads(clean_bu
         "customer_segment_explanations",
         "customer_segment_explanation_inputs",
         "segment_service_plan",
+        "customer_service_plan",
     }
     assert reads("points_programme") == {"customer_points"}
     assert all(e["owner"]["email"] and e["description"] for e in exposures.values())
