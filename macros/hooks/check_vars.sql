@@ -24,7 +24,8 @@
         'new_customer_annualise', 'new_customer_unmeasured_inputs', 'new_customer_placement',
         'new_customer_twin_inputs', 'new_customer_twin_priors', 'segmentation_priors',
         'drift_psi_warn', 'drift_psi_refit', 'drift_psi_min_share',
-        'explanation_borderline_margin_share', 'points_scheme', 'service_plan_scheme'
+        'explanation_borderline_margin_share', 'points_scheme', 'service_plan_scheme',
+        'professional_investor_min_assets_cny', 'professional_investor_min_account_years'
     ]) }}
 {% endmacro %}
 
@@ -181,6 +182,8 @@
         {% endif %}
         {% do errors.append(broker_segments._check_choice('points_scheme', ['A', 'B'])) %}
         {% do errors.append(broker_segments._check_choice('service_plan_scheme', ['A', 'B'])) %}
+        {% do errors.append(broker_segments._check_number('professional_investor_min_assets_cny', 0)) %}
+        {% do errors.append(broker_segments._check_number('professional_investor_min_account_years', 0)) %}
         {% set errors = errors | reject('none') | list %}
         {% if errors %}
             {{ exceptions.raise_compiler_error(

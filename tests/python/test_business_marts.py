@@ -75,13 +75,16 @@ def test_service_plan_matches_pandas(clean_build: Build, segmented: pd.DataFrame
 
 def test_customer_service_plans_match_pandas(clean_build: Build) -> None:
     """Each customer's plan, replayed from the seed file: the service of the customer's group
-    in the scheme of var service_plan_scheme, capped at the customer's own rating."""
+    in the scheme of var service_plan_scheme, capped at the customer's own rating; the
+    professional investor candidates by the vars' thresholds."""
     standards = pd.read_csv(SEEDS / "service_standards.csv")
     scheme = VARS["service_plan_scheme"]
     customers = clean_build.query(
-        f"""select segments.customer_id, segments.segment_code, customers.risk_level
+        f"""select segments.customer_id, segments.segment_code, customers.risk_level,
+            indicators.avg_daily_assets, indicators.account_age_years
         from customer_segments as segments
         inner join int_customers_cleaned as customers using (customer_id)
+        inner join customer_indicators as indicators using (customer_id)
         where segments.scheme = '{scheme}'"""
     )
     expected = customers.merge(
@@ -103,6 +106,12 @@ def test_customer_service_plans_match_pandas(clean_build: Build) -> None:
     vip_c1 = merged[(merged["segment_code_x"] == "vip") & (merged["risk_level_x"] == 1)]
     assert not vip_c1.empty and (vip_c1["max_recommended_product_risk_level"] == 1).all()
     assert (~rated).any() and got[~rated].isna().all()
+    # professional investor candidates (Art. 8): flagged by the thresholds, never reclassified
+    candidates = (expected["avg_daily_assets"] >= VARS["professional_investor_min_assets_cny"]) & (
+        expected["account_age_years"] >= VARS["professional_investor_min_account_years"]
+    )
+    assert (merged["is_professional_candidate"] == candidates).all()
+    assert candidates.any() and not candidates.all()
 
 
 def test_a_plan_above_a_customers_rating_fails_and_is_kept(
