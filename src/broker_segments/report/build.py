@@ -568,7 +568,8 @@ def section_margins(warehouse: Warehouse, models: list[SchemeModel]) -> str:
         frame = grid.merge(counts.astype({"bin": int}), how="left").fillna({"customers": 0})
         frame["customers"] = frame["customers"].astype(int)
         total = frame.groupby("segment_code")["customers"].transform("sum")
-        frame["_share"] = frame["customers"] / total
+        share = frame["customers"] / total
+        frame["_share"] = share / share.max()  # the darkest cell: the largest share
         frame.insert(0, "group", frame["segment_code"].map(model.label))
         frame["margin share"] = frame["bin"].map(
             lambda b: f"{b / MARGIN_BINS:.1f}-{(b + 1) / MARGIN_BINS:.1f}"
@@ -589,7 +590,8 @@ def section_margins(warehouse: Warehouse, models: list[SchemeModel]) -> str:
                 chart,
                 "Customers placed by a model, per group and margin share "
                 "(customer_segment_explanations: 0 a tie with the runner-up group, 1 at the "
-                "group's centre); the colour is the share of the group's customers.",
+                "group's centre); the colour is the share of the group's customers, darker "
+                "is more.",
             )
         )
     return "".join(parts) + _note(
