@@ -19,8 +19,10 @@ from broker_segments.project import duckdb_path
 # The tables a reader looks at first, in this order, when they exist; the rest follow by name.
 HEADLINE = [
     "customer_segments",
+    "customer_segment_explanations",
     "customer_indicators",
     "segment_service_plan",
+    "customer_service_plan",
     "customer_points",
     "raw_data_reconciliation",
     "quarantined_rows",
@@ -78,16 +80,48 @@ def summarise(path: Path) -> str:
                 ),
             ]
         if "customer_segments" in names:
+            # borderline: a model placed them close to the runner-up (customer_segment_explanations)
+            explained = "customer_segment_explanations" in names
+            borderline = (
+                "count(*) filter (where explanations.is_borderline)"
+                if explained
+                else "cast(null as bigint)"
+            )
+            joined = (
+                "left join customer_segment_explanations as explanations "
+                "using (customer_id, scheme)"
+                if explained
+                else ""
+            )
             segments = con.sql(
-                "select scheme, segment_code, segment_name_zh, count(*) as customers "
-                "from customer_segments group by all order by scheme, customers desc"
+                "select scheme, segments.segment_code, segments.segment_name_zh, "
+                f"count(*) as customers, {borderline} as borderline "
+                f"from customer_segments as segments {joined} "
+                "group by all order by scheme, customers desc"
             ).fetchall()
             sections += [
                 "",
                 "Segments:",
                 _format_table(
-                    [(*r[:3], f"{r[3]:,}") for r in segments],
-                    ("scheme", "segment", "中文", "customers"),
+                    [(*r[:3], f"{r[3]:,}", "" if r[4] is None else f"{r[4]:,}") for r in segments],
+                    ("scheme", "segment", "中文", "customers", "borderline"),
+                ),
+            ]
+        if "customer_service_plan" in names:
+            plans = con.sql(
+                "select suitability_status, max_recommended_product_risk_level, count(*), "
+                "count(*) filter (where is_professional_candidate) "
+                "from customer_service_plan group by all order by 1, 2 nulls first"
+            ).fetchall()
+            sections += [
+                "",
+                "Service plans (highest product risk level an advisor may recommend):",
+                _format_table(
+                    [
+                        (status, "none" if level is None else f"R{level}", f"{n:,}", f"{p:,}")
+                        for status, level, n, p in plans
+                    ],
+                    ("suitability", "up to", "customers", "professional candidates"),
                 ),
             ]
     return "\n".join(sections)
