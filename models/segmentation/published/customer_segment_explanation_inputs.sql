@@ -4,7 +4,6 @@
 -- group, and what would move the customer up"). A view: the rows are the wide table's
 -- columns, read when a list needs them, not stored twice.
 {%- set inputs = indicator_columns() %}
-{%- set unmeasured = var('new_customer_unmeasured_inputs') %}
 with
 
 explanations as (
@@ -33,8 +32,10 @@ unpivoted as (
         input_names.input_name,
         explanations.runner_up_segment_code,
         explanations.next_segment_code,
-        explanations.is_new_customer,
-        {% for name in ['input_value', 'z', 'contribution', 'z_change', 'target'] %}
+        {%- set per_input = [
+            'input_value', 'z', 'is_held_at_mean', 'contribution', 'z_change', 'target',
+        ] %}
+        {% for name in per_input %}
             case input_names.input_name
                 {% for column in inputs %}
                     when '{{ column }}' then explanations.{{ name }}_{{ column }}
@@ -57,12 +58,7 @@ final as (
         input_name,
         input_value,
         z as z_score,
-        placement_rule != 'twin'
-        and is_new_customer
-        and input_name in (
-            {%- for column in unmeasured %}'{{ column }}'{% if not loop.last %}, {% endif %}
-            {%- endfor %}{% if not unmeasured %}''{% endif -%}
-        ) as is_held_at_mean,
+        is_held_at_mean,
         runner_up_segment_code,
         contribution as margin_contribution,
         next_segment_code,

@@ -65,29 +65,30 @@ customer_schemes as (
 
 ),
 
-assigned as (
+-- The rule that places a model-scored customer (int_segment_placement_functions names the
+-- same three): K-means' nearest centre, the twin functions where they placed a new customer,
+-- else the model's classification functions.
+placements as (
 
     select
         customer_schemes.*,
         case customer_schemes.assignment_method
-            when 'rule' then assignment_rules.segment_code
-            when 'kmeans' then scores.nearest_segment_code
-            when 'discriminant'
-                then coalesce(twin_placements.segment_code, scores.classified_segment_code)
-        end as segment_code,
-        case customer_schemes.assignment_method
-            when 'kmeans' then scores.nearest_distance_to_centre
+            when 'kmeans' then 'nearest_centre'
             when 'discriminant'
                 then
                     case
-                        when twin_placements.segment_code is not null
-                            then twin_placements.distance_to_centre
-                        else scores.classified_distance_to_centre
+                        when twin_placements.segment_code is not null then 'twin'
+                        else 'classification'
                     end
-        end as distance_to_centre,
-        case
-            when customer_schemes.assignment_method != 'rule' then scores.factor_scores
-        end as factor_scores
+        end as placement_rule,
+        assignment_rules.segment_code as rule_segment_code,
+        twin_placements.segment_code as twin_segment_code,
+        twin_placements.distance_to_centre as twin_distance_to_centre,
+        scores.nearest_segment_code,
+        scores.nearest_distance_to_centre,
+        scores.classified_segment_code,
+        scores.classified_distance_to_centre,
+        scores.factor_scores
     from customer_schemes
     left join assignment_rules
         on
@@ -104,6 +105,32 @@ assigned as (
 
 ),
 
+assigned as (
+
+    select
+        customer_id,
+        scheme,
+        model_id,
+        as_of_date,
+        assignment_rule,
+        assignment_method,
+        placement_rule,
+        case placement_rule
+            when 'nearest_centre' then nearest_segment_code
+            when 'twin' then twin_segment_code
+            when 'classification' then classified_segment_code
+            else rule_segment_code
+        end as segment_code,
+        case placement_rule
+            when 'nearest_centre' then nearest_distance_to_centre
+            when 'twin' then twin_distance_to_centre
+            when 'classification' then classified_distance_to_centre
+        end as distance_to_centre,
+        case when placement_rule is not null then factor_scores end as factor_scores
+    from placements
+
+),
+
 final as (
 
     select
@@ -116,6 +143,7 @@ final as (
         catalogue.segment_name_zh,
         assigned.assignment_method,
         assigned.assignment_rule,
+        assigned.placement_rule,
         assigned.distance_to_centre,
         assigned.factor_scores
     from assigned

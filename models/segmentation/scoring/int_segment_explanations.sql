@@ -112,11 +112,7 @@ placements as (
         assignments.scheme,
         assignments.model_id,
         assignments.segment_code,
-        case
-            when assignments.assignment_method = 'kmeans' then 'nearest_centre'
-            when twin_placements.customer_id is not null then 'twin'
-            else 'classification'
-        end as placement_rule,
+        assignments.placement_rule,
         scores.function_set,
         standardised.annualisation_factor,
         standardised.is_new_customer,
@@ -127,15 +123,19 @@ placements as (
             cast(indicators.{{ column }} as double) as input_value_{{ column }},
             {% if column in twin_inputs %}
                 case
-                    when twin_placements.customer_id is not null
+                    when assignments.placement_rule = 'twin'
                         then twin_placements.twin_z_{{ column }}
                     else standardised.z_{{ column }}
                 end as z_{{ column }},
             {% else %}
                 case
-                    when twin_placements.customer_id is null then standardised.z_{{ column }}
+                    when assignments.placement_rule != 'twin' then standardised.z_{{ column }}
                 end as z_{{ column }},
             {% endif %}
+            -- scored at the fitted mean (int_segment_inputs_standardised): no change moves it
+            {{ 'true' if column in unmeasured else 'false' }}
+            and assignments.placement_rule != 'twin'
+            and standardised.is_new_customer as is_held_at_mean_{{ column }},
         {% endfor %}
         indicators.annual_commission
     from assignments
@@ -292,10 +292,11 @@ changes as (
     select
         {% for column in inputs %}
             case
-                when is_blocked_{{ column }} or next_beta_{{ column }} is null then null
-                {% if column in unmeasured %}
-                    when placement_rule != 'twin' and is_new_customer then null
-                {% endif %}
+                when
+                    is_blocked_{{ column }}
+                    or next_beta_{{ column }} is null
+                    or is_held_at_mean_{{ column }}
+                    then null
                 when
                     lowest_change_{{ column }} >= 0
                     and (
@@ -399,7 +400,6 @@ final as (
         model_id,
         segment_code,
         placement_rule,
-        is_new_customer,
         {{ at_slot('runner_up_slot', 'segment_code_#') }} as runner_up_segment_code,
         {{ at_slot('next_slot', 'segment_code_#') }} as next_segment_code,
         score_margin,
@@ -419,6 +419,7 @@ final as (
         {% for column in inputs %}
             input_value_{{ column }},
             z_{{ column }},
+            is_held_at_mean_{{ column }},
             (assigned_beta_{{ column }} - runner_up_beta_{{ column }})
             * coalesce(z_{{ column }}, 0) as contribution_{{ column }},
             case when has_path_{{ column }} then z_change_{{ column }} end
